@@ -1,0 +1,96 @@
+"""What the checks build around the learner's code: models with chosen weights, a model that
+records the batches it sees, and the one oracle of step 00 (torch's own arithmetic)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from kata.compare import Mismatch, as_tensor
+from kata.strategies import N_CLASSES, N_FEATURES
+
+
+def set_params(model: nn.Module, values: dict[str, torch.Tensor], what: str) -> nn.Module:
+    """Copy `values` into the model's parameters of those names, in place (optimizers keep working)."""
+    params = dict(model.named_parameters())
+    for name, value in values.items():
+        if name not in params:
+            have = ", ".join(f"{n} {tuple(p.shape)}" for n, p in params.items()) or "none"
+            raise Mismatch(what, f"has no parameter named `{name}` (its parameters: {have}).")
+        if params[name].shape != value.shape:
+            raise Mismatch(what, f"parameter `{name}` has shape {tuple(params[name].shape)}, "
+                           f"expected {tuple(value.shape)}.")
+        with torch.no_grad():
+            params[name].copy_(value)
+    return model
+
+
+def expect_parameters(model: nn.Module, expected: dict[str, tuple[int, ...]], what: str) -> None:
+    """Exactly these parameters, with these shapes, registered and requiring grad."""
+    if not isinstance(model, nn.Module):
+        raise Mismatch(what, f"expected an nn.Module, got {type(model).__name__}.")
+    got = {n: tuple(p.shape) for n, p in model.named_parameters()}
+    if got != expected:
+        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"  # noqa: E731
+        raise Mismatch(what, f"registers {show(got)}; expected {show(expected)}. Only nn.Parameter "
+                       "attributes (and layers' own parameters) are registered.")
+    for n, p in model.named_parameters():
+        if not p.requires_grad:
+            raise Mismatch(what, f"parameter `{n}` does not require grad.")
+
+
+def parameters_after(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {n: p.detach().clone() for n, p in model.named_parameters()}
+
+
+def leaf_copies(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    return tuple(t.detach().clone().requires_grad_() for t in tensors)
+
+
+def oracle_fit(x, y, weights, bias, lr, epochs, bs) -> None:
+    """Mini-batch SGD written with torch's own loss: what a correct step 00 fit computes."""
+    n = x.shape[0]
+    for _ in range(epochs):
+        for start in range(0, n, bs):
+            loss = F.cross_entropy(x[start:start + bs] @ weights + bias, y[start:start + bs])
+            loss.backward()
+            with torch.no_grad():
+                for p in (weights, bias):
+                    p -= p.grad * lr
+                    p.grad = None
+
+
+class Recorder(nn.Module):
+    """A logistic model that keeps a copy of every batch it is called on (and in which mode)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(N_FEATURES, N_CLASSES)
+        self.seen: list[torch.Tensor] = []
+        self.modes: list[tuple[bool, bool]] = []  # (training, grad enabled) per call
+
+    def forward(self, xb):
+        self.seen.append(as_tensor(xb, "a batch").detach().clone())
+        self.modes.append((self.training, torch.is_grad_enabled()))
+        return self.lin(xb)  # (bs, 784) -> (bs, 10)
+
+
+def assert_same_batches(got: list[torch.Tensor], expected: list[torch.Tensor], what: str) -> None:
+    from kata.compare import assert_same
+
+    if len(got) != len(expected):
+        sizes = lambda bs: [len(b) for b in bs]  # noqa: E731
+        raise Mismatch(what, f"expected {len(expected)} batches of sizes {sizes(expected)}, "
+                       f"got {len(got)} of sizes {sizes(got)}.")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        assert_same(g, e, f"{what}, batch {i}")
+
+
+def with_linear(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = "Mnist_Logistic()") -> nn.Module:
+    """Give an nn.Linear-based model the hand-made weights w (784, 10): lin.weight is w.T (10, 784)."""
+    return set_params(model, {"lin.weight": w.T, "lin.bias": b}, what)
+
+
+def with_hand_made(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = "Mnist_Logistic()") -> nn.Module:
+    """Give a step02-style model (parameters `weights` and `bias`) the weights w (784, 10) and b."""
+    return set_params(model, {"weights": w, "bias": b}, what)

@@ -1,0 +1,61 @@
+"""step06_dataloader against the reference step05_dataset."""
+from torch import optim
+from torch.utils.data import TensorDataset
+
+from kata import strategies as S
+from kata.checks.base import prop
+from kata.checks.fixtures import Recorder, assert_same_batches, with_linear
+from kata.compare import Mismatch, as_tensor, assert_same
+
+ORDER = ("DataLoader(train_ds, batch_size=bs) keeps the order and the last, shorter batch by default; "
+         "shuffle and drop_last change what the model sees.")
+
+
+def seen_batches(fit_call, run):
+    model = Recorder()
+    fit_call(model, optim.SGD(model.parameters(), lr=run.lr))
+    return model.seen
+
+
+@prop("get_dataloader(train_ds, bs) gives step05's batches in order, the last partial one included",
+      uses=("get_dataloader",), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20, hint=ORDER)
+def loader_batches(learner, ref, run):
+    x, y = run.data()
+    ds = TensorDataset(x, y)
+    got = list(learner.get_dataloader(ds, run.bs))
+    # step05's batches: one slice of the dataset per batch, the batch count rounded up
+    expected = [ds[i * run.bs: i * run.bs + run.bs] for i in range((run.n - 1) // run.bs + 1)]
+    for i, batch in enumerate(got):
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise Mismatch(f"batch {i}", f"should be a pair (xb, yb), got {type(batch).__name__}.")
+    assert_same_batches([as_tensor(b[0], "xb") for b in got], [e[0] for e in expected], "xb from the loader")
+    assert_same_batches([as_tensor(b[1], "yb") for b in got], [e[1] for e in expected], "yb from the loader")
+
+
+@prop("fit(model, opt, train_dl, epochs) hands the model the same batches as step05's fit",
+      uses=("get_dataloader", "fit"), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20, hint=ORDER)
+def same_batches(learner, ref, run):
+    x, y = run.data()
+    ds = TensorDataset(x, y)
+    got = seen_batches(lambda m, o: learner.fit(m, o, learner.get_dataloader(ds, run.bs), run.epochs), run)
+    expected = seen_batches(lambda m, o: ref.fit(m, o, ds, run.epochs, run.bs), run)
+    assert_same_batches(got, expected, "batches seen by the model")
+
+
+@prop("fit from the same weights ≈ step05's fit", uses=("get_model", "get_dataloader", "fit"),
+      strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+def fit_matches(learner, ref, run):
+    x, y = run.data()
+    w, b = run.weights()
+    ds = TensorDataset(x, y)
+    model, opt = learner.get_model(run.lr)
+    with_linear(model, w, b)
+    learner.fit(model, opt, learner.get_dataloader(ds, run.bs), run.epochs)
+    expected, expected_opt = ref.get_model(run.lr)
+    with_linear(expected, w, b)
+    ref.fit(expected, expected_opt, ds, run.epochs, run.bs)
+    assert_same(model.lin.weight, expected.lin.weight, "lin.weight after fit")
+    assert_same(model.lin.bias, expected.lin.bias, "lin.bias after fit")
+
+
+CHECKS = [loader_batches, same_batches, fit_matches]

@@ -1,0 +1,95 @@
+"""Compare a learner's tensor with the expected one and explain any difference.
+
+The verdict comes from `torch.testing.assert_close` with its default tolerances for the
+dtype; this module only turns a failure into a message a learner can act on: the shapes, the
+largest absolute error and where it is, and the values on both sides there.
+"""
+from __future__ import annotations
+
+import torch
+
+SMALL = 10  # tensors with at most this many elements are shown whole
+
+
+class Mismatch(AssertionError):
+    """The learner's value differs from the expected one. `what` names the value compared."""
+
+    def __init__(self, what: str, detail: str):
+        super().__init__(f"{what}: {detail}")
+        self.what = what
+        self.detail = detail
+
+
+def _fmt(t: torch.Tensor) -> str:
+    if t.numel() == 1:
+        return f"{t.item():.6g}"
+    return "[" + ", ".join(f"{v:.4g}" for v in t.flatten().tolist()) + "]"
+
+
+def _index(flat: int, shape: torch.Size) -> tuple[int, ...]:
+    return tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), shape)) if shape else ()
+
+
+def _shape_hint(got: torch.Size, expected: torch.Size) -> str:
+    if len(got) == len(expected) + 1 and got[:1] == got[1:2]:
+        return " A square result where a vector was expected is what broadcasting (n,) against (n, 1) gives."
+    if got.numel() == expected.numel():
+        return " Same number of elements in another layout: a transposed or reshaped result."
+    return ""
+
+
+def as_tensor(got, what: str) -> torch.Tensor:
+    if isinstance(got, torch.Tensor):
+        return got
+    raise Mismatch(what, f"expected a tensor, got {type(got).__name__} {got!r:.80}")
+
+
+def assert_same(got, expected: torch.Tensor, what: str) -> None:
+    """Raise Mismatch unless `got` is close to `expected` (torch.testing.assert_close)."""
+    got = as_tensor(got, what).detach()
+    expected = expected.detach()
+    if got.shape != expected.shape:
+        raise Mismatch(what, f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}."
+                       + _shape_hint(got.shape, expected.shape))
+    if got.dtype != expected.dtype:
+        raise Mismatch(what, f"expected dtype {expected.dtype}, got {got.dtype}.")
+    bad = ~torch.isfinite(got) & torch.isfinite(expected)
+    if bad.any():
+        where = _index(int(bad.flatten().nonzero()[0]), got.shape)
+        raise Mismatch(what, f"got {got[where].item()} at index {list(where)} where {expected[where].item():.6g} "
+                       f"was expected ({int(bad.sum())} of {got.numel()} values are NaN or inf).")
+    try:
+        torch.testing.assert_close(got, expected)
+    except AssertionError as e:
+        raise Mismatch(what, _difference(got, expected, str(e))) from None
+
+
+def _difference(got: torch.Tensor, expected: torch.Tensor, report: str) -> str:
+    err = (got - expected).abs()
+    flat = int(err.flatten().argmax())
+    where = _index(flat, got.shape)
+    lines = [f"largest absolute error {err.flatten()[flat].item():.3g}"
+             + (f" at index {list(where)}" if where else "")
+             + f": expected {expected[where].item():.6g}, got {got[where].item():.6g}."]
+    if 1 < got.numel() <= SMALL:
+        lines.append(f"expected {_fmt(expected)}")
+        lines.append(f"     got {_fmt(got)}")
+    # assert_close's own summary: how many elements differ and the tolerance it applied
+    lines += [ln.strip() for ln in report.splitlines() if ln.strip().startswith(("Mismatched", "Greatest"))]
+    return "\n".join(lines)
+
+
+def assert_leaf(t, what: str) -> None:
+    """A parameter the optimiser can update: a tensor, a leaf of the graph, requiring grad."""
+    t = as_tensor(t, what)
+    if not t.requires_grad:
+        raise Mismatch(what, "does not require grad, so backward() gives it no gradient.")
+    if not t.is_leaf:
+        raise Mismatch(what, f"is not a leaf tensor (it was made by {type(t.grad_fn).__name__}), so its .grad "
+                       "stays None: scale or build the tensor first, then call requires_grad_().")
+
+
+def assert_grad(t: torch.Tensor, what: str) -> torch.Tensor:
+    if t.grad is None:
+        raise Mismatch(what, "is None after backward(): the loss does not depend on this tensor.")
+    return t.grad

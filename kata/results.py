@@ -1,0 +1,51 @@
+"""What grading produces: one result per check, gathered per step. Plain data, JSON-ready."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASSED, FAILED, NOT_STARTED = "passed", "failed", "not started"
+# step states
+FAILING, BROKEN, MISSING = "failing", "broken", "missing"
+
+
+@dataclass
+class CheckResult:
+    name: str
+    kind: str  # "static" or "property"
+    status: str  # PASSED, FAILED or NOT_STARTED
+    message: str = ""  # why it failed, in plain text, possibly several lines
+    counterexample: str = ""  # the smallest case hypothesis found, as one readable line
+
+
+@dataclass
+class StepResult:
+    step: str  # "step04"
+    slug: str
+    title: str
+    target: str  # the graded folder
+    file: str
+    status: str = NOT_STARTED  # PASSED, FAILING, NOT_STARTED, BROKEN (cannot be loaded) or MISSING
+    problem: str = ""  # for BROKEN and MISSING: one paragraph saying what is wrong and what to do
+    hint: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(c.status == status for c in self.checks)
+
+    def settle(self) -> "StepResult":
+        """Derive the step's state from its checks (unless loading already decided it)."""
+        if self.status in (BROKEN, MISSING):
+            return self
+        if self.checks and all(c.status == PASSED for c in self.checks):
+            self.status = PASSED
+        elif all(c.status == NOT_STARTED for c in self.checks):
+            self.status = NOT_STARTED
+        else:
+            self.status = FAILING
+        return self
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["counts"] = {s: self.count(s) for s in (PASSED, FAILED, NOT_STARTED)} | {"total": len(self.checks)}
+        return d

@@ -1,0 +1,198 @@
+"""Grade one step of one target folder: static rules, then property checks, one result each.
+
+Everything runs in this process, so torch is imported once per grader run. Hypothesis runs
+with a fixed seed per check and no example database: the same code gets the same verdict and
+the same counterexample every time, and nothing is written anywhere.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import signal
+import time
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
+
+from kata import loading, registry
+from kata.checks.base import PropertyCheck
+from kata.compare import Mismatch
+from kata.loading import LoadProblem
+from kata.registry import Step
+from kata.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+STEPS = ROOT / "steps"
+DEFAULT_TIMEOUT = 60.0  # seconds for one step, all checks together
+
+
+class StepTimeout(BaseException):
+    """Raised by the alarm; a BaseException so that neither hypothesis nor learner code catches it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise StepTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def float64_default():
+    """Equivalence checks run in float64 so that rounding never passes for a real difference."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+_references: dict[Path, ModuleType] = {}
+
+
+def reference(step: Step | None) -> ModuleType | None:
+    """The reference solution of `step` (loaded once per process), or None before step00."""
+    if step is None:
+        return None
+    path = SOLUTIONS / step.filename
+    if path not in _references:
+        _references[path] = loading.load(path)
+    return _references[path]
+
+
+def _stable_seed(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def _settings(check: PropertyCheck) -> settings:
+    return settings(
+        max_examples=check.max_examples, database=None, deadline=None, derandomize=False,
+        verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def _advice(e: BaseException) -> str:
+    text = str(e)
+    if "shape" in text or "size of tensor" in text or "must match the size" in text:
+        return ("A shape mismatch: the shapes in the step's docstring say what each tensor should be; "
+                "print the shapes on that line to see which one differs.")
+    if "leaf Variable that requires grad" in text:
+        return "Parameters can only be changed in place under `with torch.no_grad():`."
+    if "does not require grad" in text:
+        return "backward() needs a loss computed from tensors that require grad, inside the graph."
+    if isinstance(e, TypeError) and ("argument" in text or "positional" in text):
+        return "Keep the names and arguments of the stub: the checks call them as the docstring says."
+    if isinstance(e, AttributeError) and "NoneType" in text:
+        return "Something is None here: a function that forgot to return, or a .grad read before backward()."
+    return "Read the line above, and the docstring of the function it is in."
+
+
+def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | None, path: Path) -> CheckResult:
+    last = {}
+
+    def test(case):
+        last["case"] = case
+        check.body(learner, ref, case)
+
+    wrapped = given(case=check.strategy)(_settings(check)(test))
+    for edge in reversed(check.edges):
+        wrapped = example(case=edge)(wrapped)
+    wrapped = seed(_stable_seed(check.name))(wrapped)
+    result = CheckResult(check.name, "property", PASSED)
+    try:
+        with float64_default():
+            wrapped()
+        return result
+    except NotImplementedError as e:
+        result.status = NOT_STARTED
+        result.message = f"still raises NotImplementedError: {loading.describe_exception(e, path)}"
+        return result
+    except Mismatch as e:
+        result.message = str(e)
+    except Exception as e:  # the learner's code crashed: say where and why
+        result.message = f"your code raised an exception at {loading.describe_exception(e, path)}\n{_advice(e)}"
+    result.status = FAILED
+    result.counterexample = str(last.get("case", ""))
+    return result
+
+
+def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
+    results = []
+    for rule in step.all_rules:
+        if pending and rule not in registry.ALWAYS:
+            results.append(CheckResult(rule.name, "static", NOT_STARTED, "read once the TODOs are done"))
+            continue
+        problems = rule.find(tree)
+        message = "\n".join(f"line {line}: {msg}" if line else msg for line, msg in problems)
+        results.append(CheckResult(rule.name, "static", FAILED if problems else PASSED, message))
+    return results
+
+
+def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT) -> StepResult:
+    """Grade `target/<step file>` against the reference of the step before it."""
+    path = (target / step.filename).resolve()
+    result = StepResult(step.id, step.slug, step.title, str(target), str(path),
+                        hint=step.hints[0] if step.hints else "")
+    started = time.perf_counter()
+    try:
+        with time_limit(timeout):
+            _grade_into(result, step, path)
+    except StepTimeout:
+        result.status = BROKEN
+        result.problem = (f"{path} did not finish within {timeout:g} s: an endless loop, or far more work "
+                          "than the step needs. Check every loop's stopping condition (epochs, batches).")
+    except LoadProblem as e:
+        result.status = BROKEN
+        result.problem = str(e)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result.settle()
+
+
+def _grade_into(result: StepResult, step: Step, path: Path) -> None:
+    if not path.exists():
+        result.status = MISSING
+        result.problem = (f"{path} does not exist. Each step is one file named like the stub in steps/ "
+                          f"({step.filename}); copy the stub there to start it.")
+        return
+    _, tree = loading.parse(path)
+    pending = registry_pending(tree)
+    result.checks = run_rules(step, tree, pending)
+    try:
+        learner = loading.load(path)
+    except NotImplementedError as e:
+        raise LoadProblem(f"{path} raises NotImplementedError while it is imported, at "
+                          f"{loading.describe_exception(e, path)}\nOnly the functions should raise it.") from None
+    missing = [n for n in step.names if not hasattr(learner, n)]
+    if missing:
+        raise LoadProblem(f"{path} does not define {', '.join(f'`{n}`' for n in missing)}. The checks call "
+                          "the names the stub defines: keep them (and their arguments), even when a library "
+                          "object now does the work (for example `loss_func = F.cross_entropy`).")
+    ref = reference(registry.previous(step))
+    for check in step.checks():
+        if pending & set(check.uses):
+            todo = ", ".join(sorted(pending & set(check.uses)))
+            result.checks.append(CheckResult(check.name, "property", NOT_STARTED, f"{todo}: still a stub"))
+        else:
+            result.checks.append(run_property(check, learner, ref, path))
+
+
+def registry_pending(tree) -> set[str]:
+    from kata.static import pending_names
+
+    return pending_names(tree)
