@@ -6,6 +6,8 @@ largest absolute error and where it is, and the values on both sides there.
 """
 from __future__ import annotations
 
+import re
+
 import torch
 
 SMALL = 10  # tensors with at most this many elements are shown whole
@@ -74,8 +76,13 @@ def _difference(got: torch.Tensor, expected: torch.Tensor, report: str) -> str:
     if 1 < got.numel() <= SMALL:
         lines.append(f"expected {_fmt(expected)}")
         lines.append(f"     got {_fmt(got)}")
-    # assert_close's own summary: how many elements differ and the tolerance it applied
-    lines += [ln.strip() for ln in report.splitlines() if ln.strip().startswith(("Mismatched", "Greatest"))]
+    # assert_close's own summary: how many elements differ, and the tolerance it applied
+    count = re.search(r"Mismatched elements: (\d+) / (\d+)", report)
+    allowed = re.findall(r"up to (\S+) allowed", report)
+    if count:
+        lines.append(f"{count[1]} of {count[2]} values differ beyond the tolerance")
+    if len(allowed) == 2:
+        lines[-1 if count else 0] += f" (atol {allowed[0]}, rtol {allowed[1]}; torch.testing.assert_close)."
     return "\n".join(lines)
 
 

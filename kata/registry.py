@@ -7,7 +7,7 @@ step id). Order matters: step N is graded against the reference of step N-1.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kata import static
 from kata.static import Rule
@@ -24,6 +24,8 @@ class Step:
     replaced_by: str  # its torch.nn equivalent
     names: tuple[str, ...]  # public names the step must define
     hints: tuple[str, ...]
+    # what the stub leaves to do: name -> TODO text (a class: method -> text); the stub raises there
+    todos: dict = field(default_factory=dict, hash=False)
     rules: tuple[Rule, ...] = ()
 
     @property
@@ -55,6 +57,14 @@ STEPS: tuple[Step, ...] = (
             "fit: one update per batch (backward, update, zero the grads) inside the batch loop, and the "
             "batch count rounds up so the last, shorter batch is not dropped.",
         ),
+        todos={
+            "log_softmax": "subtract from each row the log of the sum of that row's exponentials.",
+            "nll": "pick input[i, target[i]] for every row i, take the mean, negate it.",
+            "accuracy": "argmax over the classes, compare with yb, the mean of the hits as a float.",
+            "init_weights": "Xavier weights and zero bias, both leaf tensors that require grad.",
+            "model": "the linear map, then log_softmax.",
+            "fit": "the batch loop: loss, backward, the update under torch.no_grad(), zero the grads.",
+        },
     ),
     Step(
         "step01", "step01_functional", "torch.nn.functional: cross_entropy",
@@ -67,6 +77,10 @@ STEPS: tuple[Step, ...] = (
             "about 88.7; the library subtracts each row's maximum first and stays finite.",
             "Keep everything else as it was: same initialisation, same batches, same update.",
         ),
+        todos={
+            "loss_func": "F.cross_entropy does log_softmax and nll in one call (`loss_func = F.cross_entropy`).",
+            "model": "return the raw logits: F.cross_entropy applies log_softmax itself.",
+        },
         rules=(
             static.uses("cross_entropy", "the loss is F.cross_entropy now."),
             static.defines_none("log_softmax", "nll"),
@@ -85,6 +99,13 @@ STEPS: tuple[Step, ...] = (
             "after torch.manual_seed(s) starts where step 01 started.",
             "In fit, loop over model.parameters() for the update, then model.zero_grad() once per batch.",
         ),
+        todos={
+            "Mnist_Logistic": {
+                "__init__": "super().__init__(), then weights and bias as nn.Parameter, made as init_weights made them.",
+                "forward": "xb @ self.weights + self.bias.",
+            },
+            "fit": "update every p in model.parameters() under torch.no_grad(), then model.zero_grad().",
+        },
         rules=(
             static.uses("Parameter", "the weights and bias are nn.Parameter attributes of the module."),
             static.uses("zero_grad", "model.zero_grad() clears every gradient at once."),
@@ -101,6 +122,12 @@ STEPS: tuple[Step, ...] = (
             "Name the layer `lin` (self.lin = ...) so its parameters are lin.weight and lin.bias.",
             "forward calls the layer; it no longer multiplies by hand.",
         ),
+        todos={
+            "Mnist_Logistic": {
+                "__init__": "one nn.Linear(784, 10) layer, named lin.",
+                "forward": "call the layer.",
+            },
+        },
         rules=(
             static.uses("Linear", "the model's layer is nn.Linear(784, 10)."),
             static.avoids("Parameter", "nn.Linear creates and registers its own weight and bias."),
@@ -117,6 +144,10 @@ STEPS: tuple[Step, ...] = (
             "Without the zeroing, each batch's gradient adds onto the previous ones.",
             "fit no longer needs torch.no_grad() or lr: the optimizer holds both concerns.",
         ),
+        todos={
+            "get_model": "a Mnist_Logistic and optim.SGD over its parameters with this lr.",
+            "fit": "after backward, opt.step() and opt.zero_grad() replace the hand-written update and zeroing.",
+        },
         rules=(
             static.uses("SGD", "the optimizer is torch.optim.SGD."),
             static.no_parameter_update_by_hand("fit"),
@@ -131,6 +162,9 @@ STEPS: tuple[Step, ...] = (
             "len(train_ds) is the number of rows; the batch count still rounds up.",
             "fit receives the dataset, not x and y: fit(model, opt, train_ds, epochs, bs).",
         ),
+        todos={
+            "fit": "one slice of train_ds per batch gives xb and yb together.",
+        },
         rules=(
             static.uses("TensorDataset", "the data is wrapped in a TensorDataset."),
             static.avoids("tensors", "pulls x and y back out of the dataset to slice them apart."),
@@ -146,6 +180,10 @@ STEPS: tuple[Step, ...] = (
             "Keep the order (no shuffling yet) and keep the last, shorter batch (no drop_last).",
             "fit(model, opt, train_dl, epochs): the loader knows the batch size.",
         ),
+        todos={
+            "get_dataloader": "a DataLoader over train_ds with batch size bs, in order.",
+            "fit": "`for xb, yb in train_dl:` replaces the index arithmetic.",
+        },
         rules=(
             static.uses("DataLoader", "the batches come from a DataLoader."),
             static.no_batch_index_arithmetic("fit"),

@@ -5,16 +5,17 @@ from dataclasses import asdict, dataclass, field
 
 PASSED, FAILED, NOT_STARTED = "passed", "failed", "not started"
 # step states
-FAILING, BROKEN, MISSING = "failing", "broken", "missing"
+FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "missing"
 
 
 @dataclass
 class CheckResult:
     name: str
-    kind: str  # "static" or "property"
+    kind: str  # "guard" (applies to every step), "static" (read from the source) or "property"
     status: str  # PASSED, FAILED or NOT_STARTED
     message: str = ""  # why it failed, in plain text, possibly several lines
     counterexample: str = ""  # the smallest case hypothesis found, as one readable line
+    hint: str = ""  # shown with a failure: where to look, not the fix
 
 
 @dataclass
@@ -29,6 +30,7 @@ class StepResult:
     hint: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
+    untouched: bool = False  # every TODO of the stub is still a stub
 
     def count(self, status: str) -> int:
         return sum(c.status == status for c in self.checks)
@@ -37,12 +39,12 @@ class StepResult:
         """Derive the step's state from its checks (unless loading already decided it)."""
         if self.status in (BROKEN, MISSING):
             return self
-        if self.checks and all(c.status == PASSED for c in self.checks):
-            self.status = PASSED
-        elif all(c.status == NOT_STARTED for c in self.checks):
-            self.status = NOT_STARTED
-        else:
+        if any(c.status == FAILED for c in self.checks):
             self.status = FAILING
+        elif all(c.status == PASSED for c in self.checks):
+            self.status = PASSED
+        else:
+            self.status = NOT_STARTED if self.untouched else IN_PROGRESS
         return self
 
     def to_dict(self) -> dict:

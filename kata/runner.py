@@ -21,6 +21,7 @@ from kata.checks.base import PropertyCheck
 from kata.compare import Mismatch
 from kata.loading import LoadProblem
 from kata.registry import Step
+from kata.static import pending_names
 from kata.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +104,13 @@ def _advice(e: BaseException) -> str:
     return "Read the line above, and the docstring of the function it is in."
 
 
-def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | None, path: Path) -> CheckResult:
+def _hint(check: PropertyCheck, step: Step) -> str:
+    """A check's hint is its own text, or the index of one of its step's hints."""
+    return step.hints[check.hint] if isinstance(check.hint, int) else check.hint
+
+
+def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | None, path: Path,
+                 hint: str = "") -> CheckResult:
     last = {}
 
     def test(case):
@@ -114,7 +121,7 @@ def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | No
     for edge in reversed(check.edges):
         wrapped = example(case=edge)(wrapped)
     wrapped = seed(_stable_seed(check.name))(wrapped)
-    result = CheckResult(check.name, "property", PASSED)
+    result = CheckResult(check.name, "property", PASSED, hint=hint)
     try:
         with float64_default():
             wrapped()
@@ -135,12 +142,13 @@ def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | No
 def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
     results = []
     for rule in step.all_rules:
-        if pending and rule not in registry.ALWAYS:
-            results.append(CheckResult(rule.name, "static", NOT_STARTED, "read once the TODOs are done"))
+        kind = "guard" if rule in registry.ALWAYS else "static"
+        if pending and kind == "static":
+            results.append(CheckResult(rule.name, kind, NOT_STARTED, "read once the TODOs are done"))
             continue
         problems = rule.find(tree)
         message = "\n".join(f"line {line}: {msg}" if line else msg for line, msg in problems)
-        results.append(CheckResult(rule.name, "static", FAILED if problems else PASSED, message))
+        results.append(CheckResult(rule.name, kind, FAILED if problems else PASSED, message))
     return results
 
 
@@ -171,7 +179,8 @@ def _grade_into(result: StepResult, step: Step, path: Path) -> None:
                           f"({step.filename}); copy the stub there to start it.")
         return
     _, tree = loading.parse(path)
-    pending = registry_pending(tree)
+    pending = pending_names(tree)
+    result.untouched = bool(step.todos) and set(step.todos) <= pending
     result.checks = run_rules(step, tree, pending)
     try:
         learner = loading.load(path)
@@ -189,10 +198,5 @@ def _grade_into(result: StepResult, step: Step, path: Path) -> None:
             todo = ", ".join(sorted(pending & set(check.uses)))
             result.checks.append(CheckResult(check.name, "property", NOT_STARTED, f"{todo}: still a stub"))
         else:
-            result.checks.append(run_property(check, learner, ref, path))
+            result.checks.append(run_property(check, learner, ref, path, _hint(check, step)))
 
-
-def registry_pending(tree) -> set[str]:
-    from kata.static import pending_names
-
-    return pending_names(tree)

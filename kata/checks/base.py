@@ -18,11 +18,11 @@ class PropertyCheck:
     body: Body = field(repr=False)
     edges: tuple = ()  # explicit cases tried first, in order
     max_examples: int = 30
-    hint: str = ""  # points at the usual cause of a failure, without giving the fix
+    hint: str | int = ""  # the usual cause of a failure, without the fix; an int picks one of the step's hints
 
 
 def prop(name: str, *, uses: tuple[str, ...], strategy: SearchStrategy, edges: tuple = (),
-         max_examples: int = 30, hint: str = "") -> Callable[[Body], PropertyCheck]:
+         max_examples: int = 30, hint: str | int = "") -> Callable[[Body], PropertyCheck]:
     """Declare `body(learner, reference, case)` as a check; it raises (Mismatch) when the claim fails."""
     def declare(body: Body) -> PropertyCheck:
         return PropertyCheck(name, uses, strategy, body, tuple(edges), max_examples, hint)

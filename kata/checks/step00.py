@@ -11,13 +11,13 @@ from kata.compare import Mismatch, as_tensor, assert_grad, assert_leaf, assert_s
 
 
 @prop("log_softmax(x) ≈ F.log_softmax(x, dim=-1)", uses=("log_softmax",),
-      strategy=S.batches, edges=S.BATCH_EDGES)
+      strategy=S.batches, edges=S.BATCH_EDGES, hint=0)
 def log_softmax_matches(learner, ref, case):
     z = case.logits()  # (bs, 10)
     assert_same(learner.log_softmax(z.clone()), F.log_softmax(z, dim=-1), "log_softmax(x)")
 
 
-@prop("nll(log_probs, target) ≈ F.nll_loss", uses=("nll",), strategy=S.batches, edges=S.BATCH_EDGES)
+@prop("nll(log_probs, target) ≈ F.nll_loss", uses=("nll",), strategy=S.batches, edges=S.BATCH_EDGES, hint=1)
 def nll_matches(learner, ref, case):
     logp, y = F.log_softmax(case.logits(), dim=-1), case.y()
     assert_same(learner.nll(logp.clone(), y), F.nll_loss(logp, y), "nll(log_probs, target)")
@@ -34,7 +34,7 @@ def accuracy_matches(learner, ref, case):
 
 
 @prop("init_weights() gives leaf weights randn(784, 10) / sqrt(784) and zero bias", uses=("init_weights",),
-      strategy=S.seeds, edges=(0,), max_examples=5)
+      strategy=S.seeds, edges=(0,), max_examples=5, hint=2)
 def init_weights_matches(learner, ref, seed):
     torch.manual_seed(seed)
     weights, bias = learner.init_weights()
@@ -47,14 +47,16 @@ def init_weights_matches(learner, ref, seed):
 
 
 @prop("model(xb, weights, bias) ≈ F.log_softmax(xb @ weights + bias)", uses=("model",),
-      strategy=S.batches, edges=S.BATCH_EDGES)
+      strategy=S.batches, edges=S.BATCH_EDGES,
+      hint="The model is log_softmax of the linear map: check log_softmax first, then the shapes.")
 def model_matches(learner, ref, case):
     x, (w, b) = case.x(), case.weights()
     assert_same(learner.model(x, w, b), F.log_softmax(x @ w + b, dim=-1), "model(xb, weights, bias)")
 
 
 @prop("loss and gradients of nll(model(xb), yb) ≈ those of F.cross_entropy", uses=("model", "nll"),
-      strategy=S.batches, edges=S.BATCH_EDGES)
+      strategy=S.batches, edges=S.BATCH_EDGES,
+      hint="The gradients follow from the loss: when log_softmax, nll or model fail too, fix those first.")
 def gradients_match(learner, ref, case):
     x, y = case.x(), case.y()
     w, b = case.weights()
@@ -71,7 +73,7 @@ def gradients_match(learner, ref, case):
 
 
 @prop("fit(...) leaves weights and bias ≈ mini-batch SGD with torch's loss", uses=("fit",),
-      strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+      strategy=S.runs, edges=S.RUN_EDGES, max_examples=20, hint=3)
 def fit_matches(learner, ref, run):
     x, y = run.data()
     w, b = run.weights()
