@@ -54,8 +54,9 @@ def step_text(r: StepResult, colour: bool = False) -> str:
         if c.counterexample:
             lines += _block(f"smallest counterexample: {c.counterexample}", 6)
         lines += _block(c.message, 6)
-        if c.hint or r.hint:
-            lines += _block(f"hint: {c.hint or r.hint}", 6)
+        hint = c.hint or (r.hint if c.kind == "property" else "")  # a rule's message is its own pointer
+        if hint:
+            lines += _block(f"hint: {hint}", 6)
     lines += ["", summary_line(r, paint)]
     return "\n".join(lines)
 

@@ -146,7 +146,7 @@ def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
         if pending and kind == "static":
             results.append(CheckResult(rule.name, kind, NOT_STARTED, "read once the TODOs are done"))
             continue
-        problems = rule.find(tree)
+        problems = sorted(rule.find(tree))
         message = "\n".join(f"line {line}: {msg}" if line else msg for line, msg in problems)
         results.append(CheckResult(rule.name, kind, FAILED if problems else PASSED, message))
     return results

@@ -80,10 +80,28 @@ def assert_same_batches(got: list[torch.Tensor], expected: list[torch.Tensor], w
 
     if len(got) != len(expected):
         sizes = lambda bs: [len(b) for b in bs]  # noqa: E731
-        raise Mismatch(what, f"expected {len(expected)} batches of sizes {sizes(expected)}, "
+        raise Mismatch(what, f"expected {_batches(len(expected))} of sizes {sizes(expected)}, "
                        f"got {len(got)} of sizes {sizes(got)}.")
+    if _same_rows_reordered(got, expected):
+        raise Mismatch(what, "the same rows arrive in another order: the batches are shuffled, "
+                       "where step05 keeps the data set's order.")
     for i, (g, e) in enumerate(zip(got, expected)):
         assert_same(g, e, f"{what}, batch {i}")
+
+
+def _batches(n: int) -> str:
+    return f"{n} batch" if n == 1 else f"{n} batches"
+
+
+def _same_rows_reordered(got: list[torch.Tensor], expected: list[torch.Tensor]) -> bool:
+    try:
+        g, e = torch.cat(got), torch.cat(expected)  # (n, ...) all rows, in the order seen
+    except (RuntimeError, TypeError):
+        return False
+    if g.shape != e.shape or torch.equal(g, e):
+        return False
+    key = lambda t: t.reshape(len(t), -1)[:, 0].argsort()  # noqa: E731  rows are random: one column orders them
+    return torch.equal(g[key(g)], e[key(e)])
 
 
 def with_linear(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = "Mnist_Logistic()") -> nn.Module:
