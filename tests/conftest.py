@@ -1,0 +1,34 @@
+"""Shared helpers for the tests: grade a step of a folder in this process."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kata import registry, runner
+from kata.results import StepResult
+
+
+def grade(step_id: str, folder: Path, timeout: float | None = 60.0) -> StepResult:
+    return runner.grade(registry.BY_ID[step_id], folder, timeout)
+
+
+def solution_copy(step_id: str, folder: Path, edit=None) -> Path:
+    """Copy the reference solution of a step into `folder` (laid out like steps/), optionally edited."""
+    step = registry.BY_ID[step_id]
+    path = folder / step.filename
+    shutil.copy(runner.SOLUTIONS / step.filename, path)
+    if edit is not None:
+        old, new = edit
+        text = path.read_text()
+        assert text.count(old) == 1, f"edit target not found once in {step.filename}: {old!r}"
+        path.write_text(text.replace(old, new))
+    return path
+
+
+@pytest.fixture
+def submission(tmp_path) -> Path:
+    folder = tmp_path / "learner"
+    folder.mkdir()
+    return folder
