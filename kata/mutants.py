@@ -159,6 +159,8 @@ CATALOGUE: tuple[Mutant, ...] = (
       "        bs, ds = train_dl.batch_size, train_dl.dataset\n"
       "        for i in range((len(ds) - 1) // bs + 1):\n            xb, yb = ds[i * bs : i * bs + bs]\n",
       "fit does no index arithmetic for batches"),
+    # --- steps 07-11 ---
+    # --- steps 12-14 ---
 )
 
 

@@ -27,6 +27,9 @@ class Step:
     # what the stub leaves to do: name -> TODO text (a class: method -> text); the stub raises there
     todos: dict = field(default_factory=dict, hash=False)
     rules: tuple[Rule, ...] = ()
+    # the module the checks compare with, relative to the project root; default: the reference
+    # solution of the step before. Companion steps name the hand-written version they replace.
+    baseline: str = ""
 
     @property
     def filename(self) -> str:
@@ -189,6 +192,8 @@ STEPS: tuple[Step, ...] = (
             static.no_batch_index_arithmetic("fit"),
         ),
     ),
+    # --- steps 07-11: validation, CNN, Sequential, wrapped loader, device (tutorial part 2-3) ---
+    # --- steps 12-14: companion lessons (flatten, hooks, regression) ---
 )
 
 BY_ID = {s.id: s for s in STEPS}

@@ -6,10 +6,11 @@ import os
 import sys
 import textwrap
 
-from kata.results import BROKEN, FAILED, FAILING, IN_PROGRESS, MISSING, NOT_STARTED, PASSED, StepResult
+from kata.results import BROKEN, FAILED, FAILING, IN_PROGRESS, MISSING, NOT_STARTED, PASSED, SKIPPED, StepResult
 
-MARKS = {PASSED: "✓", FAILED: "✗", FAILING: "✗", NOT_STARTED: "·", IN_PROGRESS: "…", BROKEN: "!", MISSING: "?"}
-COLOURS = {PASSED: "32", FAILED: "31", FAILING: "31", NOT_STARTED: "2", IN_PROGRESS: "36", BROKEN: "33",
+MARKS = {PASSED: "✓", FAILED: "✗", FAILING: "✗", NOT_STARTED: "·", SKIPPED: "-", IN_PROGRESS: "…", BROKEN: "!",
+         MISSING: "?"}
+COLOURS = {PASSED: "32", FAILED: "31", FAILING: "31", NOT_STARTED: "2", SKIPPED: "2", IN_PROGRESS: "36", BROKEN: "33",
            MISSING: "33"}
 WIDTH = 80
 
@@ -49,7 +50,8 @@ def step_text(r: StepResult, colour: bool = False) -> str:
         lines += _block(r.problem, 4)
     for c in r.checks:
         lines.append(paint(c.status, f"  {MARKS[c.status]} ") + c.name
-                     + (paint(NOT_STARTED, "  (not started)") if c.status == NOT_STARTED else ""))
+                     + (paint(NOT_STARTED, "  (not started)") if c.status == NOT_STARTED else "")
+                     + (paint(SKIPPED, f"  (skipped: {c.message})") if c.status == SKIPPED else ""))
         if c.status != FAILED:
             continue
         if c.counterexample:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-PASSED, FAILED, NOT_STARTED = "passed", "failed", "not started"
+PASSED, FAILED, NOT_STARTED, SKIPPED = "passed", "failed", "not started", "skipped"
 # step states
 FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "missing"
 
@@ -12,7 +12,7 @@ FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "mis
 class CheckResult:
     name: str
     kind: str  # "guard" (applies to every step), "static" (read from the source) or "property"
-    status: str  # PASSED, FAILED or NOT_STARTED
+    status: str  # PASSED, FAILED, NOT_STARTED or SKIPPED (cannot run on this machine, e.g. no GPU)
     message: str = ""  # why it failed, in plain text, possibly several lines
     counterexample: str = ""  # the smallest case hypothesis found, as one readable line
     hint: str = ""  # shown with a failure: where to look, not the fix
@@ -41,7 +41,7 @@ class StepResult:
             return self
         if any(c.status == FAILED for c in self.checks):
             self.status = FAILING
-        elif all(c.status == PASSED for c in self.checks):
+        elif all(c.status in (PASSED, SKIPPED) for c in self.checks):
             self.status = PASSED
         else:
             self.status = NOT_STARTED if self.untouched else IN_PROGRESS
@@ -49,5 +49,5 @@ class StepResult:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d["counts"] = {s: self.count(s) for s in (PASSED, FAILED, NOT_STARTED)} | {"total": len(self.checks)}
+        d["counts"] = {s: self.count(s) for s in (PASSED, FAILED, NOT_STARTED, SKIPPED)} | {"total": len(self.checks)}
         return d

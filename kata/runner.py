@@ -17,12 +17,12 @@ import torch
 from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
 
 from kata import loading, registry
-from kata.checks.base import PropertyCheck
+from kata.checks.base import PropertyCheck, Skip
 from kata.compare import Mismatch
 from kata.loading import LoadProblem
 from kata.registry import Step
 from kata.static import pending_names
-from kata.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
+from kata.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -68,9 +68,16 @@ _references: dict[Path, ModuleType] = {}
 
 def reference(step: Step | None) -> ModuleType | None:
     """The reference solution of `step` (loaded once per process), or None before step00."""
-    if step is None:
-        return None
-    path = SOLUTIONS / step.filename
+    return None if step is None else _load_reference(SOLUTIONS / step.filename)
+
+
+def baseline(step: Step) -> ModuleType | None:
+    """What `step` is compared with: its own baseline module if it names one (the hand-written
+    version a companion step replaces), else the reference solution of the step before it."""
+    return _load_reference(ROOT / step.baseline) if step.baseline else reference(registry.previous(step))
+
+
+def _load_reference(path: Path) -> ModuleType:
     if path not in _references:
         _references[path] = loading.load(path)
     return _references[path]
@@ -129,6 +136,10 @@ def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | No
     except NotImplementedError as e:
         result.status = NOT_STARTED
         result.message = f"still raises NotImplementedError: {loading.describe_exception(e, path)}"
+        return result
+    except Skip as e:
+        result.status = SKIPPED
+        result.message = str(e)
         return result
     except Mismatch as e:
         result.message = str(e)
@@ -192,7 +203,7 @@ def _grade_into(result: StepResult, step: Step, path: Path) -> None:
         raise LoadProblem(f"{path} does not define {', '.join(f'`{n}`' for n in missing)}. The checks call "
                           "the names the stub defines: keep them (and their arguments), even when a library "
                           "object now does the work (for example `loss_func = F.cross_entropy`).")
-    ref = reference(registry.previous(step))
+    ref = baseline(step)
     for check in step.checks():
         if pending & set(check.uses):
             todo = ", ".join(sorted(pending & set(check.uses)))

@@ -175,3 +175,8 @@ def no_reference_import() -> Rule:
                  "must stand on its own.") for n in ast.walk(tree) if _imports_solutions(n)]
     return Rule("does not import the reference solutions", find)
 
+
+
+# --- steps 07-11 ---
+
+# --- steps 12-14 ---

@@ -146,3 +146,7 @@ RUN_EDGES = (
 )
 SINGLE_UPDATE_EDGES = (Run(n=1, bs=1), Run(n=N_CLASSES, bs=N_CLASSES), Run(n=7, bs=8, one_class=0))
 MANY_UPDATE_EDGES = tuple(r for r in RUN_EDGES if r.n_batches * r.epochs > 1)
+
+# --- steps 07-11 ---
+
+# --- steps 12-14 ---

@@ -7,6 +7,10 @@ from typing import Any, Callable
 
 from hypothesis.strategies import SearchStrategy
 
+class Skip(Exception):
+    """Raised by a check body that cannot run here (for example: no GPU); the reason is shown."""
+
+
 Body = Callable[[ModuleType, "ModuleType | None", Any], None]
 
 

@@ -112,3 +112,8 @@ def with_linear(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = 
 def with_hand_made(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = "Mnist_Logistic()") -> nn.Module:
     """Give a step02-style model (parameters `weights` and `bias`) the weights w (784, 10) and b."""
     return set_params(model, {"weights": w, "bias": b}, what)
+
+
+# --- steps 07-11 ---
+
+# --- steps 12-14 ---
