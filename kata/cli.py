@@ -25,6 +25,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="time limit for grading one step (default 60)")
+    p.add_argument("--check", action="store_true",
+                   help="self-check the kata: solutions pass, stubs read not started, every catalogued "
+                        "wrong version is caught (all steps, or the one given)")
     return p
 
 
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from kata import report, runner  # imports torch and hypothesis: after the arguments are known good
     from kata.results import PASSED
 
+    if args.check:
+        return self_check([step] if step else list(registry.STEPS))
+
     colour = report.use_colour() and not args.json
     if step is not None:
         result = runner.grade(step, target, args.timeout)
@@ -63,3 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
     print(report.board_json(results, str(target)) if args.json else report.board_text(results, str(target), colour))
     return 0 if all(r.status == PASSED for r in results) else 1
+
+
+def self_check(steps) -> int:
+    from kata import selfcheck
+
+    results = []
+    for s in steps:
+        results.append(selfcheck.check_step(s))
+        print(f"checked {s.id}", file=sys.stderr)
+    print(selfcheck.table(results))
+    return 0 if all(r.ok for r in results) else 1

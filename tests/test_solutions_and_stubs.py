@@ -5,9 +5,8 @@ import sys
 
 import pytest
 
-from kata import registry, report, runner
+from kata import registry, report, runner, selfcheck
 from kata.results import FAILED, NOT_STARTED, PASSED
-from conftest import grade
 
 STEPS = registry.STEPS
 ids = [s.id for s in STEPS]
@@ -15,14 +14,14 @@ ids = [s.id for s in STEPS]
 
 @pytest.mark.parametrize("step", STEPS, ids=ids)
 def test_reference_solution_passes_every_check(step):
-    result = grade(step.id, runner.SOLUTIONS)
+    result = selfcheck.grade_solution(step.id)
     assert result.status == PASSED, report.step_text(result)
     assert result.checks and all(c.status == PASSED for c in result.checks)
 
 
 @pytest.mark.parametrize("step", STEPS, ids=ids)
 def test_untouched_stub_reads_not_started(step):
-    result = grade(step.id, runner.STEPS)
+    result = selfcheck.grade_stub(step.id)
     assert result.status == NOT_STARTED, report.step_text(result)
     assert not any(c.status == FAILED for c in result.checks)
     assert any(c.status == NOT_STARTED and c.kind == "property" for c in result.checks)

@@ -1,15 +1,17 @@
-"""Each catalogued learner bug is caught by the check it names, with a readable message."""
+"""Each catalogued learner bug is caught by the check it names, with a readable message.
+
+Grading goes through kata.selfcheck (cached per process), the code behind `grader.py --check`,
+so the self-check at the end costs nothing extra.
+"""
 import pytest
 
-from kata import mutants, registry, report
+from kata import cli, mutants, registry, report, selfcheck
 from kata.results import FAILED, FAILING
-from conftest import grade
 
 
 @pytest.mark.parametrize("mutant", mutants.CATALOGUE, ids=lambda m: f"{m.step}-{m.name}")
-def test_wrong_version_is_caught(mutant, submission):
-    mutant.write(submission)
-    result = grade(mutant.step, submission)
+def test_wrong_version_is_caught(mutant):
+    result = selfcheck.grade_mutant(mutant)
     failed = {c.name: c for c in result.checks if c.status == FAILED}
     assert result.status == FAILING, report.step_text(result)
     assert mutant.catches in failed, report.step_text(result)
@@ -35,3 +37,22 @@ def test_catalogue_names_an_existing_check(mutant):
 def test_mutant_names_are_unique_within_a_step():
     keys = [(m.step, m.name) for m in mutants.CATALOGUE]
     assert len(keys) == len(set(keys))
+
+
+def test_self_check_passes_and_prints_the_table(capsys):
+    assert cli.main(["--check"]) == 0
+    out = capsys.readouterr().out
+    for step in registry.STEPS:
+        total = len(mutants.for_step(step.id))
+        assert f"{total}/{total}" in out.split(step.id, 1)[1].splitlines()[0]
+    assert "every wrong version caught" in out
+
+
+def test_self_check_fails_on_a_wrong_version_that_gets_through(monkeypatch):
+    harmless = mutants.Mutant("step04", "harmless", "renames a local variable: not a bug at all",
+                              "    model = Mnist_Logistic()\n    return model, optim.SGD(model.parameters(), lr=lr)",
+                              "    m = Mnist_Logistic()\n    return m, optim.SGD(m.parameters(), lr=lr)",
+                              "k updates over several batches and epochs ≈ step03's; gradients do not pile up")
+    monkeypatch.setattr(mutants, "CATALOGUE", mutants.CATALOGUE + (harmless,))
+    result = selfcheck.check_step(registry.BY_ID["step04"])
+    assert not result.ok and result.missed and result.missed[0].startswith("harmless: the step reads 'passed'")
