@@ -1,4 +1,4 @@
-"""`python grader.py [STEP] [--target DIR] [--json]`: grade a step, or show the board of all steps.
+"""`python grader.py [STEP] [options]`: grade a step, or show the board of every step.
 
 Exit status: 0 when every check of the step (or of every step, for the board) passed; 1 when a
 check failed or a step is not started or cannot be loaded; 2 for a usage error.
@@ -12,22 +12,37 @@ from pathlib import Path
 from kata import registry
 
 USAGE_ERROR = 2
+EPILOG = """examples:
+  python grader.py                      the board: every step, its state, the next one
+  python grader.py step04               grade steps/step04_optim.py
+  python grader.py step04 --watch       re-grade on every save
+  python grader.py step04 --hint        one more hint
+  python grader.py step04 --diff        what you changed since your step03
+  python grader.py step04 --diff solutions   against the reference solution
+  python grader.py step04 --reset       back to the stub (your file is kept as a backup)
+  python grader.py --target solutions   grade the reference (or any folder laid out like steps/)
+  python grader.py --check              self-check the kata's checks"""
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="grader.py", description="Grade the torch.nn kata's steps.",
-        epilog="Examples: python grader.py · python grader.py step04 · "
-               "python grader.py step04 --target solutions · python grader.py --json")
+    p = argparse.ArgumentParser(prog="grader.py", description="Grade the torch.nn kata's steps.", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("step", nargs="?", help="step to grade, e.g. step04 (default: show every step)")
     p.add_argument("--target", default="steps",
                    help="folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="time limit for grading one step (default 60)")
-    p.add_argument("--check", action="store_true",
-                   help="self-check the kata: solutions pass, stubs read not started, every catalogued "
-                        "wrong version is caught (all steps, or the one given)")
+                   help="time limit for grading one step (default 60): an endless loop ends with a verdict")
+    actions = p.add_mutually_exclusive_group()
+    actions.add_argument("--hint", action="store_true", help="show the step's next hint (one more each time)")
+    actions.add_argument("--diff", nargs="?", const="previous", choices=("previous", "solutions"),
+                         help="unified diff against your previous step (default) or the reference solution")
+    actions.add_argument("--watch", action="store_true", help="re-grade the step every time its file is saved")
+    actions.add_argument("--reset", action="store_true",
+                         help="restore the step's stub, keeping your file as a numbered backup")
+    actions.add_argument("--check", action="store_true",
+                         help="self-check the kata: solutions pass, stubs read not started, every catalogued "
+                              "wrong version is caught (all steps, or the one given)")
     return p
 
 
@@ -40,35 +55,105 @@ def resolve_target(name: str) -> Path | None:
     return None
 
 
+def usage_error(message: str) -> int:
+    print(f"grader.py: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     step = None
     if args.step:
         step = registry.find(args.step)
         if step is None:
-            known = ", ".join(s.id for s in registry.STEPS)
-            print(f"grader.py: unknown step {args.step!r}. The steps are: {known}.", file=sys.stderr)
-            return USAGE_ERROR
+            return usage_error(f"unknown step {args.step!r}. The steps are: {', '.join(s.id for s in registry.STEPS)}.")
+    if step is None and (args.hint or args.diff or args.watch or args.reset):
+        return usage_error("--hint, --diff, --watch and --reset need a step, e.g. python grader.py step04 --hint")
     target = resolve_target(args.target)
     if target is None:
-        print(f"grader.py: target folder {args.target!r} does not exist. Give 'steps', 'solutions' or the "
-              "path of a folder laid out like steps/.", file=sys.stderr)
-        return USAGE_ERROR
+        return usage_error(f"target folder {args.target!r} does not exist. Give 'steps', 'solutions' or the path "
+                           "of a folder laid out like steps/.")
+    if args.hint:
+        return show_hint(step, target)
+    if args.diff:
+        return show_diff(step, target, args.diff)
+    if args.reset:
+        from kata import reset
 
-    from kata import report, runner  # imports torch and hypothesis: after the arguments are known good
-    from kata.results import PASSED
+        return reset.reset(step, target)
+
+    from kata import runner  # imports torch and hypothesis: only once the arguments are known good
 
     if args.check:
         return self_check([step] if step else list(registry.STEPS))
+    if args.watch:
+        from kata import watch
 
-    colour = report.use_colour() and not args.json
+        return watch.watch(step, target, args.timeout)
     if step is not None:
-        result = runner.grade(step, target, args.timeout)
-        print(report.step_json(result) if args.json else report.step_text(result, colour))
-        return 0 if result.status == PASSED else 1
+        return grade_step(step, target, args.timeout, args.json)
     results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
-    print(report.board_json(results, str(target)) if args.json else report.board_text(results, str(target), colour))
+    return show_board(results, target, args.json)
+
+
+def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
+    from kata import report, runner, state
+    from kata.results import PASSED
+
+    result = runner.grade(step, target, timeout)
+    first_pass = result.status == PASSED and state.LearnerState(target).mark_passed(step.id)
+    if as_json:
+        print(report.step_json(result))
+    else:
+        report.console().print(report.step_markup(result, first_pass))
+    return 0 if result.status == PASSED else 1
+
+
+def show_board(results, target: Path, as_json: bool) -> int:
+    from kata import report
+    from kata.results import PASSED
+
+    if as_json:
+        print(report.board_json(results, str(target)))
+    else:
+        report.console().print(report.board_markup(results, str(target)))
     return 0 if all(r.status == PASSED for r in results) else 1
+
+
+def show_hint(step, target: Path) -> int:
+    from kata import state
+
+    shown = state.LearnerState(target).show_next_hint(step.id, len(step.hints))
+    for i, hint in enumerate(step.hints[:shown], 1):
+        print(f"hint {i} of {len(step.hints)} for {step.id}: {hint}")
+    if shown == len(step.hints):
+        print("That is every hint for this step. Read the docstring's maths and shapes once more, "
+              "then grade again: the counterexample is the best hint of all.")
+    else:
+        print(f"Run it again for hint {shown + 1}.")
+    return 0
+
+
+def show_diff(step, target: Path, against: str) -> int:
+    from kata import diffs, report, runner
+
+    mine = target / step.filename
+    if not mine.exists():
+        return usage_error(f"{mine} does not exist.")
+    if against == "solutions":
+        other = runner.SOLUTIONS / step.filename
+    else:
+        before = registry.previous(step)
+        if before is None or step.baseline:
+            return usage_error(f"{step.id} has no previous step to compare with; try --diff solutions.")
+        other = target / before.filename
+        if not other.exists():
+            return usage_error(f"{other} does not exist.")
+    lines = diffs.unified(other, mine)
+    out = report.console()
+    for line in lines or [f"{mine} and {other} are the same."]:
+        out.print(line, style=diffs.style(line), markup=False)
+    return 0
 
 
 def self_check(steps) -> int:

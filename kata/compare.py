@@ -10,7 +10,7 @@ import re
 
 import torch
 
-SMALL = 10  # tensors with at most this many elements are shown whole
+SMALL = 6  # values shown side by side around the largest error
 
 
 class Mismatch(AssertionError):
@@ -21,11 +21,34 @@ class Mismatch(AssertionError):
         self.what = what
         self.detail = detail
 
+    @property
+    def stage(self) -> str:
+        """Where the values part, read from the name of the value compared."""
+        what = self.what.lower()
+        if "grad" in what:
+            return "gradients"
+        if "after" in what or what.startswith(("opt", "get_model")):
+            return "update"
+        if "batch" in what or what.startswith(("xb", "yb")):
+            return "batches"
+        if "loss" in what or what.startswith("nll"):
+            return "loss"
+        return "output"
 
-def _fmt(t: torch.Tensor) -> str:
-    if t.numel() == 1:
-        return f"{t.item():.6g}"
-    return "[" + ", ".join(f"{v:.4g}" for v in t.flatten().tolist()) + "]"
+
+def _side_by_side(got: torch.Tensor, expected: torch.Tensor, where: tuple[int, ...]) -> list[str]:
+    """Up to SMALL values around the worst one, along the last dimension: index, expected, got, diff."""
+    row = where[:-1]
+    g, e = got[row].flatten(), expected[row].flatten()  # the worst element's row: (k,)
+    start = max(0, min(where[-1] - SMALL // 2, len(g) - SMALL))
+    lines = [f"{'index':>14} {'expected':>13} {'got':>13} {'difference':>13}"]
+    for j in range(start, min(start + SMALL, len(g))):
+        index = str(list(row + (j,)))
+        mark = "  <- largest" if j == where[-1] else ""
+        lines.append(f"{index:>14} {e[j].item():>13.6g} {g[j].item():>13.6g} {(g[j] - e[j]).item():>13.3g}{mark}")
+    if len(g) > SMALL:
+        lines.append(f"{'':>14} ({SMALL} of the {len(g)} values in that row)")
+    return lines
 
 
 def _index(flat: int, shape: torch.Size) -> tuple[int, ...]:
@@ -73,9 +96,8 @@ def _difference(got: torch.Tensor, expected: torch.Tensor, report: str) -> str:
     lines = [f"largest absolute error {err.flatten()[flat].item():.3g}"
              + (f" at index {list(where)}" if where else "")
              + f": expected {expected[where].item():.6g}, got {got[where].item():.6g}."]
-    if 1 < got.numel() <= SMALL:
-        lines.append(f"expected {_fmt(expected)}")
-        lines.append(f"     got {_fmt(got)}")
+    if got.numel() > 1:
+        lines += _side_by_side(got, expected, where)
     # assert_close's own summary: how many elements differ, and the tolerance it applied
     count = re.search(r"Mismatched elements: (\d+) / (\d+)", report)
     allowed = re.findall(r"up to (\S+) allowed", report)

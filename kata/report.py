@@ -1,57 +1,77 @@
-"""Render grading results for a terminal (plain text, colour when it is a terminal) or as JSON."""
+"""Render grading results: rich text for a terminal (plain when piped or NO_COLOR), or JSON.
+
+The layout is built as rich markup, with everything that comes from the learner's code or
+from torch escaped; `*_text` functions give the same thing as plain text.
+"""
 from __future__ import annotations
 
 import json
-import os
 import sys
 import textwrap
 
-from kata.results import BROKEN, FAILED, FAILING, IN_PROGRESS, MISSING, NOT_STARTED, PASSED, SKIPPED, StepResult
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from kata.results import (BROKEN, FAILED, FAILING, IN_PROGRESS, MISSING, NOT_STARTED, PASSED, SKIPPED, STAGE_NAMES,
+                          STAGES, StepResult)
 
 MARKS = {PASSED: "✓", FAILED: "✗", FAILING: "✗", NOT_STARTED: "·", SKIPPED: "-", IN_PROGRESS: "…", BROKEN: "!",
          MISSING: "?"}
-COLOURS = {PASSED: "32", FAILED: "31", FAILING: "31", NOT_STARTED: "2", SKIPPED: "2", IN_PROGRESS: "36", BROKEN: "33",
-           MISSING: "33"}
+STYLES = {PASSED: "green", FAILED: "red", FAILING: "red", NOT_STARTED: "dim", SKIPPED: "dim", IN_PROGRESS: "cyan",
+          BROKEN: "yellow", MISSING: "yellow"}
 WIDTH = 80
 
 
-def use_colour(stream=None) -> bool:
-    stream = stream or sys.stdout  # looked up now: tests and pipes replace sys.stdout
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+def console(stream=None) -> Console:
+    """A console on stdout (looked up now: tests and pipes replace it); rich itself drops colour
+    when the stream is not a terminal, NO_COLOR is set or TERM is dumb."""
+    return Console(file=stream or sys.stdout, highlight=False, soft_wrap=True, emoji=False)
 
 
-class Painter:
-    def __init__(self, colour: bool):
-        self.colour = colour
-
-    def __call__(self, status: str, text: str) -> str:
-        return f"\033[{COLOURS[status]}m{text}\033[0m" if self.colour else text
-
-    def bold(self, text: str) -> str:
-        return f"\033[1m{text}\033[0m" if self.colour else text
+def paint(status: str, text: str) -> str:
+    return f"[{STYLES[status]}]{escape(text)}[/]"
 
 
 def _block(text: str, indent: int) -> list[str]:
-    """Wrap prose to the terminal width, keeping lines that start with spaces (code) as they are."""
+    """Wrap prose to 80 columns; lines that start with spaces (code, tables) stay as they are."""
     out = []
     for line in text.splitlines():
         if line.startswith("    ") or len(line) + indent <= WIDTH:
             out.append(" " * indent + line)
         else:
             out += textwrap.wrap(line, WIDTH, initial_indent=" " * indent, subsequent_indent=" " * indent)
-    return out
+    return [escape(line) for line in out]
 
 
-def step_text(r: StepResult, colour: bool = False) -> str:
-    paint = Painter(colour)
-    lines = [paint.bold(f"{r.slug} · {r.title}"), f"  {r.file}"]
+def plain(markup: str) -> str:
+    return Text.from_markup(markup).plain
+
+
+def divergence(r: StepResult) -> str:
+    """The earliest stage at which a failed equivalence check parts from the reference."""
+    failed = [c for c in r.checks if c.status == FAILED and c.stage]
+    if not failed:
+        return ""
+    first = min(failed, key=lambda c: STAGES.index(c.stage))
+    return f"Where it diverged: {STAGE_NAMES[first.stage]}, first seen by “{first.name}”."
+
+
+def step_markup(r: StepResult, first_pass: bool = False) -> str:
+    lines = [f"[bold]{escape(r.slug)} · {escape(r.title)}[/]", f"  {escape(r.file)}"]
     if r.problem:
         lines += ["", paint(r.status, f"  {MARKS[r.status]} {r.status}: this step cannot be graded yet")]
         lines += _block(r.problem, 4)
+    where = divergence(r)
+    if where:
+        lines += _block(where, 2)
     for c in r.checks:
-        lines.append(paint(c.status, f"  {MARKS[c.status]} ") + c.name
-                     + (paint(NOT_STARTED, "  (not started)") if c.status == NOT_STARTED else "")
-                     + (paint(SKIPPED, f"  (skipped: {c.message})") if c.status == SKIPPED else ""))
+        note = ""
+        if c.status == NOT_STARTED:
+            note = paint(NOT_STARTED, "  (not started)")
+        elif c.status == SKIPPED:
+            note = paint(SKIPPED, f"  (skipped: {c.message})")
+        lines.append(paint(c.status, f"  {MARKS[c.status]} ") + escape(c.name) + note)
         if c.status != FAILED:
             continue
         if c.counterexample:
@@ -59,36 +79,61 @@ def step_text(r: StepResult, colour: bool = False) -> str:
         lines += _block(c.message, 6)
         hint = c.hint or (r.hint if c.kind == "property" else "")  # a rule's message is its own pointer
         if hint:
-            lines += _block(f"hint: {hint}", 6)
-    lines += ["", summary_line(r, paint)]
+            lines += [f"[yellow]{line}[/]" for line in _block(f"hint: {hint}", 6)]
+    lines += ["", summary_markup(r)]
+    if r.status == PASSED:
+        lines += _block(reference_pointer(r, first_pass), 0)
     return "\n".join(lines)
 
 
-def summary_line(r: StepResult, paint) -> str:
+def reference_pointer(r: StepResult, first_pass: bool) -> str:
+    lead = "First pass! " if first_pass else ""
+    return (f"{lead}Compare with the reference solution, solutions/{r.slug}.py: "
+            f"python grader.py {r.step} --diff solutions")
+
+
+def summary_markup(r: StepResult) -> str:
     if r.status in (BROKEN, MISSING):
         return paint(r.status, f"{r.step}: {r.status}")
     counts = f"{r.count(PASSED)} passed, {r.count(FAILED)} failed, {r.count(NOT_STARTED)} not started"
-    verdict = {PASSED: "passed: on to the next step", NOT_STARTED: "not started: open the file and follow its TODOs",
+    if r.count(SKIPPED):
+        counts += f", {r.count(SKIPPED)} skipped"
+    verdict = {PASSED: "passed", NOT_STARTED: "not started: open the file and follow its TODOs",
                IN_PROGRESS: "in progress: TODOs left", FAILING: "not yet"}[r.status]
-    return f"{counts} · " + paint(r.status, f"{r.step} {verdict}")
+    return f"{escape(counts)} · " + paint(r.status, f"{r.step} {verdict}")
 
 
-def board_text(results: list[StepResult], target: str, colour: bool = False) -> str:
-    paint = Painter(colour)
-    lines = [paint.bold(f"torch-nn-kata · {target}"), ""]
+def step_text(r: StepResult, first_pass: bool = False) -> str:
+    return plain(step_markup(r, first_pass))
+
+
+def board_markup(results: list[StepResult], target: str) -> str:
+    lines = [f"[bold]torch-nn-kata · {escape(target)}[/]", ""]
     for r in results:
         if r.status in (BROKEN, MISSING):
             state = "cannot be loaded" if r.status == BROKEN else "file missing"
         elif r.status == NOT_STARTED:
             state = "not started"
+        elif r.status == PASSED:
+            state = f"passed {len(r.checks)}/{len(r.checks)}"
         else:
-            state = f"{r.status} {r.count(PASSED)}/{len(r.checks)}" if r.status != PASSED else f"{len(r.checks)} checks"
-        lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{r.slug:<20} {r.title[:38]:<38} "
+            state = f"{r.status} {r.count(PASSED)}/{len(r.checks)}"
+        lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(r.title[:36]):<36} "
                      + paint(r.status, state))
+    done = sum(r.status == PASSED for r in results)
     upcoming = next_step(results)
-    lines.append("")
-    lines.append(f"Next: python grader.py {upcoming.step}" if upcoming else "Every step passes. Well done.")
+    lines += ["", f"{done} of {len(results)} steps passed."]
+    if upcoming:
+        lines.append(f"Next: [bold]python grader.py {upcoming.step}[/]  ({escape(upcoming.title)})")
+    else:
+        lines.append("Every step passes. Well done.")
+    if done:
+        lines.append("Finished a step? Compare it with the reference: python grader.py stepNN --diff solutions")
     return "\n".join(lines)
+
+
+def board_text(results: list[StepResult], target: str) -> str:
+    return plain(board_markup(results, target))
 
 
 def next_step(results: list[StepResult]) -> StepResult | None:

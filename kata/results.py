@@ -4,6 +4,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 PASSED, FAILED, NOT_STARTED, SKIPPED = "passed", "failed", "not started", "skipped"
+# where a failed equivalence check first parts from the reference, in the order values flow
+STAGES = ("output", "loss", "gradients", "batches", "update", "crash")
+STAGE_NAMES = {"output": "the forward output", "loss": "the loss", "gradients": "the gradients",
+               "batches": "the batches the model sees", "update": "the parameters after the update",
+               "crash": "an exception in your code"}
+
 # step states
 FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "missing"
 
@@ -16,6 +22,7 @@ class CheckResult:
     message: str = ""  # why it failed, in plain text, possibly several lines
     counterexample: str = ""  # the smallest case hypothesis found, as one readable line
     hint: str = ""  # shown with a failure: where to look, not the fix
+    stage: str = ""  # for a failed property check: where the values part (see STAGES)
 
 
 @dataclass

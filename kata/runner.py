@@ -143,8 +143,10 @@ def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | No
         return result
     except Mismatch as e:
         result.message = str(e)
+        result.stage = e.stage
     except Exception as e:  # the learner's code crashed: say where and why
         result.message = f"your code raised an exception at {loading.describe_exception(e, path)}\n{_advice(e)}"
+        result.stage = "crash"
     result.status = FAILED
     result.counterexample = str(last.get("case", ""))
     return result

@@ -32,3 +32,9 @@ def submission(tmp_path) -> Path:
     folder = tmp_path / "learner"
     folder.mkdir()
     return folder
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path, monkeypatch):
+    """Hints shown and steps passed are remembered per user: keep the tests' record apart."""
+    monkeypatch.setenv("KATA_STATE_DIR", str(tmp_path / "state"))

@@ -29,7 +29,9 @@ def test_largest_error_and_where():
     text = mismatch(got, expected)
     assert "largest absolute error 0.5 at index [1, 2]" in text
     assert "1 of 6 values differ" in text and "atol" in text and "rtol" in text
-    assert "expected [0, 0, 0, 0, 0, 0]" in text  # small tensors are shown whole
+    # the row of the largest error, side by side: index, expected, got, difference
+    assert "index      expected           got    difference" in text
+    assert "[1, 2]             0           0.5           0.5  <- largest" in text
 
 
 def test_nan_and_inf_are_named():

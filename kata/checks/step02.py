@@ -3,7 +3,7 @@ import torch
 
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import expect_parameters, leaf_copies, with_hand_made
+from kata.checks.fixtures import compare_training, expect_parameters, leaf_copies, with_hand_made
 from kata.compare import Mismatch, as_tensor, assert_grad, assert_same
 
 PARAMETERS = {"weights": (S.N_FEATURES, S.N_CLASSES), "bias": (S.N_CLASSES,)}
@@ -59,13 +59,17 @@ def gradients_match(learner, ref, case):
 @prop("fit(model, ...) from the same weights on the same batches ≈ step01's fit", uses=("Mnist_Logistic", "fit"),
       strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
 def fit_matches(learner, ref, run):
-    x, y = run.data()
-    w, b = run.weights()
-    model = logistic(learner, w, b)
-    learner.fit(model, x, y, run.lr, run.epochs, run.bs)
-    ref.fit(x, y, w, b, run.lr, run.epochs, run.bs)
-    assert_same(model.weights, w, "weights after fit")
-    assert_same(model.bias, b, "bias after fit")
+    def mine(x, y, epochs):
+        model = logistic(learner, *run.weights())
+        learner.fit(model, x, y, run.lr, epochs, run.bs)
+        return {"weights": model.weights, "bias": model.bias}
+
+    def expected(x, y, epochs):
+        w, b = run.weights()
+        ref.fit(x, y, w, b, run.lr, epochs, run.bs)
+        return {"weights": w, "bias": b}
+
+    compare_training(run, mine, expected)
 
 
 CHECKS = [registers_parameters, init_matches, forward_matches, gradients_match, fit_matches]

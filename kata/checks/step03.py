@@ -1,7 +1,7 @@
 """step03_linear against the reference step02_module."""
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import expect_parameters, with_hand_made, with_linear
+from kata.checks.fixtures import compare_training, expect_parameters, with_hand_made, with_linear
 from kata.compare import as_tensor, assert_grad, assert_same
 
 PARAMETERS = {"lin.weight": (S.N_CLASSES, S.N_FEATURES), "lin.bias": (S.N_CLASSES,)}
@@ -43,14 +43,17 @@ def gradients_match(learner, ref, case):
 @prop("fit(model, ...) from the same weights on the same batches ≈ step02's fit",
       uses=("Mnist_Logistic", "fit"), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
 def fit_matches(learner, ref, run):
-    x, y = run.data()
-    w, b = run.weights()
-    model = with_linear(learner.Mnist_Logistic(), w, b)
-    expected = with_hand_made(ref.Mnist_Logistic(), w, b)
-    learner.fit(model, x, y, run.lr, run.epochs, run.bs)
-    ref.fit(expected, x, y, run.lr, run.epochs, run.bs)
-    assert_same(model.lin.weight, expected.weights.T, "lin.weight after fit")
-    assert_same(model.lin.bias, expected.bias, "lin.bias after fit")
+    def mine(x, y, epochs):
+        model = with_linear(learner.Mnist_Logistic(), *run.weights())
+        learner.fit(model, x, y, run.lr, epochs, run.bs)
+        return {"lin.weight": model.lin.weight, "lin.bias": model.lin.bias}
+
+    def expected(x, y, epochs):
+        model = with_hand_made(ref.Mnist_Logistic(), *run.weights())
+        ref.fit(model, x, y, run.lr, epochs, run.bs)
+        return {"lin.weight": model.weights.T, "lin.bias": model.bias}  # in nn.Linear's (out, in) layout
+
+    compare_training(run, mine, expected)
 
 
 CHECKS = [registers_parameters, forward_matches, gradients_match, fit_matches]

@@ -3,39 +3,25 @@ from torch import optim
 
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import with_linear
-from kata.compare import Mismatch, assert_same
+from kata.checks.fixtures import compare_training, linear_parameters, model_and_opt, with_linear
+from kata.compare import Mismatch
 
 ACCUMULATE = ("Gradients add up in .grad until something zeroes them: once per batch, after opt.step(), "
               "opt.zero_grad().")
 
 
-def learner_model(learner, run):
-    """The learner's (model, opt) from get_model(lr), the model holding the run's weights."""
-    got = learner.get_model(run.lr)
-    if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("get_model(lr)", f"should return (model, opt), got {type(got).__name__}.")
-    model, opt = got
-    w, b = run.weights()
-    return with_linear(model, w, b), opt
-
-
-def reference_fit(ref, run):
-    """step03's fit from the same weights: its model afterwards."""
-    x, y = run.data()
-    w, b = run.weights()
-    model = with_linear(ref.Mnist_Logistic(), w, b)
-    ref.fit(model, x, y, run.lr, run.epochs, run.bs)
-    return model
-
-
 def compare_fit(learner, ref, run):
-    x, y = run.data()
-    model, opt = learner_model(learner, run)
-    learner.fit(model, opt, x, y, run.epochs, run.bs)
-    expected = reference_fit(ref, run)
-    assert_same(model.lin.weight, expected.lin.weight, "lin.weight after fit")
-    assert_same(model.lin.bias, expected.lin.bias, "lin.bias after fit")
+    def mine(x, y, epochs):
+        model, opt = model_and_opt(learner, run)
+        learner.fit(model, opt, x, y, epochs, run.bs)
+        return linear_parameters(model)
+
+    def expected(x, y, epochs):
+        model = with_linear(ref.Mnist_Logistic(), *run.weights())
+        ref.fit(model, x, y, run.lr, epochs, run.bs)
+        return linear_parameters(model)
+
+    compare_training(run, mine, expected)
 
 
 @prop("get_model(lr) returns (model, opt): plain SGD over all the model's parameters with that lr",

@@ -1,20 +1,14 @@
 """step06_dataloader against the reference step05_dataset."""
-from torch import optim
 from torch.utils.data import TensorDataset
 
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import Recorder, assert_same_batches, with_linear
-from kata.compare import Mismatch, as_tensor, assert_same
+from kata.checks.fixtures import (assert_same_batches, compare_training, linear_parameters, model_and_opt,
+                                  seen_batches)
+from kata.compare import Mismatch, as_tensor
 
 ORDER = ("DataLoader(train_ds, batch_size=bs) keeps the order and the last, shorter batch by default; "
          "shuffle and drop_last change what the model sees.")
-
-
-def seen_batches(fit_call, run):
-    model = Recorder()
-    fit_call(model, optim.SGD(model.parameters(), lr=run.lr))
-    return model.seen
 
 
 @prop("get_dataloader(train_ds, bs) gives step05's batches in order, the last partial one included",
@@ -45,17 +39,17 @@ def same_batches(learner, ref, run):
 @prop("fit from the same weights ≈ step05's fit", uses=("get_model", "get_dataloader", "fit"),
       strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
 def fit_matches(learner, ref, run):
-    x, y = run.data()
-    w, b = run.weights()
-    ds = TensorDataset(x, y)
-    model, opt = learner.get_model(run.lr)
-    with_linear(model, w, b)
-    learner.fit(model, opt, learner.get_dataloader(ds, run.bs), run.epochs)
-    expected, expected_opt = ref.get_model(run.lr)
-    with_linear(expected, w, b)
-    ref.fit(expected, expected_opt, ds, run.epochs, run.bs)
-    assert_same(model.lin.weight, expected.lin.weight, "lin.weight after fit")
-    assert_same(model.lin.bias, expected.lin.bias, "lin.bias after fit")
+    def mine(x, y, epochs):
+        model, opt = model_and_opt(learner, run)
+        learner.fit(model, opt, learner.get_dataloader(TensorDataset(x, y), run.bs), epochs)
+        return linear_parameters(model)
+
+    def expected(x, y, epochs):
+        model, opt = model_and_opt(ref, run)
+        ref.fit(model, opt, TensorDataset(x, y), epochs, run.bs)
+        return linear_parameters(model)
+
+    compare_training(run, mine, expected)
 
 
 CHECKS = [loader_batches, same_batches, fit_matches]
