@@ -171,3 +171,20 @@ def test_grading_never_writes_into_the_graded_folder(submission):
     assert done.returncode == 1
     after = sorted((p.relative_to(submission), p.stat().st_mtime_ns) for p in submission.rglob("*"))
     assert after == before
+
+
+def test_bad_input_from_the_command_line(submission):
+    """A failing step, a syntax error and an endless loop, as a learner runs them."""
+    from kata import mutants
+
+    mutants.for_step("step02")[0].write(submission)
+    (submission / "step03_linear.py").write_text("def fit(:\n")
+    solution_copy("step05", submission, ("    n = len(train_ds)\n", "    n = len(train_ds)\n    while True:\n        pass\n"))
+    failing = run_grader("step02", "--target", str(submission))
+    syntax = run_grader("step03", "--target", str(submission))
+    hang = run_grader("step05", "--target", str(submission), "--timeout", "3")
+    assert failing.returncode == 1 and "✗" in failing.stdout and "smallest counterexample" in failing.stdout
+    assert syntax.returncode == 1 and "Syntax error" in syntax.stdout and "line 1" in syntax.stdout
+    assert hang.returncode == 1 and "did not finish within 3 s" in " ".join(hang.stdout.split())
+    for done in (failing, syntax, hang):
+        assert "Traceback" not in done.stdout + done.stderr
