@@ -61,7 +61,7 @@ def load(path: Path) -> ModuleType:
                           "(for example `from torch.utils.data import DataLoader`).") from None
     except NotImplementedError:
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:
         raise LoadProblem(f"{path} fails while it is being imported, before any check can run: "
                           f"{describe_exception(e, path)}\nCode at the top level of the file runs on "
                           "import; keep work inside functions (main() runs only as a script).") from None

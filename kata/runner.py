@@ -147,6 +147,10 @@ def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | No
     except Exception as e:  # the learner's code crashed: say where and why
         result.message = f"your code raised an exception at {loading.describe_exception(e, path)}\n{_advice(e)}"
         result.stage = "crash"
+    except SystemExit as e:  # sys.exit() or exit() in the learner's code must not end the grader
+        result.message = (f"your code called sys.exit() at {loading.describe_exception(e, path)}\n"
+                          "A step's functions return their results; they never end the program.")
+        result.stage = "crash"
     result.status = FAILED
     result.counterexample = str(last.get("case", ""))
     return result

@@ -188,3 +188,12 @@ def test_bad_input_from_the_command_line(submission):
     assert hang.returncode == 1 and "did not finish within 3 s" in " ".join(hang.stdout.split())
     for done in (failing, syntax, hang):
         assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_sys_exit_in_learner_code_gets_a_verdict(submission):
+    solution_copy("step04", submission, ("            opt.step()\n", "            opt.step()\n            exit(3)\n"))
+    result = grade("step04", submission)
+    crashed = [c for c in result.checks if c.status == FAILED]
+    assert crashed and "sys.exit()" in crashed[0].message
+    solution_copy("step03", submission, ("loss_func = F.cross_entropy\n", "loss_func = F.cross_entropy\nraise SystemExit\n"))
+    assert grade("step03", submission).status == BROKEN
