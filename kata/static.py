@@ -7,6 +7,7 @@ to a list of problems (line, message). The registry lists the rules of each step
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -158,25 +159,131 @@ def no_matmul(fn_name: str) -> Rule:
     return Rule(f"{fn_name} does no matrix product by hand", find)
 
 
-def _imports_solutions(node: ast.AST) -> bool:
+_SOLUTIONS_PATH = re.compile(r"(^|[/\\.])solutions([/\\.]|$)")  # solutions.step04, ../solutions/x.py
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the docstring constants (they may mention the reference: that reads nothing)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def _reaches_solutions(node: ast.AST) -> bool:
     if isinstance(node, ast.Import):
         return any(a.name.split(".")[0] == "solutions" for a in node.names)
     if isinstance(node, ast.ImportFrom):
         return (node.module or "").split(".")[0] == "solutions"
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value.split(".")[0].split("/")[0] == "solutions"
+        return bool(_SOLUTIONS_PATH.search(node.value))  # a path or module name handed to open/import_module
     return False
 
 
 def no_reference_import() -> Rule:
-    """The graded step must be the learner's own work, not the reference solution imported."""
+    """The graded step must be the learner's own work, not the reference solution imported or read."""
     def find(tree):
-        return [(n.lineno, f"`{ast.unparse(n)[:60]}` reaches for the reference solutions: a graded step "
-                 "must stand on its own.") for n in ast.walk(tree) if _imports_solutions(n)]
+        docs = _docstrings(tree)
+        return [(getattr(n, "lineno", 0), f"`{ast.unparse(n)[:60]}` reaches for the reference solutions: a graded "
+                 "step must stand on its own.") for n in ast.walk(tree) if id(n) not in docs and _reaches_solutions(n)]
     return Rule("does not import the reference solutions", find)
+
+
+_GRADER_MODULES = {"kata", "hypothesis", "pytest", "_pytest", "builtins", "importlib", "ctypes", "gc", "inspect"}
+_ALLOWED = {"kata.data"}  # a step's main() loads MNIST through it
+
+
+def no_grader_tampering() -> Rule:
+    """A step does not import the grader's own modules nor reach into the interpreter to change them."""
+    def find(tree):
+        problems = []
+        for n in ast.walk(tree):
+            names = []
+            if isinstance(n, ast.Import):
+                names = [a.name for a in n.names]
+            elif isinstance(n, ast.ImportFrom) and n.module:
+                names = [n.module] if n.module != "kata" else [f"kata.{a.name}" for a in n.names]
+            for name in names:
+                if name.split(".")[0] in _GRADER_MODULES and name not in _ALLOWED:
+                    problems.append((n.lineno, f"imports `{name}`: a step needs torch, not the grader's machinery."))
+            if isinstance(n, ast.Attribute) and n.attr in ("modules", "__builtins__") and _dotted(n) in (
+                    "sys.modules", "__builtins__"):
+                problems.append((n.lineno, f"`{_dotted(n)}` changes what other code imports: not in a step."))
+            if isinstance(n, ast.Name) and n.id == "__builtins__":
+                problems.append((n.lineno, "`__builtins__` changes Python itself: not in a step."))
+        return problems
+    return Rule("does not reach into the grader", find)
 
 
 
 # --- steps 07-11 ---
 
 # --- steps 12-14 ---
+
+
+def _functions(tree: ast.AST, name: str) -> list[ast.AST]:
+    """Every function or method named `name` (each class's forward, not only the first)."""
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+
+
+def _callee(call: ast.Call) -> str:
+    """The last part of what a call calls: `print` for print(...), `view` for x.view(...)."""
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def uses_one_of(names: tuple[str, ...], why: str) -> Rule:
+    """The step refers to at least one of `names` (call, attribute or import)."""
+    def find(tree):
+        if any(_mentions(tree, n) for n in names):
+            return []
+        return [(0, f"{' / '.join(f'`{n}`' for n in names)} appear nowhere in the file: {why}")]
+    return Rule(f"uses {' or '.join(names)}", find)
+
+
+def gone(name: str, why: str) -> Rule:
+    """No function or method `name` is defined any more, and nothing refers to it."""
+    def find(tree):
+        return [(n.lineno, f"`{name}` is still {'defined' if isinstance(n, ast.FunctionDef) else 'used'} "
+                 f"here: {why}") for n in ast.walk(tree)
+                if (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name)
+                or (isinstance(n, ast.Name) and n.id == name) or (isinstance(n, ast.Attribute) and n.attr == name)]
+    return Rule(f"no {name} any more", find)
+
+
+def no_call_in(fn_name: str, callees: tuple[str, ...], rule_name: str, why: str) -> Rule:
+    """No function or method named `fn_name` calls any of `callees` (print(...), x.view(...), ...)."""
+    def find(tree):
+        return [(n.lineno, f"`{ast.unparse(n)[:60]}` in {fn_name}: {why}")
+                for fn in _functions(tree, fn_name) for n in ast.walk(fn)
+                if isinstance(n, ast.Call) and _callee(n) in callees]
+    return Rule(rule_name, find)
+
+
+def calls_modules_not_forward(*allowed_in: str) -> Rule:
+    """No `something.forward(...)` call (super().forward excepted) outside the functions `allowed_in`:
+    calling a module runs its hooks, calling its .forward skips them."""
+    def find(tree):
+        skip = set()
+        for fn in _functions_named(tree, allowed_in):
+            skip |= {id(n) for n in ast.walk(fn)}
+        problems = []
+        for n in ast.walk(tree):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "forward"
+                    and id(n) not in skip and not _is_super_call(n.func.value)):
+                target = ast.unparse(n.func.value)
+                problems.append((n.lineno, f"`{ast.unparse(n)[:60]}` calls forward directly, which skips every "
+                                 f"hook registered on `{target}`: call the module itself, `{target}(...)`."))
+        return problems
+    return Rule("calls modules, not .forward", find)
+
+
+def _functions_named(tree: ast.AST, names: tuple[str, ...]) -> list[ast.AST]:
+    return [fn for name in names for fn in _functions(tree, name)]
+
+
+def _is_super_call(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"

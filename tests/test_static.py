@@ -64,3 +64,22 @@ def test_no_reference_import():
     assert problems(rule, "import solutions\n")
     assert problems(rule, "import importlib\nm = importlib.import_module('solutions.step03_linear')\n")
     assert not problems(rule, "from torch import nn\n")
+
+
+def test_reading_the_reference_is_caught_but_docstrings_may_mention_it():
+    rule = static.no_reference_import()
+    assert problems(rule, "text = open('../solutions/step04_optim.py').read()\n")
+    assert problems(rule, "from pathlib import Path\np = Path(__file__).parent.parent / 'solutions'\n")
+    assert not problems(rule, '"""Run it: python -m solutions.step04_optim"""\n')
+    assert not problems(rule, "def f():\n    '''see solutions/step04'''\n")
+
+
+def test_reaching_into_the_grader_is_caught():
+    rule = static.no_grader_tampering()
+    assert problems(rule, "import kata.compare\nkata.compare.assert_same = lambda *a, **k: None\n")
+    assert problems(rule, "from kata import runner\n")
+    assert problems(rule, "import sys\nsys.modules['kata.compare'] = None\n")
+    assert problems(rule, "import builtins\n")
+    assert not problems(rule, "def main():\n    from kata.data import load_mnist\n")
+    assert not problems(rule, "from kata import data\n")  # that is kata.data
+    assert not problems(rule, "import torch\nfrom torch import nn\n")
