@@ -21,7 +21,9 @@ EPILOG = """examples:
   python grader.py step04 --diff solutions   against the reference solution
   python grader.py step04 --reset       back to the stub (your file is kept as a backup)
   python grader.py --target solutions   grade the reference (or any folder laid out like steps/)
-  python grader.py --check              self-check the kata's checks"""
+  python grader.py --check              self-check the kata's checks
+  python grader.py class SUBMISSIONS --out REPORTS   grade a class (see: grader.py class -h)
+  python grader.py compare step04 SUBMISSIONS        the class's distinct approaches to a step"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,6 +63,11 @@ def usage_error(message: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("class", "compare"):  # the instructor's commands
+        from kata import class_cli
+
+        return class_cli.main_class(argv[1:]) if argv[0] == "class" else class_cli.main_compare(argv[1:])
     args = parser().parse_args(argv)
     step = None
     if args.step:

@@ -38,6 +38,7 @@ class StepResult:
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
     untouched: bool = False  # every TODO of the stub is still a stub
+    hidden: list[CheckResult] = field(default_factory=list)  # an instructor's extra checks: reported apart
 
     def count(self, status: str) -> int:
         return sum(c.status == status for c in self.checks)

@@ -34,6 +34,15 @@ class StepTimeout(BaseException):
     """Raised by the alarm; a BaseException so that neither hypothesis nor learner code catches it."""
 
 
+class StepOutOfMemory(BaseException):
+    """The learner's code ran out of memory: stop the step at once, rather than let hypothesis retry
+    (and allocate it all again) while it looks for a smaller example."""
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    return isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and "can't allocate memory" in str(e))
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
     if not seconds or seconds <= 0 or not hasattr(signal, "setitimer"):
@@ -122,7 +131,12 @@ def run_property(check: PropertyCheck, learner: ModuleType, ref: ModuleType | No
 
     def test(case):
         last["case"] = case
-        check.body(learner, ref, case)
+        try:
+            check.body(learner, ref, case)
+        except Exception as e:
+            if _out_of_memory(e):
+                raise StepOutOfMemory(loading.describe_exception(e, path)) from None
+            raise
 
     wrapped = given(case=check.strategy)(_settings(check)(test))
     for edge in reversed(check.edges):
@@ -169,19 +183,27 @@ def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
     return results
 
 
-def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT) -> StepResult:
-    """Grade `target/<step file>` against the reference of the step before it."""
+def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT,
+          hidden: tuple[PropertyCheck, ...] = ()) -> StepResult:
+    """Grade `target/<step file>` against the reference of the step before it.
+
+    `hidden` checks (an instructor's extra ones) run too, after the step's own, and are reported
+    apart in `result.hidden`: they do not change the step's state."""
     path = (target / step.filename).resolve()
     result = StepResult(step.id, step.slug, step.title, str(target), str(path),
                         hint=step.hints[0] if step.hints else "")
     started = time.perf_counter()
     try:
         with time_limit(timeout):
-            _grade_into(result, step, path)
+            _grade_into(result, step, path, hidden)
     except StepTimeout:
         result.status = BROKEN
         result.problem = (f"{path} did not finish within {timeout:g} s: an endless loop, or far more work "
                           "than the step needs. Check every loop's stopping condition (epochs, batches).")
+    except StepOutOfMemory as e:
+        result.status = BROKEN
+        result.problem = (f"{path} ran out of memory while it was graded, at {e}\nSomething grows without bound "
+                          "(a list or tensor appended to in a loop, or a tensor far larger than the data).")
     except LoadProblem as e:
         result.status = BROKEN
         result.problem = str(e)
@@ -189,7 +211,7 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
     return result.settle()
 
 
-def _grade_into(result: StepResult, step: Step, path: Path) -> None:
+def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple[PropertyCheck, ...] = ()) -> None:
     if not path.exists():
         result.status = MISSING
         result.problem = (f"{path} does not exist. Each step is one file named like the stub in steps/ "
@@ -210,10 +232,11 @@ def _grade_into(result: StepResult, step: Step, path: Path) -> None:
                           "the names the stub defines: keep them (and their arguments), even when a library "
                           "object now does the work (for example `loss_func = F.cross_entropy`).")
     ref = baseline(step)
-    for check in step.checks():
-        if pending & set(check.uses):
-            todo = ", ".join(sorted(pending & set(check.uses)))
-            result.checks.append(CheckResult(check.name, "property", NOT_STARTED, f"{todo}: still a stub"))
-        else:
-            result.checks.append(run_property(check, learner, ref, path, _hint(check, step)))
+    for checks, into in ((step.checks(), result.checks), (hidden, result.hidden)):
+        for check in checks:
+            if pending & set(check.uses):
+                todo = ", ".join(sorted(pending & set(check.uses)))
+                into.append(CheckResult(check.name, "property", NOT_STARTED, f"{todo}: still a stub"))
+            else:
+                into.append(run_property(check, learner, ref, path, _hint(check, step)))
 
