@@ -20,6 +20,7 @@ EPILOG = """examples:
   python grader.py step04 --diff        what you changed since your step03
   python grader.py step04 --diff solutions   against the reference solution
   python grader.py step04 --reset       back to the stub (your file is kept as a backup)
+  python grader.py step04 --train       train it on MNIST next to the reference of step03
   python grader.py --target solutions   grade the reference (or any folder laid out like steps/)
   python grader.py --check              self-check the kata's checks
   python grader.py class SUBMISSIONS --out REPORTS   grade a class (see: grader.py class -h)
@@ -42,9 +43,17 @@ def parser() -> argparse.ArgumentParser:
     actions.add_argument("--watch", action="store_true", help="re-grade the step every time its file is saved")
     actions.add_argument("--reset", action="store_true",
                          help="restore the step's stub, keeping your file as a numbered backup")
+    actions.add_argument("--train", action="store_true",
+                         help="train the step's model on MNIST with its own fit, next to the step before it")
     actions.add_argument("--check", action="store_true",
                          help="self-check the kata: solutions pass, stubs read not started, every catalogued "
                               "wrong version is caught (all steps, or the one given)")
+    training = p.add_argument_group("with --train")
+    training.add_argument("--epochs", type=int, default=None, help="epochs (default: 2, or 5 for the CNN steps)")
+    training.add_argument("--plot", type=Path, metavar="FILE.png", help="save the loss and accuracy curves")
+    training.add_argument("--lr", type=float, default=None, help="learning rate (default: the step's own)")
+    training.add_argument("--limit", type=int, default=None, metavar="ROWS", help="train on the first ROWS rows only")
+    training.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffling (default 0)")
     return p
 
 
@@ -74,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         step = registry.find(args.step)
         if step is None:
             return usage_error(f"unknown step {args.step!r}. The steps are: {', '.join(s.id for s in registry.STEPS)}.")
-    if step is None and (args.hint or args.diff or args.watch or args.reset):
-        return usage_error("--hint, --diff, --watch and --reset need a step, e.g. python grader.py step04 --hint")
+    if step is None and (args.hint or args.diff or args.watch or args.reset or args.train):
+        return usage_error("--hint, --diff, --watch, --reset and --train need a step, e.g. python grader.py step04 --hint")
     target = resolve_target(args.target)
     if target is None:
         return usage_error(f"target folder {args.target!r} does not exist. Give 'steps', 'solutions' or the path "
@@ -93,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.check:
         return self_check([step] if step else list(registry.STEPS))
+    if args.train:
+        from kata import train_cli, training
+
+        epochs = args.epochs or (5 if step.id in training.CNN_STEPS else 2)
+        cfg = training.Config(epochs=epochs, lr=args.lr, seed=args.seed, limit=args.limit)
+        return train_cli.train(step, target, cfg, args.plot)
     if args.watch:
         from kata import watch
 
