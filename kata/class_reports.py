@@ -139,8 +139,7 @@ def heatmap_png(results: ClassResults, path: Path) -> bool:
     ax.set_xticks(range(len(steps)), steps, rotation=60, ha="right")
     ax.set_yticks(range(len(results.learners)), results.learners)
     ax.set_title("Class progress: share of checks passed")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, metadata={"Software": None})
+    fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return True
 
