@@ -221,6 +221,34 @@ def no_grader_tampering() -> Rule:
 
 # --- steps 07-11 ---
 
+
+def model_agnostic(*fn_names: str) -> Rule:
+    """`fn_names` (fit, loss_batch) reshape no batch and build no model: they train any model as it is."""
+    reshapes = ("view", "reshape", "unsqueeze", "flatten", "permute")
+
+    def find(tree):
+        problems = []
+        for fn_name in fn_names:
+            fn = _function(tree, fn_name)
+            for node in ast.walk(fn) if fn is not None else ():
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in reshapes:
+                    problems.append((node.lineno, f"`{ast.unparse(node)}` in {fn_name} reshapes the batch for one "
+                                     "model: the model (or the loader) does that; fit stays as step07 left it."))
+                elif isinstance(node, ast.Call) and _dotted(node.func).split(".")[-1] in ("Mnist_CNN", "get_model"):
+                    problems.append((node.lineno, f"`{ast.unparse(node)}` in {fn_name} builds a model: fit trains "
+                                     "the model it is given."))
+        return problems
+    return Rule(f"{' and '.join(fn_names)} stay step07's: no reshaping, no model of their own", find)
+
+
+def no_method_call(method: str, why: str) -> Rule:
+    """No call of the form `something.method(...)` (torch.cuda.is_available() is not one: it calls is_available)."""
+    def find(tree):
+        return [(n.lineno, f"`{ast.unparse(n)}`: {why}") for n in ast.walk(tree)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method]
+    return Rule(f"no .{method}() calls", find)
+
+
 # --- steps 12-14 ---
 
 

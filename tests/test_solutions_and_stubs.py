@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from kata import registry, report, runner, selfcheck
-from kata.results import FAILED, NOT_STARTED, PASSED
+from kata.results import FAILED, NOT_STARTED, PASSED, SKIPPED
 
 STEPS = registry.STEPS
 ids = [s.id for s in STEPS]
@@ -16,7 +16,9 @@ ids = [s.id for s in STEPS]
 def test_reference_solution_passes_every_check(step):
     result = selfcheck.grade_solution(step.id)
     assert result.status == PASSED, report.step_text(result)
-    assert result.checks and all(c.status == PASSED for c in result.checks)
+    # a check that cannot run here (step11's GPU run on a machine without one) is skipped, with its reason
+    assert result.checks and all(c.status == PASSED or (c.status == SKIPPED and c.message)
+                                 for c in result.checks)
 
 
 @pytest.mark.parametrize("step", STEPS, ids=ids)

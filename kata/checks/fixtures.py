@@ -174,6 +174,139 @@ def _first_update_that_differs(run, x, y, mine, expected) -> str:
 
 # --- steps 07-11 ---
 
+
+class Unlike(Mismatch):
+    """A Mismatch about how the code is put together (a mode, a type, a device, a missing method), not a
+    value that parts from the reference's: no "where it diverged" stage."""
+
+    stage = ""
+
+
+def quietly(fn, *args):
+    """fn(*args) with what it prints swallowed: fit prints a line per epoch, the report must not."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*args)
+
+
+def as_losses(got, epochs: int, what: str = "fit(...)") -> torch.Tensor:
+    """fit's return value, one validation loss per epoch, as a float64 tensor (epochs,)."""
+    if got is None:
+        raise Mismatch(what, "returned None: fit should return the list of validation losses, one per epoch.")
+    if not isinstance(got, (list, tuple)) or len(got) != epochs:
+        shown = f"{len(got)} values" if isinstance(got, (list, tuple)) else type(got).__name__
+        raise Mismatch(what, f"should return a list of {epochs} validation loss(es), one per epoch; got {shown}.")
+    values = []
+    for i, value in enumerate(got):
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        try:
+            values.append(float(value))
+        except (TypeError, ValueError):
+            raise Mismatch(what, f"value {i} of the list is {type(value).__name__}, not a number.") from None
+    return torch.tensor(values, dtype=torch.float64)  # (epochs,)
+
+
+def in_order(x: torch.Tensor, y: torch.Tensor, bs: int):
+    """A loader over (x, y) in batches of bs, in order (no shuffling), the last batch shorter."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    return DataLoader(TensorDataset(x, y), batch_size=bs)
+
+
+def model_pair(got, what: str = "get_model(lr)") -> tuple[nn.Module, torch.optim.Optimizer]:
+    if not (isinstance(got, tuple) and len(got) == 2):
+        raise Unlike(what, f"should return (model, opt), got {type(got).__name__}.")
+    if not isinstance(got[0], nn.Module):
+        raise Unlike(what, f"should return (model, opt): the model is {type(got[0]).__name__}, not an nn.Module.")
+    return got
+
+
+def expect_momentum_sgd(model: nn.Module, opt, lr: float, what: str = "opt") -> None:
+    """opt is SGD over every parameter of model, with learning rate lr and momentum 0.9 (the tutorial's)."""
+    if not isinstance(opt, torch.optim.SGD):
+        raise Mismatch(what, f"is {type(opt).__name__}, expected torch.optim.SGD.")
+    in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
+    missing = [n for n, p in model.named_parameters() if id(p) not in in_opt]
+    if missing:
+        raise Mismatch(what, f"does not update {', '.join(missing)}: build it over model.parameters().")
+    lrs = sorted({group["lr"] for group in opt.param_groups})
+    momenta = sorted({group.get("momentum", 0) for group in opt.param_groups})
+    if lrs != [lr]:
+        raise Mismatch(what, f"has learning rate {lrs}, expected {lr}.")
+    if momenta != [0.9]:
+        raise Mismatch(what, f"has momentum {momenta}, expected 0.9: SGD(model.parameters(), lr=lr, momentum=0.9).")
+
+
+def convs(model: nn.Module, what: str) -> list[nn.Conv2d]:
+    """The model's nn.Conv2d layers in the order they are registered: for nn.Sequential, the order they run."""
+    if not isinstance(model, nn.Module):
+        raise Unlike(what, f"expected an nn.Module, got {type(model).__name__}.")
+    found = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    if len(found) != 3:
+        raise Unlike(what, f"has {len(found)} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
+                       "channels).")
+    return found
+
+
+def with_convs(model: nn.Module, weights, what: str) -> nn.Module:
+    """Give the model's three convolutions, in order, the (weight, bias) pairs `weights`, in place."""
+    for i, (conv, (w, b)) in enumerate(zip(convs(model, what), weights), 1):
+        if conv.weight.shape != w.shape:
+            raise Unlike(what, f"convolution {i} has weight {tuple(conv.weight.shape)}, expected {tuple(w.shape)} "
+                           "(out channels, in channels, 3, 3).")
+        if conv.bias is None:
+            raise Unlike(what, f"convolution {i} has no bias; the tutorial's have one (bias=True, the default).")
+        with torch.no_grad():
+            conv.weight.copy_(w)
+            conv.bias.copy_(b)
+    return model
+
+
+def conv_parameters(model: nn.Module, what: str, grad: bool = False) -> dict[str, torch.Tensor]:
+    """conv1.weight, conv1.bias, ... named by position (or their .grad), whatever the model calls them."""
+    out = {}
+    for i, conv in enumerate(convs(model, what), 1):
+        for kind in ("weight", "bias"):
+            p = getattr(conv, kind)
+            if grad and p.grad is None:
+                raise Mismatch(f"conv{i}.{kind}.grad", "is None after backward(): the loss does not depend on it.")
+            out[f"conv{i}.{kind}"] = (p.grad if grad else p).detach().cpu()
+    return out
+
+
+def tutorial_cnn(images: torch.Tensor, weights) -> torch.Tensor:
+    """The tutorial's CNN in torch.nn.functional, on images of any size: (bs, 1, H, W) -> (bs, 10)."""
+    xb = images
+    for w, b in weights:
+        xb = F.relu(F.conv2d(xb, w, b, stride=2, padding=1))  # each side halves, rounded up
+    return xb.mean(dim=(2, 3))  # the average of each map: avg_pool2d(xb, 4) when it is 4x4
+
+
+def compare_fits(run, mine, expected) -> None:
+    """compare_training (the parameters after fit, and where they part), then the validation losses.
+
+    `mine` and `expected` take (x, y, epochs) and return (parameters by name, validation losses
+    per epoch as a tensor, or None to skip that comparison).
+    """
+    from kata.compare import assert_same
+
+    losses = {}
+
+    def keep(fn, side):
+        def call(x, y, epochs):
+            params, per_epoch = fn(x, y, epochs)
+            losses.setdefault(side, per_epoch)
+            return params
+        return call
+
+    compare_training(run, keep(mine, "got"), keep(expected, "expected"))
+    if losses.get("expected") is not None:
+        assert_same(losses["got"], losses["expected"], "the validation loss fit returns for each epoch")
+
+
 # --- steps 12-14 ---
 
 
@@ -222,3 +355,8 @@ def printed(fn, *args):
     with contextlib.redirect_stdout(out):
         result = fn(*args)
     return result, out.getvalue()
+
+
+def with_house_weights(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = "model") -> nn.Module:
+    """Give nn.Linear(1, 1) the hand-written regression's w (1,) and b (1,): weight is w as (1, 1)."""
+    return set_params(model, {"weight": w.detach().view(1, 1), "bias": b.detach()}, what)

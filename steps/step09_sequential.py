@@ -1,0 +1,138 @@
+"""Step 09 · sequential: nn.Sequential replaces the hand-written CNN class.
+
+Mnist_CNN's forward only calls its layers one after the other, which is exactly what
+nn.Sequential does: it holds modules and feeds each one's output to the next. Two things
+in forward were not modules:
+
+- the reshapes: `Lambda(func)` wraps any function as a layer without parameters, so the
+  first layer is Lambda(preprocess) and the last one turns (bs, 10, 1, 1) into (bs, 10);
+- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU() is
+  the same function as a module (no parameters), so it can sit in a Sequential, show up in
+  print(model) and carry hooks. The numbers are the same either way. Average pooling becomes
+  the module nn.AvgPool2d(4) in the same way.
+
+    Lambda(preprocess)                          (bs, 784) -> (bs, 1, 28, 28)
+    Conv2d(1, 16, 3, stride 2, padding 1), ReLU         -> (bs, 16, 14, 14)
+    Conv2d(16, 16, ...), ReLU                           -> (bs, 16, 7, 7)
+    Conv2d(16, 10, ...), ReLU                           -> (bs, 10, 4, 4)
+    AvgPool2d(4)                                        -> (bs, 10, 1, 1)
+    Lambda(x.view(x.size(0), -1))                       -> (bs, 10)
+
+The convolutions are numbered by their position: their parameters are 1.weight, 1.bias,
+3.weight, ... With step08's weights copied in, outputs and gradients are step08's.
+
+Grade it:        python grader.py step09
+Run it on MNIST:  python -m steps.step09_sequential
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn, optim
+from torch.utils.data import DataLoader, TensorDataset
+
+loss_func = F.cross_entropy
+
+
+def accuracy(out, yb):
+    """Fraction of rows whose largest output is the true class.
+
+    out: (bs, 10), yb: (bs,) -> a float scalar in [0, 1].
+    """
+    preds = torch.argmax(out, dim=1)  # (bs, 10) -> (bs,)
+    return (preds == yb).float().mean()
+
+
+class Lambda(nn.Module):
+    """A layer that applies `func` to its input: any function, as a module without parameters."""
+
+    def __init__(self, func):
+        # TODO(step09): super().__init__(), then keep func.
+        raise NotImplementedError("step09_sequential: Lambda.__init__")
+
+    def forward(self, x):
+        # TODO(step09): apply the function to x.
+        raise NotImplementedError("step09_sequential: Lambda.forward")
+
+
+def preprocess(x):
+    """Flat pixels to one-channel images: (bs, 784) -> (bs, 1, 28, 28)."""
+    # TODO(step09): (bs, 784) -> (bs, 1, 28, 28).
+    raise NotImplementedError("step09_sequential: preprocess")
+
+
+def get_model(lr=0.1):
+    """step08's CNN as an nn.Sequential, and SGD with momentum 0.9 over it: (model, opt)."""
+    # TODO(step09): nn.Sequential of step08's forward as layers (Lambda for the reshapes, nn.ReLU for the activations, nn.AvgPool2d(4)), and SGD with momentum 0.9.
+    raise NotImplementedError("step09_sequential: get_model")
+
+
+def loss_batch(model, loss_func, xb, yb, opt=None):
+    """The loss of one batch; with `opt`, also one optimizer step (backward, step, zero_grad).
+
+    xb: (bs, ...) inputs, yb: (bs,) -> (the loss as a Python float, bs). Without opt (validation)
+    nothing is updated and no gradient is computed.
+    """
+    loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
+    if opt is not None:
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    return loss.item(), len(xb)
+
+
+def get_data(train_ds, valid_ds, bs, seed=0):
+    """The two loaders: (train_dl, valid_dl).
+
+    train_dl: train_ds in batches of bs, shuffled, a new order every epoch, from its own
+    torch.Generator seeded with `seed` (the same seed gives the same orders, whatever else draws
+    from torch's global random generator). valid_dl: valid_ds in order, in batches of 2 * bs.
+    """
+    g = torch.Generator().manual_seed(seed)  # the shuffle's own random numbers, not the global ones
+    return (
+        DataLoader(train_ds, batch_size=bs, shuffle=True, generator=g),
+        DataLoader(valid_ds, batch_size=bs * 2),  # no backward pass: twice the rows fit in memory
+    )
+
+
+def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+    """Train for `epochs` passes over train_dl; after each, the loss over the whole of valid_dl.
+
+    Every epoch: model.train() and one optimizer step per training batch (loss_batch with opt);
+    then model.eval() and, under torch.no_grad(), the loss of every validation batch, combined
+    into the mean over all validation rows (each batch weighted by its size). Prints it and
+    returns the list of these losses, one float per epoch. Everything fit uses is an argument.
+    """
+    losses = []
+    for epoch in range(epochs):
+        model.train()  # eval() below switched training mode off: switch it back on every epoch
+        for xb, yb in train_dl:
+            loss_batch(model, loss_func, xb, yb, opt)
+
+        model.eval()
+        with torch.no_grad():  # no graph: this loss is never backpropagated
+            batch_losses, sizes = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+        # each batch's mean weighted by its size: the last batch may be shorter than the others
+        val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)
+        print(f"epoch {epoch + 1}: validation loss {val_loss:.4f}")
+        losses.append(val_loss)
+    return losses
+
+
+def main():
+    from kata.data import load_mnist
+
+    data = load_mnist()
+    print(data.source)
+    torch.manual_seed(0)
+    train_ds = TensorDataset(data.x_train, data.y_train)
+    valid_ds = TensorDataset(data.x_valid, data.y_valid)
+    train_dl, valid_dl = get_data(train_ds, valid_ds, bs=64, seed=0)
+    model, opt = get_model()
+    fit(5, model, loss_func, opt, train_dl, valid_dl)  # the CNN needs a few more passes
+    model.eval()
+    with torch.no_grad():
+        out = model(data.x_valid)
+    print(f"valid accuracy {accuracy(out, data.y_valid):.4f}")
+
+
+if __name__ == "__main__":
+    main()

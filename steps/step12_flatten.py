@@ -1,0 +1,98 @@
+"""Step 12 · flatten: nn.Flatten and torch.flatten(x, 1) replace `num_flat_features` and `view`.
+
+The companion lessons flatten the last feature maps by hand before the first linear layer:
+
+    x = x.view(-1, self.num_flat_features(x))   # num_flat_features multiplies every size but the batch's
+
+(the hand-written versions are in kata/baselines/step12_handwritten.py). torch does that
+count itself: `torch.flatten(x, 1)` and the layer `nn.Flatten()` (start_dim=1 by default)
+keep dimension 0, the batch, and merge all the others:
+
+    (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)
+
+Mind the start dimension. Seed 000 writes `torch.flatten(x)`, whose start_dim is 0: it merges
+the batch too, (bs, 32, 14, 14) -> (bs * 6272,). With one image the network then quietly
+returns shape (10,) instead of (1, 10); with more, fc1 receives bs * 6272 numbers and fails.
+`view(-1, n)` has its own trap: with a wrong n it silently makes a different number of rows.
+
+Shapes: LeNet reads (bs, 1, 32, 32), CNN reads (bs, 1, 28, 28); both return (bs, 10) logits.
+
+Grade it:        python grader.py step12
+Run it on MNIST:  python -m steps.step12_flatten
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LeNet(nn.Module):
+    """LeNet of seeds 001/004 with an nn.Flatten() layer named `flatten` (no num_flat_features).
+
+    conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten nn.Flatten(),
+    fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).
+    forward: relu(conv1) max-pool 2, relu(conv2) max-pool 2, flatten, relu(fc1), relu(fc2), fc3.
+    nn.Flatten has no parameters: the model's parameters are those of the hand-written LeNet.
+    """
+
+    def __init__(self):
+        # TODO(step12): the hand-written LeNet's layers (same names and sizes), plus an nn.Flatten() named flatten.
+        raise NotImplementedError("step12_flatten: LeNet.__init__")
+
+    def forward(self, x):
+        # TODO(step12): the hand-written forward, with self.flatten(x) where it called view and num_flat_features.
+        raise NotImplementedError("step12_flatten: LeNet.forward")
+
+
+class CNN(nn.Module):
+    """The 32-channel CNN of seeds 000/002, flattening with torch.flatten(x, 1).
+
+    conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),
+    fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).
+    forward: relu(conv1), relu(conv2) max-pool 2, flatten from dimension 1, relu(fc1), fc2.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels=1, out_channels=32, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(32, 32, 3, padding=1)
+        self.fc1 = nn.Linear(14 * 14 * 32, 128)  # 14 * 14: the 28×28 image after one 2×2 pool
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        # TODO(step12): the hand-written forward, with torch.flatten(x, 1) in place of the view.
+        raise NotImplementedError("step12_flatten: CNN.forward")
+
+
+def train(model, x, y, lr=0.05, epochs=1, bs=16):
+    """Mini-batch SGD with momentum on images x (n, 1, H, W) and classes y (n,); returns the last loss."""
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for epoch in range(epochs):
+        for start in range(0, len(x), bs):
+            loss = F.cross_entropy(model(x[start:start + bs]), y[start:start + bs])
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+    return loss.item()
+
+
+def main():
+    from kata.data import load_mnist
+
+    data = load_mnist().subset(2000, 500)
+    print(data.source)
+    images = data.x_train.view(-1, 1, 28, 28)  # (2000, 784) -> (2000, 1, 28, 28)
+    valid = data.x_valid.view(-1, 1, 28, 28)  # (500, 1, 28, 28)
+    torch.manual_seed(0)
+    for model, pad in ((LeNet(), 2), (CNN(), 0)):
+        # LeNet wants 32×32: two pixels of zero padding on every side of the 28×28 digits
+        x, xv = F.pad(images, (pad,) * 4), F.pad(valid, (pad,) * 4)
+        loss = train(model, x, data.y_train)
+        with torch.no_grad():
+            one = model(xv[:1])  # a batch of one image keeps its batch dimension: (1, 10)
+            accuracy = (model(xv).argmax(dim=1) == data.y_valid).float().mean()
+        print(f"{type(model).__name__}: input {tuple(x.shape[1:])}, one image -> {tuple(one.shape)}, "
+              f"last training loss {loss:.3f}, valid accuracy {accuracy:.3f}")
+
+
+if __name__ == "__main__":
+    main()
