@@ -89,57 +89,48 @@ def defines_none(*names: str) -> Rule:
     return Rule(f"no hand-written {' / '.join(names)}", find)
 
 
-def no_parameter_update_by_hand(fn_name: str) -> Rule:
-    """`fn_name` does no in-place arithmetic on parameters and no manual .grad zeroing."""
+def _scan_function(fn_name: str, describe: Callable[[ast.AST], str | None]) -> Callable[[ast.Module], list[Problem]]:
+    """A rule's `find` that reports every node of function `fn_name` that `describe` has words for."""
     def find(tree):
         fn = _function(tree, fn_name)
-        if fn is None:
-            return []
-        problems = []
-        for node in ast.walk(fn):
-            if isinstance(node, ast.AugAssign):
-                problems.append((node.lineno, f"`{ast.unparse(node)}` updates a tensor by hand: "
-                                 "the optimizer's step() does the update."))
-            elif isinstance(node, ast.Call) and _dotted(node.func).endswith(".grad.zero_"):
-                problems.append((node.lineno, f"`{ast.unparse(node)}` zeroes a gradient by hand: "
-                                 "the optimizer's zero_grad() does it for every parameter."))
-        return problems
-    return Rule(f"{fn_name} updates no parameter by hand", find)
+        found = [] if fn is None else ((node, describe(node)) for node in ast.walk(fn))
+        return [(node.lineno, f"`{ast.unparse(node)}` {message}") for node, message in found if message]
+    return find
+
+
+def no_parameter_update_by_hand(fn_name: str) -> Rule:
+    """`fn_name` does no in-place arithmetic on parameters and no manual .grad zeroing."""
+    def describe(node):
+        if isinstance(node, ast.AugAssign):
+            return "updates a tensor by hand: the optimizer's step() does the update."
+        if isinstance(node, ast.Call) and _dotted(node.func).endswith(".grad.zero_"):
+            return "zeroes a gradient by hand: the optimizer's zero_grad() does it for every parameter."
+        return None
+    return Rule(f"{fn_name} updates no parameter by hand", _scan_function(fn_name, describe))
 
 
 def no_update_by_name(fn_name: str, *names: str) -> Rule:
     """`fn_name` no longer updates or zeroes the parameters one by one, by name."""
-    def find(tree):
-        fn = _function(tree, fn_name)
-        if fn is None:
-            return []
-        problems = []
-        for node in ast.walk(fn):
-            target = node.target if isinstance(node, ast.AugAssign) else (
-                node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None)
-            text = _dotted(target) if target is not None else ""
-            if any(text.split(".")[0] == n or f".{n}" in f".{text}" for n in names) and (
-                    isinstance(node, ast.AugAssign) or text.endswith(".grad")):
-                problems.append((node.lineno, f"`{ast.unparse(node)}` handles one parameter by name: "
-                                 "loop over model.parameters() and call model.zero_grad()."))
-        return problems
-    return Rule(f"{fn_name} updates parameters through model.parameters(), not by name", find)
+    def describe(node):
+        target = node.target if isinstance(node, ast.AugAssign) else (
+            node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None)
+        text = _dotted(target) if target is not None else ""
+        if any(text.split(".")[0] == n or f".{n}" in f".{text}" for n in names) and (
+                isinstance(node, ast.AugAssign) or text.endswith(".grad")):
+            return "handles one parameter by name: loop over model.parameters() and call model.zero_grad()."
+        return None
+    return Rule(f"{fn_name} updates parameters through model.parameters(), not by name", _scan_function(fn_name, describe))
 
 
 def no_batch_index_arithmetic(fn_name: str) -> Rule:
     """`fn_name` computes no batch boundaries itself: no slicing, no `//`, no range() over batches."""
-    def find(tree):
-        fn = _function(tree, fn_name)
-        if fn is None:
-            return []
-        problems = []
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
-                problems.append((node.lineno, f"`{ast.unparse(node)}` slices a batch out by hand."))
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
-                problems.append((node.lineno, f"`{ast.unparse(node)}` counts batches by hand."))
-        return problems
-    return Rule(f"{fn_name} does no index arithmetic for batches", find)
+    def describe(node):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            return "slices a batch out by hand."
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
+            return "counts batches by hand."
+        return None
+    return Rule(f"{fn_name} does no index arithmetic for batches", _scan_function(fn_name, describe))
 
 
 def avoids(name: str, why: str) -> Rule:
@@ -151,12 +142,11 @@ def avoids(name: str, why: str) -> Rule:
 
 
 def no_matmul(fn_name: str) -> Rule:
-    def find(tree):
-        fn = _function(tree, fn_name)
-        return [] if fn is None else [
-            (n.lineno, f"`{ast.unparse(n)}` multiplies by hand: call the layer instead.")
-            for n in ast.walk(fn) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult)]
-    return Rule(f"{fn_name} does no matrix product by hand", find)
+    def describe(node):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            return "multiplies by hand: call the layer instead."
+        return None
+    return Rule(f"{fn_name} does no matrix product by hand", _scan_function(fn_name, describe))
 
 
 _SOLUTIONS_PATH = re.compile(r"(^|[/\\.])solutions([/\\.]|$)")  # solutions.step04, ../solutions/x.py

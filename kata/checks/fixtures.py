@@ -43,6 +43,21 @@ def parameters_after(model: nn.Module) -> dict[str, torch.Tensor]:
     return {n: p.detach().clone() for n, p in model.named_parameters()}
 
 
+def assert_loss_and_gradients(loss, expected: torch.Tensor, leaves: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
+    """The loss ≈ the expected one, then after backward() on both, each name's (got, expected) leaf
+    gradients ≈ too."""
+    from kata.compare import assert_grad, assert_same
+
+    loss = as_tensor(loss, "loss")
+    assert_same(loss, expected, "loss")
+    if not loss.requires_grad:
+        raise Mismatch("loss", "does not require grad: it was computed outside the graph of the parameters.")
+    loss.backward()
+    expected.backward()
+    for name, (got, want) in leaves.items():
+        assert_same(assert_grad(got, f"{name}.grad"), want.grad, f"gradient of {name}")
+
+
 def leaf_copies(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     return tuple(t.detach().clone().requires_grad_() for t in tensors)
 
@@ -111,10 +126,7 @@ def with_linear(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = 
 
 def model_and_opt(module, run) -> tuple[nn.Module, torch.optim.Optimizer]:
     """`module.get_model(run.lr)`, its model holding the run's initial weights."""
-    got = module.get_model(run.lr)
-    if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("get_model(lr)", f"should return (model, opt), got {type(got).__name__}.")
-    model, opt = got
+    model, opt = model_pair(module.get_model(run.lr))
     return with_linear(model, *run.weights()), opt
 
 
@@ -224,8 +236,9 @@ def model_pair(got, what: str = "get_model(lr)") -> tuple[nn.Module, torch.optim
     return got
 
 
-def expect_momentum_sgd(model: nn.Module, opt, lr: float, what: str = "opt") -> None:
-    """opt is SGD over every parameter of model, with learning rate lr and momentum 0.9 (the tutorial's)."""
+def expect_sgd(model: nn.Module, opt, lr: float, momentum: float = 0.0, what: str = "opt") -> None:
+    """opt is SGD over every parameter of model, with learning rate lr and this momentum, nothing else:
+    plain SGD (momentum 0) is what the hand-written update did; the tutorial's CNN uses momentum 0.9."""
     if not isinstance(opt, torch.optim.SGD):
         raise Mismatch(what, f"is {type(opt).__name__}, expected torch.optim.SGD.")
     in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
@@ -233,11 +246,20 @@ def expect_momentum_sgd(model: nn.Module, opt, lr: float, what: str = "opt") -> 
     if missing:
         raise Mismatch(what, f"does not update {', '.join(missing)}: build it over model.parameters().")
     lrs = sorted({group["lr"] for group in opt.param_groups})
-    momenta = sorted({group.get("momentum", 0) for group in opt.param_groups})
     if lrs != [lr]:
-        raise Mismatch(what, f"has learning rate {lrs}, expected {lr}.")
-    if momenta != [0.9]:
-        raise Mismatch(what, f"has momentum {momenta}, expected 0.9: SGD(model.parameters(), lr=lr, momentum=0.9).")
+        raise Mismatch(what, f"has learning rate {lrs}, expected {lr}: use the lr get_model is given.")
+    momenta = sorted({group.get("momentum", 0) for group in opt.param_groups})
+    if momenta != [momentum]:
+        want = "no momentum: plain SGD, as the hand-written update" if momentum == 0 else \
+            f"SGD(model.parameters(), lr=lr, momentum={momentum})"
+        raise Mismatch(what, f"has momentum {momenta}, expected {momentum} ({want}).")
+    group = opt.param_groups[0]
+    if group.get("weight_decay", 0) or group.get("nesterov", False) or group.get("dampening", 0):
+        raise Mismatch(what, "must be plain SGD: no weight decay, dampening or Nesterov momentum.")
+
+
+def expect_momentum_sgd(model: nn.Module, opt, lr: float, what: str = "opt") -> None:
+    expect_sgd(model, opt, lr, 0.9, what)
 
 
 def convs(model: nn.Module, what: str) -> list[nn.Conv2d]:

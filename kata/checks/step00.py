@@ -6,8 +6,8 @@ import torch.nn.functional as F
 
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import compare_training, leaf_copies, oracle_fit
-from kata.compare import Mismatch, as_tensor, assert_grad, assert_leaf, assert_same
+from kata.checks.fixtures import assert_loss_and_gradients, compare_training, leaf_copies, oracle_fit
+from kata.compare import as_tensor, assert_leaf, assert_same
 
 
 @prop("log_softmax(x) ≈ F.log_softmax(x, dim=-1)", uses=("log_softmax",),
@@ -60,16 +60,9 @@ def model_matches(learner, ref, case):
 def gradients_match(learner, ref, case):
     x, y = case.x(), case.y()
     w, b = case.weights()
-    loss = as_tensor(learner.nll(learner.model(x, w, b), y), "loss")
     ew, eb = leaf_copies(w, b)
-    expected = F.cross_entropy(x @ ew + eb, y)
-    assert_same(loss, expected, "loss")
-    if not loss.requires_grad:
-        raise Mismatch("loss", "does not require grad: it was computed outside the graph of weights and bias.")
-    loss.backward()
-    expected.backward()
-    assert_same(assert_grad(w, "weights.grad"), ew.grad, "gradient of weights")
-    assert_same(assert_grad(b, "bias.grad"), eb.grad, "gradient of bias")
+    loss = learner.nll(learner.model(x, w, b), y)
+    assert_loss_and_gradients(loss, F.cross_entropy(x @ ew + eb, y), {"weights": (w, ew), "bias": (b, eb)})
 
 
 @prop("fit(...) leaves weights and bias ≈ mini-batch SGD with torch's loss", uses=("fit",),

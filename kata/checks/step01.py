@@ -4,8 +4,8 @@ import torch.nn.functional as F
 
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import compare_training, leaf_copies
-from kata.compare import Mismatch, as_tensor, assert_grad, assert_same
+from kata.checks.fixtures import assert_loss_and_gradients, compare_training, leaf_copies
+from kata.compare import Mismatch, as_tensor, assert_same
 
 
 @prop("loss_func(logits, yb) ≈ step00's nll(log_softmax(logits), yb)", uses=("loss_func",),
@@ -34,15 +34,8 @@ def gradients_match(learner, ref, case):
     x, y = case.x(), case.y()
     w, b = case.weights()
     ew, eb = leaf_copies(w, b)
-    loss = as_tensor(learner.loss_func(learner.model(x, w, b), y), "loss")
-    expected = ref.nll(ref.model(x, ew, eb), y)
-    assert_same(loss, expected, "loss")
-    if not loss.requires_grad:
-        raise Mismatch("loss", "does not require grad: it was computed outside the graph of weights and bias.")
-    loss.backward()
-    expected.backward()
-    assert_same(assert_grad(w, "weights.grad"), ew.grad, "gradient of weights")
-    assert_same(assert_grad(b, "bias.grad"), eb.grad, "gradient of bias")
+    loss = learner.loss_func(learner.model(x, w, b), y)
+    assert_loss_and_gradients(loss, ref.nll(ref.model(x, ew, eb), y), {"weights": (w, ew), "bias": (b, eb)})
 
 
 @prop("loss_func stays finite and exact on logits near ±100, where step00's formula overflows",

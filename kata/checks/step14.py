@@ -2,11 +2,11 @@
 import warnings
 
 import torch
-from torch import nn, optim
+from torch import nn
 
 from kata import strategies as S
 from kata.checks.base import prop
-from kata.checks.fixtures import leaf_copies, with_house_weights
+from kata.checks.fixtures import expect_sgd, leaf_copies, model_pair, with_house_weights
 from kata.compare import Mismatch, as_tensor, assert_grad, assert_same
 
 SHAPES = ("nn.Linear(1, 1) returns (n, 1); the prices are (n,). nn.MSELoss does not check that its inputs have "
@@ -31,10 +31,7 @@ def learner_loss(learner, model, x, y):
 
 def learner_model(learner, case):
     """get_model(lr): (model, opt), the model holding the case's w and b."""
-    got = learner.get_model(case.lr)
-    if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("get_model(lr)", f"should return (model, opt), got {type(got).__name__}.")
-    model, opt = got
+    model, opt = model_pair(learner.get_model(case.lr))
     return with_house_weights(model, *case.weights(), what="the model from get_model"), opt
 
 
@@ -60,25 +57,11 @@ def run_fit(learner, ref, case):
 @prop("get_model(lr) returns (nn.Linear(1, 1), plain SGD over its parameters with that lr)",
       uses=("get_model",), strategy=S.house_learning_rates, edges=(0.1,), max_examples=4)
 def model_and_optimizer(learner, ref, lr):
-    got = learner.get_model(lr)
-    if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("get_model(lr)", f"should return (model, opt), got {type(got).__name__}.")
-    model, opt = got
+    model, opt = model_pair(learner.get_model(lr))
     if not isinstance(model, nn.Linear) or (model.in_features, model.out_features) != (1, 1):
         raise Mismatch("the model", f"is {model!r:.80}, expected nn.Linear(1, 1): one input (the area), one "
                        "output (the price), weight (1, 1) and bias (1,).")
-    if not isinstance(opt, optim.SGD):
-        raise Mismatch("opt", f"is {type(opt).__name__}, expected torch.optim.SGD.")
-    in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
-    missing = [n for n, p in model.named_parameters() if id(p) not in in_opt]
-    if missing:
-        raise Mismatch("opt", f"does not update {', '.join(missing)}: build it over model.parameters().")
-    lrs = sorted({group["lr"] for group in opt.param_groups})
-    if lrs != [lr]:
-        raise Mismatch("opt", f"has learning rate {lrs}, expected {lr}: use the lr get_model is given.")
-    settings = opt.param_groups[0]
-    if settings.get("momentum", 0) or settings.get("weight_decay", 0) or settings.get("nesterov", False):
-        raise Mismatch("opt", "must be plain SGD (no momentum, no weight decay) to match the hand-written update.")
+    expect_sgd(model, opt, lr)
 
 
 @prop("loss_of(model, x, y) ≈ the hand-written mean squared error: one number over the n houses, never an "
