@@ -4,7 +4,7 @@ The machinery lives in the `kata` package; this file is only the command.
 """
 import sys
 
-from kata.cli import main
+from kata.learner.cli import main
 
 if __name__ == "__main__":
     try:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.class_fixture import make_class  # noqa: E402
-from kata import classroom, registry  # noqa: E402
+from kata.classroom import grading as classroom
+from kata.steps import registry  # noqa: E402
 
 
 def main() -> None:

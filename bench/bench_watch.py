@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_grader import timed  # noqa: E402
 from bench.watch_driver import ROOT, WatchDriver  # noqa: E402
-from kata import mutants  # noqa: E402
+from kata.authoring import mutants  # noqa: E402
 
 
 def main() -> None:

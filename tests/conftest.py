@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kata import registry, runner
-from kata.results import StepResult
+from kata.steps import registry
+from kata.engine import runner
+from kata.engine.results import StepResult
 
 
 def grade(step_id: str, folder: Path, timeout: float | None = 60.0) -> StepResult:

@@ -7,8 +7,11 @@ import shutil
 import pytest
 
 from bench.class_fixture import make_class
-from kata import class_cli, classroom, registry, runner
-from kata.class_reports import write_reports
+from kata.classroom import cli as class_cli
+from kata.classroom import grading as classroom
+from kata.steps import registry
+from kata.engine import runner
+from kata.classroom.reports import write_reports
 
 STEPS = ["step00", "step04"]
 
@@ -26,7 +29,7 @@ def klass(tmp_path_factory):
     hidden = root / "hidden"
     hidden.mkdir()
     (hidden / "step04.py").write_text(
-        "from kata import strategies as S\nfrom kata.checks.base import prop\nfrom kata.compare import Mismatch\n\n"
+        "from kata.steps import strategies as S\nfrom kata.steps.checks.base import prop\nfrom kata.engine.compare import Mismatch\n\n"
         "@prop('get_model() defaults to lr=0.5', uses=('get_model',), strategy=S.seeds, edges=(0,), max_examples=1)\n"
         "def default_lr(learner, ref, seed):\n"
         "    lr = learner.get_model()[1].param_groups[0]['lr']\n"
@@ -74,7 +77,7 @@ def test_each_adversarial_submission_gets_its_own_verdict(klass):
         "zz-os-exit": "ends the process itself",
         "zz-imports-solutions": "reaches for the reference solutions",
         "zz-reads-solutions": "reaches for the reference solutions",
-        "zz-tampers": "imports `kata.compare`",
+        "zz-tampers": "imports `kata.engine.compare`",
         "zz-shadows-kata": "would stand in for the kata's own code",
         "zz-links-solution": "is a link, not a file",
     }

@@ -1,8 +1,12 @@
 """The learner's loop around grading: hints, diffs, reset, progress and where a step diverged."""
 import json
 
-from kata import cli, mutants, report, runner, state
-from kata.stubs import make_stub
+from kata.learner import cli
+from kata.authoring import mutants
+from kata.engine import report
+from kata.engine import runner
+from kata.learner import state
+from kata.authoring.stubs import make_stub
 from conftest import grade, solution_copy
 
 

@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from kata import cli, runner
-from kata.results import BROKEN, FAILED, FAILING, PASSED
+from kata.learner import cli
+from kata.engine import runner
+from kata.engine.results import BROKEN, FAILED, FAILING, PASSED
 from conftest import grade, solution_copy
 
 
@@ -151,7 +152,7 @@ def test_importing_the_reference_solution_fails_the_step(submission):
 
 
 def test_same_code_same_verdict_and_counterexample(submission):
-    from kata import mutants
+    from kata.authoring import mutants
 
     mutants.for_step("step00")[0].write(submission)
     first, second = (grade("step00", submission).to_dict() for _ in range(2))
@@ -160,7 +161,7 @@ def test_same_code_same_verdict_and_counterexample(submission):
 
 
 def test_grading_never_writes_into_the_graded_folder(submission):
-    from kata import mutants
+    from kata.authoring import mutants
 
     for m in (mutants.for_step("step01")[0], mutants.for_step("step06")[0]):
         m.write(submission)
@@ -175,7 +176,7 @@ def test_grading_never_writes_into_the_graded_folder(submission):
 
 def test_bad_input_from_the_command_line(submission):
     """A failing step, a syntax error and an endless loop, as a learner runs them."""
-    from kata import mutants
+    from kata.authoring import mutants
 
     mutants.for_step("step02")[0].write(submission)
     (submission / "step03_linear.py").write_text("def fit(:\n")

@@ -5,8 +5,11 @@ import sys
 
 import pytest
 
-from kata import registry, report, runner, selfcheck
-from kata.results import FAILED, NOT_STARTED, PASSED, SKIPPED
+from kata.steps import registry
+from kata.engine import report
+from kata.engine import runner
+from kata.authoring import selfcheck
+from kata.engine.results import FAILED, NOT_STARTED, PASSED, SKIPPED
 
 STEPS = registry.STEPS
 ids = [s.id for s in STEPS]
@@ -69,5 +72,5 @@ def test_each_todo_raises_naming_its_step(step):
 @pytest.mark.parametrize("step", STEPS, ids=ids)
 def test_registry_entry_is_complete(step):
     assert step.title and step.replaces and step.replaced_by and step.hints and step.todos
-    assert step.checks(), f"kata/checks/{step.id}.py has no CHECKS"
+    assert step.checks(), f"kata/steps/checks/{step.id}.py has no CHECKS"
     assert len({c.name for c in step.checks()}) == len(step.checks())

@@ -7,11 +7,14 @@ import ast
 import pytest
 import torch
 
-from kata import loading, runner, selfcheck, static
-from kata import strategies as S
-from kata.checks import step11
-from kata.compare import Mismatch
-from kata.results import PASSED, SKIPPED
+from kata.engine import loading
+from kata.engine import runner
+from kata.authoring import selfcheck
+from kata.steps import static
+from kata.steps import strategies as S
+from kata.steps.checks import step11
+from kata.engine.compare import Mismatch
+from kata.engine.results import PASSED, SKIPPED
 from conftest import grade, solution_copy
 
 

@@ -14,8 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kata import loading, mutants, runner, strategies as S, static
-from kata.baselines import step12_handwritten, step13_printing, step14_handwritten
+from kata.engine import loading
+from kata.authoring import mutants
+from kata.engine import runner
+from kata.steps import strategies as S
+from kata.steps import static
+from kata.steps.baselines import step12_handwritten, step13_printing, step14_handwritten
 from solutions import step12_flatten, step13_hooks, step14_regression
 
 

@@ -2,7 +2,7 @@
 import torch
 from hypothesis import find, settings
 
-from kata import strategies as S
+from kata.steps import strategies as S
 
 quick = settings(database=None, max_examples=500)
 

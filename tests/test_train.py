@@ -1,7 +1,8 @@
 """Train mode on a tiny subset: the learner's step next to the reference of the step before."""
 import pytest
 
-from kata import cli, mutants
+from kata.learner import cli
+from kata.authoring import mutants
 from conftest import solution_copy
 
 QUICK = ["--limit", "300", "--epochs", "1"]

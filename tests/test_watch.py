@@ -2,7 +2,7 @@
 import time
 
 from bench.watch_driver import WatchDriver
-from kata import mutants
+from kata.authoring import mutants
 from conftest import solution_copy
 
 

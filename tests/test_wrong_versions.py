@@ -1,12 +1,16 @@
 """Each catalogued learner bug is caught by the check it names, with a readable message.
 
-Grading goes through kata.selfcheck (cached per process), the code behind `grader.py --check`,
+Grading goes through kata.authoring.selfcheck (cached per process), the code behind `grader.py --check`,
 so the self-check at the end costs nothing extra.
 """
 import pytest
 
-from kata import cli, mutants, registry, report, selfcheck
-from kata.results import FAILED, FAILING
+from kata.learner import cli
+from kata.authoring import mutants
+from kata.steps import registry
+from kata.engine import report
+from kata.authoring import selfcheck
+from kata.engine.results import FAILED, FAILING
 
 
 @pytest.mark.parametrize("mutant", mutants.CATALOGUE, ids=lambda m: f"{m.step}-{m.name}")

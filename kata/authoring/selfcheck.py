@@ -1,0 +1,88 @@
+"""`python grader.py --check`: prove the kata's checks against the code they judge.
+
+Every reference solution must pass, every untouched stub must read "not started", and every
+catalogued wrong version must fail on the check the catalogue names. A wrong version that gets
+through is a hole in the kata: it makes the whole self-check fail.
+"""
+from __future__ import annotations
+
+import functools
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata.authoring import mutants
+from kata.steps import registry
+from kata.engine import runner
+from kata.authoring.mutants import Mutant
+from kata.steps.registry import Step
+from kata.engine.results import FAILED, FAILING, NOT_STARTED, PASSED, StepResult
+
+
+@dataclass
+class StepCheck:
+    step: str
+    solution_ok: bool
+    stub_ok: bool
+    caught: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # "name: why" for each wrong version that got through
+
+    @property
+    def ok(self) -> bool:
+        return self.solution_ok and self.stub_ok and not self.missed
+
+
+@functools.lru_cache(maxsize=None)
+def grade_solution(step_id: str) -> StepResult:
+    return runner.grade(registry.BY_ID[step_id], runner.SOLUTIONS)
+
+
+@functools.lru_cache(maxsize=None)
+def grade_stub(step_id: str) -> StepResult:
+    return runner.grade(registry.BY_ID[step_id], runner.STEPS)
+
+
+@functools.lru_cache(maxsize=None)
+def grade_mutant(mutant: Mutant) -> StepResult:
+    """Grade one wrong version, written to a private temporary folder laid out like steps/."""
+    with tempfile.TemporaryDirectory(prefix="kata-mutant-") as folder:
+        mutant.write(Path(folder))
+        return runner.grade(registry.BY_ID[mutant.step], Path(folder))
+
+
+def mutant_verdict(mutant: Mutant) -> str:
+    """'' when the wrong version is caught as the catalogue says, else why not."""
+    result = grade_mutant(mutant)
+    check = next((c for c in result.checks if c.name == mutant.catches), None)
+    if result.status != FAILING:
+        return f"the step reads {result.status!r}" + (f": {result.problem[:120]}" if result.problem else "")
+    if check is None:
+        return f"no check named {mutant.catches!r}"
+    if check.status != FAILED:
+        return f"{mutant.catches!r} {check.status}"
+    if not check.message or (check.kind == "property" and not check.counterexample):
+        return "caught, but without a message and a counterexample"
+    return ""
+
+
+def check_step(step: Step) -> StepCheck:
+    solution, stub = grade_solution(step.id), grade_stub(step.id)
+    result = StepCheck(step.id, solution.status == PASSED, stub.status == NOT_STARTED)
+    for m in mutants.for_step(step.id):
+        why = mutant_verdict(m)
+        (result.missed.append(f"{m.name}: {why}") if why else result.caught.append(m.name))
+    return result
+
+
+def table(results: list[StepCheck]) -> str:
+    lines = [f"{'step':<8} {'solution':<9} {'stub':<12} {'wrong versions caught':<22}"]
+    for r in results:
+        total = len(r.caught) + len(r.missed)
+        lines.append(f"{r.step:<8} {'passes' if r.solution_ok else 'FAILS':<9} "
+                     f"{'not started' if r.stub_ok else 'WRONG STATE':<12} {len(r.caught)}/{total}")
+        lines += [f"         missed {m}" for m in r.missed]
+    bad = [r.step for r in results if not r.ok]
+    lines.append("")
+    lines.append("every check holds: solutions pass, stubs not started, every wrong version caught"
+                 if not bad else f"self-check FAILED for {', '.join(bad)}")
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""The instructor's commands:
+
+    python grader.py class SUBMISSIONS --out REPORT_DIR [--jobs N] [--timeout S] [--memory MB]
+                                       [--steps step00,step04] [--extra-tests DIR]
+    python grader.py compare STEP SUBMISSIONS [--diff LEARNER_A LEARNER_B]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from kata.steps import registry
+
+USAGE_ERROR = 2
+
+
+def _steps(text: str | None):
+    if not text:
+        return list(registry.STEPS)
+    steps = [registry.find(name) for name in text.split(",")]
+    if None in steps:
+        raise argparse.ArgumentTypeError(f"unknown step in {text!r}")
+    return steps
+
+
+def class_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader.py class", description="Grade a whole class, each learner's step "
+                                "in its own process, and write reports.")
+    p.add_argument("submissions", type=Path, help="a folder holding one folder per learner, each laid out like steps/")
+    p.add_argument("--out", type=Path, required=True, help="where to write the reports")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="steps graded at once (default: cores)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds for one learner's step (default 60)")
+    p.add_argument("--memory", type=int, default=2048, metavar="MB",
+                   help="memory one learner's step may add (default 2048 MB; 0: no limit)")
+    p.add_argument("--steps", type=_steps, default=None, help="comma-separated steps to grade (default: all)")
+    p.add_argument("--extra-tests", type=Path, default=None, metavar="DIR",
+                   help="hidden checks: DIR/stepNN.py files with a CHECKS list, reported apart")
+    return p
+
+
+def compare_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader.py compare", description="Group the class's versions of a step "
+                                "that are the same code up to formatting, comments and local names.")
+    p.add_argument("step")
+    p.add_argument("submissions", type=Path)
+    p.add_argument("--diff", nargs=2, metavar=("LEARNER_A", "LEARNER_B"), help="show two learners' step side by side")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds for one group's grading (default 60)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="groups graded at once (default: cores)")
+    return p
+
+
+def main_class(argv: list[str]) -> int:
+    args = class_parser().parse_args(argv)
+    if not args.submissions.is_dir():
+        print(f"grader.py class: {args.submissions} is not a folder", file=sys.stderr)
+        return USAGE_ERROR
+    if args.extra_tests is not None and not args.extra_tests.is_dir():
+        print(f"grader.py class: {args.extra_tests} is not a folder", file=sys.stderr)
+        return USAGE_ERROR
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kata.classroom import reports as class_reports
+    from kata.classroom import grading as classroom
+
+    steps = args.steps or list(registry.STEPS)
+    with Progress(TextColumn("grading the class"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), auto_refresh=False) as bar:
+        task = bar.add_task("class", total=None)
+
+        def progress(done, total):
+            bar.update(task, completed=done, total=total)
+            bar.refresh()
+
+        results = classroom.grade_class(args.submissions, steps, jobs=max(args.jobs, 1), timeout=args.timeout,
+                                        memory_mb=args.memory or None, hidden_folder=args.extra_tests,
+                                        progress=progress)
+    written = class_reports.write_reports(results, args.out)
+    print(class_reports.summary_markdown(results))
+    print(f"{len(results.learners)} learners × {len(steps)} steps graded; reports: "
+          + ", ".join(str(p.relative_to(args.out)) for p in written if "gradescope" not in p.parts)
+          + f", gradescope/<learner>/results.json in {args.out}")
+    return 0
+
+
+def main_compare(argv: list[str]) -> int:
+    args = compare_parser().parse_args(argv)
+    step = registry.find(args.step)
+    if step is None or not args.submissions.is_dir():
+        print(f"grader.py compare: unknown step {args.step!r} or no folder {args.submissions}", file=sys.stderr)
+        return USAGE_ERROR
+    from rich.console import Console
+    from rich.table import Table
+
+    from kata.learner import diffs
+    from kata.classroom import similarity
+
+    out = Console(highlight=False, soft_wrap=True)
+    if args.diff:
+        a, b = (args.submissions / name / step.filename for name in args.diff)
+        for path in (a, b):
+            if not path.is_file():
+                print(f"grader.py compare: {path} does not exist", file=sys.stderr)
+                return USAGE_ERROR
+        table = Table(args.diff[0], args.diff[1], show_lines=False, expand=True)
+        colours = {"equal": "", "replace": "yellow", "delete": "red", "insert": "green"}
+        for left, right, tag in similarity.side_by_side(a, b):
+            table.add_row(left, right, style=colours[tag])
+        out.print(table)
+        return 0
+
+    from kata.engine import isolate
+    from kata.engine import runner
+
+    files = {f.name: f / step.filename for f in sorted(args.submissions.iterdir())
+             if (f / step.filename).is_file() and not (f / step.filename).is_symlink()}
+    groups = similarity.group(files)
+    isolate.warm_up([step])
+    jobs = [isolate.Job((str(i), step.id), step, g.path.parent) for i, g in enumerate(groups)]
+    grades = isolate.run_all(jobs, max(args.jobs, 1), args.timeout, 2048)
+    out.print(f"[bold]{step.slug}[/]: {len(files)} submissions, {len(groups)} distinct approaches")
+    for i, g in enumerate(groups, 1):
+        g.status = grades[(str(i - 1), step.id)]["status"]
+        out.print(f"\n[bold]group {i}[/]: {len(g.learners)} learner{'s' * (len(g.learners) > 1)} "
+                  f"({', '.join(g.learners)}) · {g.status}", markup=True)
+        lines = similarity.diff_against(runner.SOLUTIONS / step.filename, g.path)
+        for line in lines or ["(the same code as the reference solution)"]:
+            out.print(line, style=diffs.style(line), markup=False)
+    return 0

@@ -1,0 +1,159 @@
+"""The reports of a class grading, written to REPORT_DIR; the same submissions give the same files.
+
+- summary.md and summary.csv: learner × step, checks passed / total (no credit shows as 0)
+- results.json: every check's result for every learner and step, hidden checks apart
+- gradescope/<learner>/results.json: Gradescope's format (tests with name, score, max_score, output)
+- heatmap.svg: the class at a glance, learner × step, for a slide (heatmap.png too with matplotlib)
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+from pathlib import Path
+
+from kata.classroom.grading import ClassResults
+from kata.engine.results import PASSED
+
+
+def _cell(results: ClassResults, learner: str, step: str) -> str:
+    grade = results.grades[learner][step]
+    if grade["status"] == "missing":
+        return "—"
+    text = f"{results.credit(learner, step)}/{results.total(learner, step)}"
+    if grade.get("no_credit") or (grade["status"] == "broken"):
+        text += " !"
+    elif results.credit(learner, step) == 0 and grade["status"] != "not started":
+        text += " ✗"  # no credit although it ran: a guard failed
+    return text
+
+
+def summary_markdown(results: ClassResults) -> str:
+    steps = [s.id for s in results.steps]
+    lines = ["# Class summary", "", f"Submissions: `{results.submissions}`; cells are checks passed / total "
+             "(— not submitted, ! could not be graded or no credit, ✗ no credit: a guard failed).", "",
+             "| learner | " + " | ".join(steps) + " | steps passed |",
+             "|---|" + "---|" * (len(steps) + 1)]
+    for learner in results.learners:
+        passed = sum(_passed(results, learner, s) for s in steps)
+        lines.append(f"| {learner} | " + " | ".join(_cell(results, learner, s) for s in steps)
+                     + f" | {passed}/{len(steps)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _passed(results: ClassResults, learner: str, step: str) -> bool:
+    grade = results.grades[learner][step]
+    return grade["status"] == PASSED and results.credit(learner, step) == results.total(learner, step)
+
+
+def summary_csv(results: ClassResults) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["learner", "step", "status", "credit", "total", "hidden_passed", "hidden_total", "problem"])
+    for learner in results.learners:
+        for step in results.steps:
+            grade = results.grades[learner][step.id]
+            hidden = grade.get("hidden", [])
+            writer.writerow([learner, step.id, grade["status"], results.credit(learner, step.id),
+                             results.total(learner, step.id), sum(c["status"] == PASSED for c in hidden), len(hidden),
+                             " ".join(grade.get("problem", "").split())[:300]])
+    return out.getvalue()
+
+
+def results_json(results: ClassResults) -> str:
+    return json.dumps({
+        "submissions": str(results.submissions),
+        "steps": [s.id for s in results.steps],
+        "hidden_checks": results.hidden_names,
+        "learners": {learner: {step.id: results.grades[learner][step.id] | {
+            "credit": results.credit(learner, step.id), "total": results.total(learner, step.id)}
+            for step in results.steps} for learner in results.learners},
+    }, indent=1, sort_keys=True, ensure_ascii=False)
+
+
+def gradescope(results: ClassResults, learner: str) -> str:
+    tests = []
+    for step in results.steps:
+        grade = results.grades[learner][step.id]
+        no_credit = results.credit(learner, step.id) == 0 and grade["status"] != "not started"
+        if not grade["checks"]:
+            tests.append({"name": f"{step.id}", "score": 0, "max_score": results.total(learner, step.id),
+                          "output": grade.get("problem", "")})
+        for c in grade["checks"]:
+            tests.append({"name": f"{step.id}: {c['name']}", "score": int(c["status"] == PASSED and not no_credit),
+                          "max_score": 1, "output": "\n".join(x for x in (c["status"], c["counterexample"],
+                                                                          c["message"]) if x)})
+        for c in grade.get("hidden", []):
+            tests.append({"name": f"{step.id} (hidden): {c['name']}", "score": int(c["status"] == PASSED),
+                          "max_score": 1, "output": c["message"], "visibility": "after_published"})
+    return json.dumps({"score": sum(t["score"] for t in tests), "tests": tests}, indent=1, ensure_ascii=False)
+
+
+def _colour(fraction: float | None) -> str:
+    if fraction is None:
+        return "#e0e0e0"  # not submitted
+    red, green = (215, 48, 39), (26, 152, 80)
+    r, g, b = (round(a + (z - a) * fraction) for a, z in zip(red, green))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heatmap_svg(results: ClassResults) -> str:
+    cell, left, top = 28, 140, 70
+    steps = [s.id for s in results.steps]
+    width, height = left + cell * len(steps) + 10, top + cell * len(results.learners) + 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="11">',
+             f'<text x="{left}" y="16" font-size="14">Class progress: checks passed per step</text>']
+    for j, step in enumerate(steps):
+        x = left + j * cell + cell / 2
+        parts.append(f'<text x="{x}" y="{top - 6}" transform="rotate(-60 {x} {top - 6})">{escape(step)}</text>')
+    for i, learner in enumerate(results.learners):
+        y = top + i * cell
+        parts.append(f'<text x="{left - 6}" y="{y + cell * 0.65}" text-anchor="end">{escape(learner)}</text>')
+        for j, step in enumerate(steps):
+            grade = results.grades[learner][step]
+            total = results.total(learner, step)
+            fraction = None if grade["status"] == "missing" else results.credit(learner, step) / max(total, 1)
+            parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+                         f'fill="{_colour(fraction)}"><title>{escape(learner)} {step}: '
+                         f'{escape(_cell(results, learner, step))}</title></rect>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def heatmap_png(results: ClassResults, path: Path) -> bool:
+    """The same picture as PNG, when matplotlib is installed (an optional extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    steps = [s.id for s in results.steps]
+    grid = [[float("nan") if results.grades[lr][s]["status"] == "missing"
+             else results.credit(lr, s) / max(results.total(lr, s), 1) for s in steps] for lr in results.learners]
+    fig, ax = plt.subplots(figsize=(1 + 0.45 * len(steps), 1 + 0.3 * len(results.learners)))
+    ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(steps)), steps, rotation=60, ha="right")
+    ax.set_yticks(range(len(results.learners)), results.learners)
+    ax.set_title("Class progress: share of checks passed")
+    fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return True
+
+
+def write_reports(results: ClassResults, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    files = {out / "summary.md": summary_markdown(results), out / "summary.csv": summary_csv(results),
+             out / "results.json": results_json(results), out / "heatmap.svg": heatmap_svg(results)}
+    for learner in results.learners:
+        files[out / "gradescope" / learner / "results.json"] = gradescope(results, learner)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    written = list(files)
+    if heatmap_png(results, out / "heatmap.png"):
+        written.append(out / "heatmap.png")
+    return written

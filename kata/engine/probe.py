@@ -1,0 +1,198 @@
+"""The small probe runner: the only kata code that runs beside the learner's file.
+
+It lives in the confined child. The judge (in the trusted parent) drives it over the channel
+with a handful of operations: load the file, look up a name, call it, take an attribute, unpack
+a result, build a fixture (kata.steps.workbench), observe an object, turn one into plain data.
+Objects stay here behind numbered handles; only plain data goes back. Nothing here knows a
+check, a reference or an expected value, so nothing the learner's code reads here helps it pass.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import os
+import sys
+import traceback
+import warnings
+
+import torch
+
+from kata.engine import wire
+from kata.steps import workbench
+
+MESSAGE_CAP = 2000  # characters of an exception message sent back
+
+
+class Session:
+    def __init__(self, path: str):
+        self.path = path  # the child's private copy of the step file
+        self.module = None
+        self.objects: list = []
+
+    # --- handles -----------------------------------------------------------------------------------
+    def keep(self, obj) -> dict:
+        self.objects.append(obj)
+        info = {"h": len(self.objects) - 1, "type": _type_name(obj), "kinds": workbench.kinds(obj)}
+        plain = workbench.plain(obj, strict=False)
+        if plain is not workbench.NOT_PLAIN:
+            info["value"] = plain
+        return info
+
+    def resolve(self, value):
+        if isinstance(value, wire.Ref):
+            if not 0 <= value < len(self.objects):
+                raise ProtocolError(f"no object {int(value)}")
+            return self.objects[value]
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    # --- operations ----------------------------------------------------------------------------------
+    def op_load(self):
+        sys.dont_write_bytecode = True
+        spec = importlib.util.spec_from_file_location("learner_step", self.path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["learner_step"] = module  # dataclasses and pickling look the module up by name
+        spec.loader.exec_module(module)
+        self.module = module
+        return {"names": sorted(n for n in vars(module) if not n.startswith("_"))}
+
+    def op_get(self, name: str):
+        if self.module is None or not hasattr(self.module, name):
+            raise LookupError(name)
+        return self.keep(getattr(self.module, name))
+
+    def op_call(self, h, args=(), kwargs=None, seed=None, cuda=None, capture=False):
+        fn = self.resolve(h)
+        args, kwargs = self.resolve(list(args)), self.resolve(kwargs or {})
+        if seed is not None:
+            torch.manual_seed(seed)  # whatever the learner's code drew before, the case is the same
+        printed = io.StringIO()
+        with contextlib.ExitStack() as stack:
+            if cuda is not None:
+                stack.enter_context(workbench.cuda_available(cuda))
+            if capture:
+                stack.enter_context(contextlib.redirect_stdout(printed))
+            warnings.simplefilter("ignore")
+            result = fn(*args, **kwargs)
+        info = self.keep(result)
+        if capture:
+            info["printed"] = printed.getvalue()[:MESSAGE_CAP]
+        return info
+
+    def op_attr(self, h, name: str):
+        return self.keep(getattr(self.resolve(h), name))
+
+    def op_unpack(self, h, n: int):
+        obj = self.resolve(h)
+        if not isinstance(obj, (tuple, list)) or len(obj) != n:
+            size = f" of {len(obj)}" if isinstance(obj, (tuple, list)) else ""
+            return {"unpacked": None, "type": _type_name(obj), "size": size}
+        return {"unpacked": [self.keep(v) for v in obj]}
+
+    def op_value(self, h):
+        value = workbench.plain(self.resolve(h), strict=True)
+        if value is workbench.NOT_PLAIN:
+            return {"plain": False, "type": _type_name(self.resolve(h))}
+        return {"plain": True, "value": value}
+
+    def op_fixture(self, name: str, args=(), kwargs=None):
+        return self.keep(workbench.FIXTURES[name](*self.resolve(list(args)), **self.resolve(kwargs or {})))
+
+    def op_observe(self, name: str, args=(), kwargs=None):
+        return workbench.OBSERVERS[name](*self.resolve(list(args)), **self.resolve(kwargs or {}))
+
+    def handle(self, request) -> dict:
+        op = request.get("op") if isinstance(request, dict) else None
+        method = getattr(self, f"op_{op}", None) if isinstance(op, str) else None
+        if method is None:
+            return {"error": {"kind": "protocol", "message": f"unknown operation {op!r}"}}
+        dtype = {"float64": torch.float64, "float32": torch.float32}.get(request.get("dtype"), torch.float64)
+        try:
+            # the equivalence checks run in float64, so rounding never passes for a real difference
+            torch.set_default_dtype(dtype)
+            return {"ok": method(**request.get("args", {}))}
+        except ProtocolError as e:
+            return {"error": {"kind": "protocol", "message": str(e)}}
+        except LookupError as e:
+            if op == "get":
+                return {"error": {"kind": "missing", "name": str(e.args[0]) if e.args else ""}}
+            return self.failure(e)
+        except BaseException as e:  # noqa: BLE001  whatever the learner's code raises is reported, never fatal
+            return self.failure(e)
+
+    def failure(self, e: BaseException) -> dict:
+        kind = ("not-implemented" if isinstance(e, NotImplementedError) else
+                "exit" if isinstance(e, SystemExit) else
+                "memory" if _out_of_memory(e) else
+                "interrupt" if isinstance(e, KeyboardInterrupt) else "exception")
+        line, code, inside = _learner_frame(e.__traceback__, self.path)
+        return {"error": {"kind": kind, "type": _type_name(e, short=True), "message": _message(e),
+                          "line": line, "code": code, "in_library": inside}}
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def _out_of_memory(e: BaseException) -> bool:
+    return isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and "can't allocate memory" in _message(e))
+
+
+def _message(e: BaseException) -> str:
+    try:
+        text = str(e)
+    except BaseException as inner:  # noqa: BLE001  an exception whose __str__ raises
+        return f"(its message could not be read: its __str__ raised {type(inner).__name__})"
+    if not isinstance(text, str):
+        return "(its message is not text)"
+    if len(text) > MESSAGE_CAP:
+        return f"{text[:MESSAGE_CAP]}… {len(text) - MESSAGE_CAP:,} more characters"
+    return text
+
+
+def _type_name(obj, short: bool = False) -> str:
+    cls = type(obj)
+    name = getattr(cls, "__qualname__", "?")
+    module = getattr(cls, "__module__", "")
+    if short or module in ("builtins", "learner_step"):
+        return str(name)
+    return f"{module}.{name}"
+
+
+def _learner_frame(tb, path: str) -> tuple[int | None, str, bool]:
+    """(line, source line, whether the exception came from deeper, inside a library) of the deepest
+    frame in the learner's file."""
+    found, inside = (None, ""), False
+    try:
+        frames = traceback.extract_tb(tb)
+    except Exception:  # noqa: BLE001
+        return None, "", False
+    for frame in frames:
+        if frame.filename == path:
+            found, inside = (frame.lineno, (frame.line or "").strip()[:200]), False
+        elif found[0] is not None:
+            inside = True
+    return found[0], found[1], inside
+
+
+def serve(sock, path: str) -> None:
+    """Answer the judge's requests until it closes the channel."""
+    session = Session(path)
+    while True:
+        try:
+            request = wire.receive(sock)
+        except wire.WireError:
+            os._exit(0)  # the judge is done (or gone): nothing to report to anyone
+        reply = session.handle(request)
+        try:
+            wire.send(sock, reply)
+        except wire.WireError as e:
+            wire.send(sock, {"error": {"kind": "unsendable", "message": str(e)[:MESSAGE_CAP]}})
+        except OSError:
+            os._exit(0)

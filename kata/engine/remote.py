@@ -1,0 +1,300 @@
+"""The judge's side of the channel: one confined child per learner-step, driven through handles.
+
+`Child` makes the scratch folder and the private copy of the step file, asks the zygote for a
+child, and turns every way the child can end (an exception in the learner's code, os._exit, a
+signal, a hang, garbage on the channel) into an exception the runner can name. `Remote` is a
+handle to an object that lives in the child: call it, take an attribute, unpack it, or ask for
+its value as plain data. Every wait has the step's deadline; the parent never blocks on a child.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import stat
+import time
+from pathlib import Path
+
+from kata import paths
+from kata.engine import wire
+
+MAX_SOURCE = 1 * 2**20  # bytes of a step file
+OUTPUT_SHOWN = 4000  # characters of what the learner's code printed, kept for the report
+
+
+class ChildGone(BaseException):
+    """The child ended, hung or broke the protocol: nothing more can be asked of it. A BaseException,
+    so that hypothesis does not retry (and shrink) a step whose process is gone."""
+
+    def __init__(self, how: str, detail: str, line: int | None = None, code: str = ""):
+        super().__init__(detail)
+        self.how, self.detail, self.line, self.code = how, detail, line, code
+
+
+class LearnerError(Exception):
+    """The learner's code raised inside the child; `info` is what the child said about it."""
+
+    def __init__(self, info: dict):
+        super().__init__(info.get("message", ""))
+        self.info = info
+
+    @property
+    def kind(self) -> str:
+        return self.info.get("kind", "exception")
+
+
+class NotPlain(Exception):
+    """value() of an object that is not plain data (a model, say): the judge asked the wrong thing."""
+
+
+class Refused(Exception):
+    """The step file cannot be graded as it is (missing, a link, not a regular file, too big)."""
+
+
+def private_copy(source: Path, scratch: Path) -> Path:
+    """Copy the learner's step file into the scratch folder, refusing anything but a regular file.
+    Opened without following links and without blocking, so a FIFO cannot hang the grader."""
+    try:
+        info = os.lstat(source)
+    except FileNotFoundError:
+        raise Refused("missing") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise Refused("a symbolic link")
+    if stat.S_ISDIR(info.st_mode):
+        raise Refused("a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise Refused("not a regular file (a pipe, a socket or a device)")
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refused("not a regular file")
+        data = os.read(fd, MAX_SOURCE + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SOURCE:
+        raise Refused(f"larger than {MAX_SOURCE // 2**20} MiB")
+    copy = scratch / source.name
+    copy.write_bytes(data)
+    return copy
+
+
+def scratch_root() -> Path:
+    return paths.state_dir() / "scratch"
+
+
+def new_scratch() -> Path:
+    root = scratch_root()
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = root / f"{os.getpid()}-{secrets.token_hex(6)}"
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def sweep_stale_scratch() -> None:
+    """Remove the scratch folders of runs that were killed before they could clean up."""
+    root = scratch_root()
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        owner = folder.name.split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Child:
+    def __init__(self, zygote, source: Path, timeout: float | None, memory_mb: int | None):
+        self.source = source
+        self.timeout = timeout
+        self.deadline = None if not timeout else time.monotonic() + timeout
+        self.scratch = new_scratch()
+        self.sock = None
+        self.pid = None
+        self.isolation: list[str] = []
+        self.output = ""
+        self.dtype = "float64"  # the default dtype in the child while it answers; a check may ask for float32
+        try:
+            self.copy = private_copy(source, self.scratch)
+            limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
+                      "cpu_seconds": int(timeout) + 5 if timeout else None}
+            self.sock = zygote.spawn({"file": str(self.copy), "scratch": str(self.scratch), "limits": limits,
+                                      "timeout": timeout})
+            hello = self._receive(self._deadline(30.0))
+            if not (isinstance(hello, dict) and isinstance(hello.get("pid"), int)):
+                raise ChildGone("protocol", "the child did not start properly")
+            self.pid, self.isolation = hello["pid"], [str(i) for i in hello.get("isolation", [])]
+        except BaseException:
+            self.close()
+            raise
+
+    def _deadline(self, at_most: float | None = None) -> float | None:
+        if at_most is None:
+            return self.deadline
+        soon = time.monotonic() + at_most
+        return soon if self.deadline is None else min(soon, self.deadline)
+
+    def _receive(self, deadline):
+        try:
+            return wire.receive(self.sock, deadline)
+        except wire.TimedOut:
+            where = self._hang_line()
+            raise ChildGone("timeout", f"did not finish within {self.timeout:g} s", *where) from None
+        except wire.Closed:
+            raise ChildGone("ended", "the process running your code ended by itself") from None
+        except wire.WireError as e:
+            raise ChildGone("protocol", f"the answer from your code's process was not readable ({e})") from None
+
+    def ask(self, op: str, **args):
+        try:
+            wire.send(self.sock, {"op": op, "args": _refs(args), "dtype": self.dtype})
+        except OSError:
+            raise ChildGone("ended", "the process running your code ended by itself") from None
+        reply = self._receive(self._deadline())
+        if not isinstance(reply, dict):
+            raise ChildGone("protocol", "the answer from your code's process was not readable")
+        if "gone" in reply and isinstance(reply["gone"], dict):
+            gone = reply["gone"]
+            how = "cpu" if gone.get("how") == "cpu" else "exit"
+            raise ChildGone(how, "used all the CPU time it was given" if how == "cpu" else
+                            "your code ended the process itself (os._exit)",
+                            gone.get("line") if isinstance(gone.get("line"), int) else None,
+                            str(gone.get("code", ""))[:200])
+        if "error" in reply and isinstance(reply["error"], dict):
+            error = reply["error"]
+            if error.get("kind") in ("protocol", "unsendable"):
+                raise NotPlain(str(error.get("message", "")))
+            raise LearnerError({k: error.get(k) for k in ("kind", "type", "message", "line", "code", "in_library",
+                                                          "name")})
+        if "ok" not in reply:
+            raise ChildGone("protocol", "the answer from your code's process was not readable")
+        return reply["ok"]
+
+    # --- what the judges use -------------------------------------------------------------------------
+    def load(self) -> list[str]:
+        return list(self.ask("load")["names"])
+
+    def get(self, name: str) -> "Remote":
+        return Remote(self, self.ask("get", name=name))
+
+    def fixture(self, name: str, *args, **kwargs) -> "Remote":
+        return Remote(self, self.ask("fixture", name=name, args=list(args), kwargs=kwargs))
+
+    def observe(self, name: str, *args, **kwargs):
+        return self.ask("observe", name=name, args=list(args), kwargs=kwargs)
+
+    # --- the end ---------------------------------------------------------------------------------------
+    def _hang_line(self) -> tuple[int | None, str]:
+        """Where the learner's code was when time ran out, from the child's faulthandler dump."""
+        self._kill()
+        text = self._read_output()
+        found = re.findall(r'File "' + re.escape(str(self.copy)) + r'", line (\d+)', text)
+        if not found:
+            return None, ""
+        line = int(found[0])  # faulthandler lists the innermost frame first
+        try:
+            code = self.copy.read_text(errors="replace").splitlines()[line - 1].strip()[:200]
+        except (OSError, IndexError):
+            code = ""
+        return line, code
+
+    def _read_output(self) -> str:
+        try:
+            with open(self.scratch / "output.txt", "rb") as f:
+                return f.read(64 * 1024).decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def _kill(self) -> None:
+        if self.pid:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)  # the child and anything it started in its group
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def close(self) -> None:
+        self._kill()
+        if self.sock is not None:
+            self.sock.close()
+        text = self._read_output()
+        text = re.sub(r"(?s)Timeout \(\d+:\d+:\d+\)!\n.*", "", text)  # the faulthandler dump is ours, not theirs
+        self.output = text[:OUTPUT_SHOWN] + (f"… ({len(text) - OUTPUT_SHOWN:,} more characters)"
+                                              if len(text) > OUTPUT_SHOWN else "")
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Remote:
+    """A handle to an object in the child. Judges call it, take attributes, unpack, or ask its value."""
+
+    def __init__(self, child: Child, info: dict):
+        self.child = child
+        self.h = wire.Ref(info["h"])
+        self.type = str(info.get("type", "?"))
+        self.kinds = set(info.get("kinds", []))
+        self.printed = info.get("printed", "")
+        self._value = info.get("value", _MISSING)
+
+    def __repr__(self) -> str:
+        return f"<{self.type} in the child>"
+
+    def __call__(self, *args, seed: int | None = None, cuda: bool | None = None, capture: bool = False,
+                 **kwargs) -> "Remote":
+        return Remote(self.child, self.child.ask("call", h=self.h, args=list(args), kwargs=kwargs, seed=seed,
+                                                 cuda=cuda, capture=capture))
+
+    def attr(self, name: str) -> "Remote":
+        return Remote(self.child, self.child.ask("attr", h=self.h, name=name))
+
+    def unpack(self, n: int) -> list["Remote"] | None:
+        """The n items of a tuple or list, or None when it is not one of n items."""
+        got = self.child.ask("unpack", h=self.h, n=n)
+        return None if got.get("unpacked") is None else [Remote(self.child, i) for i in got["unpacked"]]
+
+    @property
+    def plain(self) -> bool:
+        return self._value is not _MISSING
+
+    def value(self):
+        """The object as plain data (tensors, numbers, text, lists, tuples, dicts); NotPlain otherwise."""
+        if self._value is not _MISSING:
+            return self._value
+        got = self.child.ask("value", h=self.h)
+        if not got.get("plain"):
+            raise NotPlain(self.type)
+        self._value = got["value"]
+        return self._value
+
+    def is_a(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+_MISSING = object()
+
+
+def _refs(value):
+    """Remote handles inside arguments become wire references."""
+    if isinstance(value, Remote):
+        return value.h
+    if isinstance(value, list):
+        return [_refs(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_refs(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _refs(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,78 @@
+"""What grading produces: one result per check, gathered per step. Plain data, JSON-ready."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASSED, FAILED, NOT_STARTED, SKIPPED = "passed", "failed", "not started", "skipped"
+# where a failed equivalence check first parts from the reference, in the order values flow
+STAGES = ("structure", "forward", "loss", "gradients", "batches", "modes", "update", "hooks", "crash")
+STAGE_NAMES = {"structure": "how the code is put together (types, layers, what it returns)",
+               "forward": "the forward output", "loss": "the loss", "gradients": "the gradients",
+               "batches": "the batches the model sees", "modes": "train/eval mode and gradient tracking",
+               "update": "the parameters after the update", "hooks": "what the hooks record",
+               "crash": "an exception in your code"}
+
+# step states
+FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "missing"
+
+
+@dataclass
+class CheckResult:
+    id: str  # the check's stable id ("step04.k-updates"; rules: "step04.rule.uses-sgd")
+    name: str
+    kind: str  # "guard" (applies to every step), "static" (read from the source) or "property"
+    status: str  # PASSED, FAILED, NOT_STARTED or SKIPPED (cannot run on this machine, e.g. no GPU)
+    message: str = ""  # why it failed, in plain text, possibly several lines
+    counterexample: str = ""  # the smallest case hypothesis found, as one readable line
+    hint: str = ""  # shown with a failure: where to look, not the fix
+    stage: str = ""  # for a failed property check: where the values part (see STAGES)
+
+
+@dataclass
+class StepResult:
+    step: str  # "step04"
+    slug: str
+    title: str
+    target: str  # the graded folder
+    file: str
+    status: str = NOT_STARTED  # PASSED, FAILING, NOT_STARTED, BROKEN (cannot be loaded) or MISSING
+    problem: str = ""  # for BROKEN and MISSING: one paragraph saying what is wrong and what to do
+    hint: str = ""
+    checks: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+    untouched: bool = False  # every TODO of the stub is still a stub
+    hidden: list[CheckResult] = field(default_factory=list)  # an instructor's extra checks: reported apart
+    loaded: bool = False  # the learner's code imports and implements every name of the step (no stub left)
+    max_checks: int = 0  # the step's rules and property checks: its full max
+
+    isolation: str = ""  # how the learner's code was confined while it ran
+    output: str = ""  # what the learner's code printed while it was graded (bounded)
+
+    def count(self, status: str) -> int:
+        return sum(c.status == status for c in self.checks)
+
+    def settle(self) -> "StepResult":
+        """Derive the step's state from its checks (unless loading already decided it)."""
+        if self.status in (BROKEN, MISSING):
+            return self
+        if any(c.status == FAILED for c in self.checks):
+            self.status = FAILING
+        elif all(c.status in (PASSED, SKIPPED) for c in self.checks):
+            self.status = PASSED
+        else:
+            self.status = NOT_STARTED if self.untouched else IN_PROGRESS
+        return self
+
+    def score(self) -> tuple[int, int]:
+        """(earned, max): the one scoring rule of every report. The max is always the step's full max
+        (its rules and checks), less the checks skipped for lack of a device (neither earned nor lost).
+        Nothing is earned until the learner's code loads and defines the step's names: an untouched stub,
+        an empty or unimportable file scores 0; a check that did not finish (time-out, crash) is lost."""
+        earned = self.count(PASSED) if self.loaded else 0
+        return earned, max(self.max_checks - self.count(SKIPPED), earned)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["counts"] = {s: self.count(s) for s in (PASSED, FAILED, NOT_STARTED, SKIPPED)} | {"total": len(self.checks)}
+        d["score"], d["max_score"] = self.score()
+        return d

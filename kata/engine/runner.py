@@ -1,0 +1,210 @@
+"""Grade one step of one target folder: source rules in the parent, property checks through a child.
+
+The learner's file is read here as text only (rules, pending TODOs). Its code runs in a confined
+child (kata.engine.remote, born from the zygote of kata.engine.sealed); each check is a judge that
+runs here, with hypothesis and the reference, and sends the child only inputs. Hypothesis runs with
+a seed derived from the check's id and no example database: the same code gets the same verdict and
+counterexample every time, and nothing is written anywhere.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from pathlib import Path
+from types import ModuleType
+
+from kata.engine import loading, sealed, verdicts
+from kata.engine.compare import Mismatch
+from kata.engine.loading import LoadProblem
+from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused
+from kata.engine.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
+from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS  # noqa: F401  (re-exported)
+from kata.steps import registry
+from kata.steps.registry import Step
+from kata.steps.static import pending_names
+
+_references: dict[Path, ModuleType] = {}
+
+
+def reference(step: Step | None) -> ModuleType | None:
+    """The reference solution of `step` (loaded once per process), or None before step00."""
+    return None if step is None else _load_reference(SOLUTIONS / step.filename)
+
+
+def baseline(step: Step) -> ModuleType | None:
+    """What `step` is compared with: its own baseline module if it names one (the hand-written
+    version a companion step replaces), else the reference solution of the step before it."""
+    return _load_reference(ROOT / step.baseline) if step.baseline else reference(registry.previous(step))
+
+
+def _load_reference(path: Path) -> ModuleType:
+    if path not in _references:
+        _references[path] = loading.load(path)
+    return _references[path]
+
+
+@contextlib.contextmanager
+def default_dtype(name: str):
+    """The judge draws and computes in the check's dtype (float64 for equivalence: rounding never
+    passes for a real difference), as the child does."""
+    import torch
+
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, name))
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+def stable_seed(check_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(check_id.encode()).digest()[:4], "big")
+
+
+def run_property(check, child: Child, ref: ModuleType | None, path: Path, label: str = "") -> CheckResult:
+    from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
+
+    last = {}
+
+    def test(case):
+        last["case"] = case
+        check.body(child, ref, case)
+
+    config = settings(max_examples=check.max_examples, database=None, deadline=None, derandomize=False,
+                      verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
+                      suppress_health_check=list(HealthCheck))
+    wrapped = given(case=check.strategy)(config(test))
+    for edge in reversed(check.edges):
+        wrapped = example(case=edge)(wrapped)
+    wrapped = seed(stable_seed(check.id))(wrapped)
+    result = CheckResult(check.id, label or check.name, "property", PASSED, hint=check.hints[0] if check.hints else "")
+    child.dtype = check.dtype
+    try:
+        with default_dtype(check.dtype):
+            wrapped()
+        return result
+    except LearnerError as e:
+        if e.kind == "not-implemented":
+            result.status = NOT_STARTED
+            result.message = f"still raises NotImplementedError: {verdicts.where(e.info, path)}"
+            return result
+        result.message = verdicts.learner_error(e.info, path)
+        result.stage = "crash"
+    except verdicts.Skip as e:
+        result.status = SKIPPED
+        result.message = str(e)
+        return result
+    except Mismatch as e:
+        result.message = str(e)
+        result.stage = check.stage
+    except NotPlain as e:
+        result.message = (f"returned a {e} where the check needs plain data (a tensor, a number, a list): "
+                          "read the docstring for what the function should return.")
+        result.stage = "structure"
+    result.status = FAILED
+    case = last.get("case", "")
+    result.counterexample = "" if isinstance(case, int) else str(case)  # a bare seed says nothing to read
+    return result
+
+
+def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
+    results = []
+    for rule in step.all_rules:
+        kind = "guard" if rule in registry.ALWAYS else "static"
+        rule_id = f"{step.id}.rule.{rule.id}"
+        if pending and kind == "static":
+            results.append(CheckResult(rule_id, rule.name, kind, NOT_STARTED, "read once the TODOs are done"))
+            continue
+        problems = sorted(rule.find(tree))
+        message = "\n".join(f"line {line}: {msg}" if line else msg for line, msg in problems)
+        results.append(CheckResult(rule_id, rule.name, kind, FAILED if problems else PASSED, message))
+    return results
+
+
+def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT, hidden: tuple = (),
+          memory_mb: int | None = DEFAULT_MEMORY_MB) -> StepResult:
+    """Grade `target/<step file>` against the reference of the step before it.
+
+    `hidden` checks (an instructor's extra ones) run too, after the step's own, and are reported
+    apart in `result.hidden`: they do not change the step's state."""
+    path = Path(target) / step.filename
+    result = StepResult(step.id, step.slug, step.title, str(target), str(path),
+                        hint=step.hints[0] if step.hints else "")
+    result.max_checks = len(step.all_rules) + len(step.checks())
+    started = time.perf_counter()
+    try:
+        _grade_into(result, step, path, hidden, timeout, memory_mb)
+    except LoadProblem as e:
+        result.status = BROKEN
+        result.problem = str(e)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result.settle()
+
+
+def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeout, memory_mb) -> None:
+    try:
+        source = loading.read_source(path)
+    except Refused as e:
+        if str(e) == "missing":
+            result.status = MISSING
+            result.problem = (f"{path} does not exist. Each step is one file named like the stub in steps/ "
+                              f"({step.filename}); copy the stub there to start it.")
+            return
+        raise LoadProblem(verdicts.refused(path, str(e))) from None
+    tree = loading.parse(source, path)
+    pending = pending_names(tree)
+    result.untouched = bool(step.todos) and set(step.todos) <= pending
+    result.checks = run_rules(step, tree, pending)
+    checks = list(step.checks())
+    with Child(sealed.zygote(), path, timeout, memory_mb) as child:
+        result.isolation = ", ".join(child.isolation) or "process only"
+        try:
+            _run_checks(result, step, child, path, pending, checks, hidden)
+        except ChildGone as gone:
+            result.status = BROKEN
+            result.problem = verdicts.gone(gone, path, timeout)
+            done = {c.id for c in result.checks}
+            for check in checks:  # what did not finish is lost, never dropped from the max
+                if check.id not in done:
+                    result.checks.append(CheckResult(check.id, check.name, "property", FAILED,
+                                                     "did not run: the step's process ended before it"))
+    result.output = child.output
+
+
+def _run_checks(result, step, child, path, pending, checks, hidden) -> None:
+    try:
+        child.load()
+    except LearnerError as e:
+        if e.kind == "not-implemented":
+            raise LoadProblem(f"{path} raises NotImplementedError while it is imported, at "
+                              f"{verdicts.where(e.info, path)}\nOnly the functions should raise it.") from None
+        raise LoadProblem(verdicts.import_error(e.info, path)) from None
+    missing = [n for n in step.names if _missing(child, n)]
+    if missing:
+        raise LoadProblem(f"{path} does not define {', '.join(f'`{n}`' for n in missing)}. The checks call "
+                          "the names the stub defines: keep them (and their arguments), even when a library "
+                          "object now does the work (for example `loss_func = F.cross_entropy`).")
+    result.loaded = not (pending & set(step.names))  # rules count once every name is the learner's own
+    ref = baseline(step)
+    for group, into in ((checks, result.checks), (hidden, result.hidden)):
+        for i, check in enumerate(group, 1):
+            label = "" if into is result.checks else f"hidden check {i}"
+            if pending & set(check.uses):
+                todo = ", ".join(sorted(pending & set(check.uses)))
+                into.append(CheckResult(check.id, label or check.name, "property", NOT_STARTED,
+                                        f"{todo}: still a stub"))
+            else:
+                into.append(run_property(check, child, ref, path, label))
+
+
+def _missing(child: Child, name: str) -> bool:
+    try:
+        child.get(name)
+    except LearnerError as e:
+        return e.kind == "missing"
+    return False
+
+
+__all__ = ["grade", "reference", "baseline", "run_property", "run_rules", "BROKEN", "FAILED", "MISSING",
+           "NOT_STARTED", "PASSED", "SKIPPED"]

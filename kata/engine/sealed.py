@@ -1,0 +1,45 @@
+"""The one zygote of this process: started before any check or reference is loaded.
+
+`start()` is called by the command line right after `import torch`; anything that grades calls
+`zygote()`, which starts it if nobody did (tests, tools). A dead zygote is replaced.
+"""
+from __future__ import annotations
+
+import atexit
+import signal
+
+from kata import paths
+
+_zygote = None
+
+
+def start():
+    return zygote()
+
+
+def zygote():
+    global _zygote
+    if _zygote is None or not _zygote.alive():
+        import torch  # noqa: F401  the zygote forks with torch already imported: children start warm
+
+        from kata.engine import remote
+        from kata.engine.zygote import Zygote
+
+        remote.sweep_stale_scratch()
+        _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())])
+        atexit.register(_zygote.stop)
+        _clean_up_on_terminate()
+    return _zygote
+
+
+def _clean_up_on_terminate() -> None:
+    """SIGTERM ends this process through Python's normal exit path, so every `finally` (scratch
+    folders, children) runs, as it does for Ctrl-C."""
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        try:
+            signal.signal(signal.SIGTERM, terminate)
+        except ValueError:
+            pass  # not the main thread: leave it as it is

@@ -1,0 +1,194 @@
+"""`python grader.py [STEP] [options]`: grade a step, or show the board of every step.
+
+Exit status: 0 when every check of the step (or of every step, for the board) passed; 1 when a
+check failed or a step is not started or cannot be loaded; 2 for a usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kata.steps import registry
+
+USAGE_ERROR = 2
+EPILOG = """examples:
+  python grader.py                      the board: every step, its state, the next one
+  python grader.py step04               grade steps/step04_optim.py
+  python grader.py step04 --watch       re-grade on every save
+  python grader.py step04 --hint        one more hint
+  python grader.py step04 --diff        what you changed since your step03
+  python grader.py step04 --diff solutions   against the reference solution
+  python grader.py step04 --reset       back to the stub (your file is kept as a backup)
+  python grader.py step04 --train       train it on MNIST next to the reference of step03
+  python grader.py --target solutions   grade the reference (or any folder laid out like steps/)
+  python grader.py --check              self-check the kata's checks
+  python grader.py class SUBMISSIONS --out REPORTS   grade a class (see: grader.py class -h)
+  python grader.py compare step04 SUBMISSIONS        the class's distinct approaches to a step"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader.py", description="Grade the torch.nn kata's steps.", epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("step", nargs="?", help="step to grade, e.g. step04 (default: show every step)")
+    p.add_argument("--target", default="steps",
+                   help="folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="time limit for grading one step (default 60): an endless loop ends with a verdict")
+    actions = p.add_mutually_exclusive_group()
+    actions.add_argument("--hint", action="store_true", help="show the step's next hint (one more each time)")
+    actions.add_argument("--diff", nargs="?", const="previous", choices=("previous", "solutions"),
+                         help="unified diff against your previous step (default) or the reference solution")
+    actions.add_argument("--watch", action="store_true", help="re-grade the step every time its file is saved")
+    actions.add_argument("--reset", action="store_true",
+                         help="restore the step's stub, keeping your file as a numbered backup")
+    actions.add_argument("--train", action="store_true",
+                         help="train the step's model on MNIST with its own fit, next to the step before it")
+    actions.add_argument("--check", action="store_true",
+                         help="self-check the kata: solutions pass, stubs read not started, every catalogued "
+                              "wrong version is caught (all steps, or the one given)")
+    training = p.add_argument_group("with --train")
+    training.add_argument("--epochs", type=int, default=None, help="epochs (default: 2, or 5 for the CNN steps)")
+    training.add_argument("--plot", type=Path, metavar="FILE.png", help="save the loss and accuracy curves")
+    training.add_argument("--lr", type=float, default=None, help="learning rate (default: the step's own)")
+    training.add_argument("--limit", type=int, default=None, metavar="ROWS", help="train on the first ROWS rows only")
+    training.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffling (default 0)")
+    return p
+
+
+def resolve_target(name: str) -> Path | None:
+    from kata.paths import ROOT
+
+    for candidate in (Path(name), ROOT / name):
+        if candidate.is_dir():
+            return candidate.resolve()
+    return None
+
+
+def usage_error(message: str) -> int:
+    print(f"grader.py: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("class", "compare"):  # the instructor's commands
+        from kata.classroom import cli as class_cli
+
+        return class_cli.main_class(argv[1:]) if argv[0] == "class" else class_cli.main_compare(argv[1:])
+    args = parser().parse_args(argv)
+    step = None
+    if args.step:
+        step = registry.find(args.step)
+        if step is None:
+            return usage_error(f"unknown step {args.step!r}. The steps are: {', '.join(s.id for s in registry.STEPS)}.")
+    if step is None and (args.hint or args.diff or args.watch or args.reset or args.train):
+        return usage_error("--hint, --diff, --watch, --reset and --train need a step, e.g. python grader.py step04 --hint")
+    target = resolve_target(args.target)
+    if target is None:
+        return usage_error(f"target folder {args.target!r} does not exist. Give 'steps', 'solutions' or the path "
+                           "of a folder laid out like steps/.")
+    if args.hint:
+        return show_hint(step, target)
+    if args.diff:
+        return show_diff(step, target, args.diff)
+    if args.reset:
+        from kata.learner import reset
+
+        return reset.reset(step, target)
+
+    from kata.engine import runner  # imports torch and hypothesis: only once the arguments are known good
+
+    if args.check:
+        return self_check([step] if step else list(registry.STEPS))
+    if args.train:
+        from kata.learner import train_cli
+        from kata.learner import training
+
+        epochs = args.epochs or (5 if step.id in training.CNN_STEPS else 2)
+        cfg = training.Config(epochs=epochs, lr=args.lr, seed=args.seed, limit=args.limit)
+        return train_cli.train(step, target, cfg, args.plot)
+    if args.watch:
+        from kata.learner import watch
+
+        return watch.watch(step, target, args.timeout)
+    if step is not None:
+        return grade_step(step, target, args.timeout, args.json)
+    results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
+    return show_board(results, target, args.json)
+
+
+def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
+    from kata.engine import report
+    from kata.engine import runner
+    from kata.learner import state
+    from kata.engine.results import PASSED
+
+    result = runner.grade(step, target, timeout)
+    first_pass = result.status == PASSED and state.LearnerState(target).mark_passed(step.id)
+    if as_json:
+        print(report.step_json(result))
+    else:
+        report.console().print(report.step_markup(result, first_pass))
+    return 0 if result.status == PASSED else 1
+
+
+def show_board(results, target: Path, as_json: bool) -> int:
+    from kata.engine import report
+    from kata.engine.results import PASSED
+
+    if as_json:
+        print(report.board_json(results, str(target)))
+    else:
+        report.console().print(report.board_markup(results, str(target)))
+    return 0 if all(r.status == PASSED for r in results) else 1
+
+
+def show_hint(step, target: Path) -> int:
+    from kata.learner import state
+
+    shown = state.LearnerState(target).show_next_hint(step.id, len(step.hints))
+    for i, hint in enumerate(step.hints[:shown], 1):
+        print(f"hint {i} of {len(step.hints)} for {step.id}: {hint}")
+    if shown == len(step.hints):
+        print("That is every hint for this step. Read the docstring's maths and shapes once more, "
+              "then grade again: the counterexample is the best hint of all.")
+    else:
+        print(f"Run it again for hint {shown + 1}.")
+    return 0
+
+
+def show_diff(step, target: Path, against: str) -> int:
+    from kata.learner import diffs
+    from kata.engine import report
+    from kata.engine import runner
+
+    mine = target / step.filename
+    if not mine.exists():
+        return usage_error(f"{mine} does not exist.")
+    if against == "solutions":
+        other = runner.SOLUTIONS / step.filename
+    else:
+        before = registry.previous(step)
+        if before is None or step.baseline:
+            return usage_error(f"{step.id} has no previous step to compare with; try --diff solutions.")
+        other = target / before.filename
+        if not other.exists():
+            return usage_error(f"{other} does not exist.")
+    lines = diffs.unified(other, mine)
+    out = report.console()
+    for line in lines or [f"{mine} and {other} are the same."]:
+        out.print(line, style=diffs.style(line), markup=False)
+    return 0
+
+
+def self_check(steps) -> int:
+    from kata.authoring import selfcheck
+
+    results = []
+    for s in steps:
+        results.append(selfcheck.check_step(s))
+        print(f"checked {s.id}", file=sys.stderr)
+    print(selfcheck.table(results))
+    return 0 if all(r.ok for r in results) else 1

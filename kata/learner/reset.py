@@ -1,0 +1,51 @@
+"""`--reset`: put a step's stub back, keeping the learner's file as a numbered backup first.
+
+Backups go to `.kata-backups/` inside the learner's folder, numbered 1, 2, 3...; a backup is
+created exclusively, so an existing one is never overwritten: nothing a learner wrote is lost.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from kata.authoring.stubs import make_stub
+
+BACKUPS = ".kata-backups"
+
+
+def backup(path: Path) -> Path:
+    """Copy `path` to the first free `.kata-backups/<stem>.<n>.py` next to it; return the copy."""
+    folder = path.parent / BACKUPS
+    folder.mkdir(exist_ok=True)
+    data = path.read_bytes()
+    n = 1
+    while True:
+        copy = folder / f"{path.stem}.{n}{path.suffix}"
+        try:
+            with open(copy, "xb") as f:  # "x": fails rather than overwrite an earlier backup
+                f.write(data)
+            return copy
+        except FileExistsError:
+            n += 1
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def reset(step, target: Path) -> int:
+    path = target / step.filename
+    stub = make_stub(step)
+    if path.exists() and path.read_text(encoding="utf-8") == stub:
+        print(f"{path} is already the untouched stub: nothing to do.")
+        return 0
+    kept = backup(path) if path.exists() else None
+    _write_atomically(path, stub)
+    print(f"{path} is the stub again.")
+    if kept:
+        print(f"Your version is kept in {kept}.")
+    return 0

@@ -1,0 +1,105 @@
+"""The judge's helpers for objects that live in the learner's child (kata.engine.remote.Remote).
+
+Each turns a child-side object into what the checks compare (parameters, an optimizer's settings,
+the batches a recorder saw), or says in the learner's words why it cannot.
+"""
+from __future__ import annotations
+
+import torch
+
+from kata.engine.compare import Mismatch
+from kata.engine.remote import NotPlain
+
+
+class Unlike(Mismatch):
+    """A Mismatch about how the code is put together (a mode, a type, a device, a missing method), not a
+    value that parts from the reference's."""
+
+
+def model_pair(got, what: str = "get_model(lr)"):
+    """(model, opt) handles from a call that should return that pair."""
+    items = got.unpack(2)
+    if items is None:
+        raise Unlike(what, f"should return (model, opt), got {got.type}.")
+    if not items[0].is_a("module"):
+        raise Unlike(what, f"should return (model, opt): the model is {items[0].type}, not an nn.Module.")
+    return items
+
+
+def set_params(model, values: dict[str, torch.Tensor], what: str):
+    """Copy `values` into the child-side model's parameters of those names, in place."""
+    have = model.child.observe("set_parameters", model, values)
+    if have is not None:
+        for name, value in values.items():
+            if name not in have:
+                shown = ", ".join(f"{n} {tuple(s)}" for n, s in have.items()) or "none"
+                raise Mismatch(what, f"has no parameter named `{name}` (its parameters: {shown}).")
+            if tuple(have[name]) != tuple(value.shape):
+                raise Mismatch(what, f"parameter `{name}` has shape {tuple(have[name])}, expected "
+                               f"{tuple(value.shape)}.")
+    return model
+
+
+def params(model, grads: bool = False) -> dict[str, torch.Tensor]:
+    """Every named parameter of the child-side model (or its gradient, None where there is none)."""
+    return model.child.observe("parameters", model, grads=grads)
+
+
+def linear(model) -> dict[str, torch.Tensor]:
+    """lin.weight and lin.bias of a logistic model in the child."""
+    got = params(model)
+    missing = [n for n in ("lin.weight", "lin.bias") if n not in got]
+    if missing:
+        raise Unlike("the model", f"has no {', '.join(missing)}: keep the layer named `lin` (self.lin = ...).")
+    return {n: got[n] for n in ("lin.weight", "lin.bias")}
+
+
+def with_linear(model, w: torch.Tensor, b: torch.Tensor, what: str = "Mnist_Logistic()"):
+    """Give a child-side nn.Linear model the hand-made weights w (784, 10): lin.weight is w.T (10, 784)."""
+    return set_params(model, {"lin.weight": w.detach().T, "lin.bias": b.detach()}, what)
+
+
+def model_and_opt(child, run, what: str = "get_model(lr)"):
+    """The learner's get_model(run.lr): its model holding the run's initial weights."""
+    model, opt = model_pair(child.get("get_model")(run.lr), what)
+    return with_linear(model, *run.weights()), opt
+
+
+def expect_sgd(model, opt, lr: float, momentum: float = 0.0, what: str = "opt") -> None:
+    """opt is SGD over every parameter of model, with learning rate lr and this momentum, nothing else:
+    plain SGD (momentum 0) is what the hand-written update did; the tutorial's CNN uses momentum 0.9."""
+    got = opt.child.observe("optimizer", opt, model)
+    if not got["is_sgd"]:
+        raise Mismatch(what, f"is {got['type']}, expected torch.optim.SGD.")
+    if got["missing"]:
+        raise Mismatch(what, f"does not update {', '.join(got['missing'])}: build it over model.parameters().")
+    groups = got["groups"]
+    lrs = sorted({g.get("lr") for g in groups})
+    if lrs != [lr]:
+        raise Mismatch(what, f"has learning rate {lrs}, expected {lr}: use the lr get_model is given.")
+    momenta = sorted({g.get("momentum", 0) for g in groups})
+    if momenta != [momentum]:
+        want = "no momentum: plain SGD, as the hand-written update" if momentum == 0 else \
+            f"SGD(model.parameters(), lr=lr, momentum={momentum})"
+        raise Mismatch(what, f"has momentum {momenta}, expected {momentum} ({want}).")
+    g = groups[0]
+    if g.get("weight_decay", 0) or g.get("nesterov", False) or g.get("dampening", 0):
+        raise Mismatch(what, "must be plain SGD: no weight decay, dampening or Nesterov momentum.")
+
+
+def tensor(got, what: str) -> torch.Tensor:
+    """A child-side result that should be a tensor, as one."""
+    try:
+        value = got.value()
+    except NotPlain:
+        value = got
+    if isinstance(value, torch.Tensor):
+        return value
+    raise Mismatch(what, f"expected a tensor, got {getattr(got, 'type', type(value).__name__)} {value!r:.80}")
+
+
+def seen_batches(child, fit_call, lr: float) -> list[torch.Tensor]:
+    """The x batches a learner's fit hands to the model, in order: `fit_call(model, opt)` trains a recorder."""
+    model = child.fixture("recorder")
+    fit_call(model, child.fixture("sgd", model, lr))
+    return child.observe("recorder", model)["seen"]
