@@ -144,6 +144,23 @@ def heatmap_png(results: ClassResults, path: Path) -> bool:
     return True
 
 
+def write_safely(out: Path, path: Path, text: str) -> None:
+    """Write through no link: every folder between `out` and the file must be a real folder, and the
+    file is replaced (a temporary file renamed over it), so a link planted at its name is replaced,
+    never followed."""
+    folder = out
+    for part in path.relative_to(out).parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            raise OSError(f"{folder} is a link: refusing to write reports through it")
+        folder.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    with open(tmp, "x", encoding="utf-8") as f:
+        f.write(text)
+    tmp.replace(path)
+
+
 def write_reports(results: ClassResults, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     files = {out / "summary.md": summary_markdown(results), out / "summary.csv": summary_csv(results),
@@ -151,8 +168,7 @@ def write_reports(results: ClassResults, out: Path) -> list[Path]:
     for learner in results.learners:
         files[out / "gradescope" / learner / "results.json"] = gradescope(results, learner)
     for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_safely(out, path, text)
     written = list(files)
     if heatmap_png(results, out / "heatmap.png"):
         written.append(out / "heatmap.png")

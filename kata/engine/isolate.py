@@ -1,17 +1,16 @@
-"""Grade untrusted code: each learner × step in a child process of its own.
+"""Grade many learner-steps side by side: one trusted judge process per learner-step.
 
-The parent imports torch, hypothesis, the checks and the references once, then forks one child
-per job, so a child starts warm (no second torch import) and whatever the learner's code does
-(crash, endless loop, eat memory, sys.exit, os._exit) ends that child alone. The child sends its
-result back as JSON through a pipe; the parent runs up to `workers` children at once with a
-select loop (no threads: forking from a threaded process can deadlock the child).
+The parent imports torch, starts the zygote, then loads the checks and references once and forks
+one judge per job, so a judge starts warm. A judge runs only the kata's own code: the learner's code
+runs in the confined child the judge asks the zygote for (kata.engine.remote). The judge sends its
+result back as JSON through a pipe the learner's child never holds; the parent runs up to `workers`
+judges at once with a select loop (no threads: forking from a threaded process can deadlock the
+child) and kills a judge that overruns its deadline.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import resource
 import select
 import signal
 import time
@@ -39,23 +38,15 @@ def warm_up(steps: list[Step]) -> None:
     """Load in the parent what every child needs, so that no child pays for it again."""
     from hypothesis import given, settings, strategies as st
 
-    importlib.import_module("torch._dynamo")  # torch.optim imports it on an optimizer's first use: ~1 s
+    from kata.engine import sealed
 
+    sealed.zygote()  # before the checks and references below are loaded
     import torch
 
     torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can deadlock a child
     given(st.integers())(settings(max_examples=2, database=None)(lambda x: None))()  # hypothesis's lazy imports
     for step in steps:
         runner.grade(step, runner.SOLUTIONS)  # first calls into each check and kernel: children start warm
-
-
-def _limit_memory(megabytes: int | None) -> None:
-    if not megabytes:
-        return
-    with open("/proc/self/statm") as f:
-        in_use = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")  # what torch already maps
-    limit = in_use + megabytes * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _child(job: Job, out: int, timeout: float, memory_mb: int | None) -> None:
@@ -65,11 +56,7 @@ def _child(job: Job, out: int, timeout: float, memory_mb: int | None) -> None:
         os.dup2(quiet, 1)  # the learner's prints must not garble the parent's screen
         os.dup2(quiet, 2)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        import torch
-
-        torch.set_num_threads(1)  # the parent runs the children side by side
-        _limit_memory(memory_mb)
-        result = runner.grade(job.step, job.folder, timeout, job.hidden)
+        result = runner.grade(job.step, job.folder, timeout, job.hidden, memory_mb)
         data = json.dumps(result.to_dict()).encode()
         while data:
             data = data[os.write(out, data):]
@@ -87,14 +74,12 @@ def broken(job: Job, problem: str) -> dict:
 def _verdict(job: Job, status: int, killed: bool, timeout: float) -> str:
     name = job.folder / job.step.filename
     if killed:
-        return (f"{name} did not finish within {timeout:g} s and its grading process was stopped: an endless "
-                "loop, or far more work than the step needs.")
+        return (f"grading {name} did not finish within {timeout:g} s and was stopped: an endless loop, or far "
+                "more work than the step needs.")
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        cause = "most likely for using too much memory" if sig == signal.SIGKILL else f"by signal {sig}"
-        return f"grading {name} ended abruptly, {cause}. Check for tensors or lists that grow without bound."
-    return (f"grading {name} ended before it could report (exit status {os.WEXITSTATUS(status)}): the code "
-            "ends the process itself (os._exit or similar). A step's functions return; they never exit.")
+        return f"grading {name} ended abruptly (signal {sig}): grade this learner's step again, alone."
+    return f"grading {name} ended before it could report (exit status {os.WEXITSTATUS(status)})."
 
 
 def run_all(jobs: list[Job], workers: int, timeout: float, memory_mb: int | None,

@@ -19,10 +19,12 @@ import select
 import signal
 import socket
 import sys
+import time
 
 from kata.engine import lockdown, sandbox, wire
 
 PR_SET_PDEATHSIG = 1
+GRACE = 15.0  # seconds past a child's own time limit before the zygote kills it
 OUTPUT_LIMIT = 64 * 2**20  # bytes the child may write into its scratch folder, each file
 
 
@@ -36,7 +38,7 @@ class Zygote:
 
     def __init__(self, exclude: list[str]):
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        parent = os.getpid()
+        parent = self.creator = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:
             self.control.close()
@@ -56,12 +58,20 @@ class Zygote:
         return ours
 
     def alive(self) -> bool:
+        if os.getpid() != self.creator:  # a judge forked from the creator shares its zygote
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                return False
+            return True
         try:
             return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
         except ChildProcessError:
             return False
 
     def stop(self) -> None:
+        if os.getpid() != self.creator:
+            return
         try:
             self.control.close()
             os.kill(self.pid, signal.SIGKILL)
@@ -83,9 +93,10 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str]) -> Non
     from kata.engine import probe  # noqa: F401  the child's probe runner, loaded before any confinement
     read = sandbox.python_paths(exclude=exclude) + sandbox.system_paths()[0]
     devices = sandbox.system_paths()[1]
+    deadlines: dict[int, float] = {}  # child -> when the zygote kills it, whatever its judge does
     while True:
-        ready, _, _ = select.select([control], [], [], 1.0)
-        _reap()
+        ready, _, _ = select.select([control], [], [], 0.5)
+        _reap(deadlines)
         if not ready:
             continue
         try:
@@ -110,9 +121,19 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str]) -> Non
             finally:
                 os._exit(70)
         os.close(fds[0])
+        timeout = spec.get("timeout")
+        deadlines[pid] = time.monotonic() + (float(timeout) + GRACE if isinstance(timeout, (int, float)) else 3600)
 
 
-def _reap() -> None:
+def _reap(deadlines: dict[int, float]) -> None:
+    """Collect ended children; kill the ones past their deadline (a judge that died cannot)."""
+    now = time.monotonic()
+    for pid, deadline in list(deadlines.items()):
+        if now > deadline:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -120,6 +141,7 @@ def _reap() -> None:
             return
         if pid == 0:
             return
+        deadlines.pop(pid, None)
 
 
 def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclude: list[str]) -> None:
