@@ -91,7 +91,7 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         if c.counterexample:
             lines += _block(f"smallest counterexample: {c.counterexample}", 6)
         lines += _block(c.message, 6)
-        hint = c.hint or (r.hint if c.kind == "property" else "")  # a rule's message is its own pointer
+        hint = c.hint  # each check has its own ladder; a rule's message is its own pointer
         if hint:
             lines += [f"[yellow]{line}[/]" for line in _block(f"hint: {hint}", 6)]
     lines += ["", summary_markup(r)]

@@ -1,14 +1,19 @@
-"""step08_cnn against the reference step07_validation."""
+"""step08_cnn against the reference step07_validation.
+
+Also the CNN helpers of steps 08-11 for models in the learner's child: the convolutions are found by
+type, in registration order (kata/steps/workbench_c.py), and named conv1..conv3 by position.
+"""
 import torch
 import torch.nn.functional as F
 
+from kata.engine.compare import Mismatch, assert_same
+from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import (Unlike, as_losses, compare_fits, expect_momentum_sgd, expect_parameters, in_order,
-                                  linear_parameters, model_and_opt, model_pair, quietly, tutorial_cnn, with_convs)
-from kata.engine.compare import Mismatch, as_tensor, assert_same
-
-SIZES, BATCH_FIRST, ALONE, UNCHANGED = 0, 1, 2, 3  # the step's hints, by index
+from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, linear_parameters, quietly
+from kata.steps.checks.fixtures import model_and_opt as ref_model_and_opt
+from kata.steps.checks.fixtures import tutorial_cnn
+from kata.steps.checks.judging import Unlike, expect_sgd, linear, model_pair, tensor, with_linear
 
 TUTORIAL_PARAMETERS = {
     "conv1.weight": (16, 1, 3, 3), "conv1.bias": (16,),
@@ -17,15 +22,68 @@ TUTORIAL_PARAMETERS = {
 }
 
 
-def new_cnn(learner, seed: int):
+# --- the CNN helpers of steps 08-11 (models in the child) ---
+
+def convs(model, what: str) -> list:
+    """(name, weight shape, bias shape or None) of the model's three nn.Conv2d layers, in order."""
+    if not model.is_a("module"):
+        raise Unlike(what, f"expected an nn.Module, got {model.type}.")
+    found = model.child.observe("cnn_conv_layers", model)
+    if len(found) != 3:
+        raise Unlike(what, f"has {len(found)} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
+                     "channels).")
+    return found
+
+
+def with_convs(model, weights, what: str):
+    """Give the child-side model's three convolutions, in order, the (weight, bias) pairs `weights`, in place."""
+    for i, ((_, w_shape, b_shape), (w, b)) in enumerate(zip(convs(model, what), weights), 1):
+        if tuple(w_shape) != tuple(w.shape):
+            raise Unlike(what, f"convolution {i} has weight {tuple(w_shape)}, expected {tuple(w.shape)} "
+                         "(out channels, in channels, 3, 3).")
+        if b_shape is None:
+            raise Unlike(what, f"convolution {i} has no bias; the tutorial's have one (bias=True, the default).")
+    model.child.observe("cnn_set_convs", model, [(w, b) for w, b in weights])
+    return model
+
+
+def conv_parameters(model, what: str, grad: bool = False) -> dict:
+    """conv1.weight, conv1.bias, ... named by position (or their .grad), whatever the model calls them."""
+    convs(model, what)
+    out = {}
+    for i, pair in enumerate(model.child.observe("cnn_conv_values", model, grads=grad), 1):
+        for kind, value in zip(("weight", "bias"), pair):
+            if value is None:
+                raise Mismatch(f"conv{i}.{kind}.grad", "is None after backward(): the loss does not depend on it.")
+            out[f"conv{i}.{kind}"] = value
+    return out
+
+
+def losses(got, epochs: int) -> torch.Tensor:
+    """The learner's fit result (a handle), one validation loss per epoch."""
+    try:
+        value = got.value()
+    except NotPlain:
+        raise Mismatch("fit(...)", f"should return a list of {epochs} validation loss(es), one per epoch; got "
+                       f"{got.type}.") from None
+    return as_losses(value, epochs)
+
+
+def backward(child, out, y) -> None:
+    """F.cross_entropy(out, y).backward() in the child."""
+    child.fixture("cross_entropy")(out, y).attr("backward")()
+
+
+# --- step08 ---
+
+def new_cnn(child, seed: int):
     """Mnist_CNN() right after torch.manual_seed(seed): the same verdict on every run."""
-    torch.manual_seed(seed)
-    return learner.Mnist_CNN()
+    return child.get("Mnist_CNN")(seed=seed)
 
 
 def expect_scores(out, bs: int, what: str) -> torch.Tensor:
     """(bs, 10) class scores, or a message about the batch dimension."""
-    out = as_tensor(out, what)
+    out = tensor(out, what)
     if tuple(out.shape) == (bs, S.N_CLASSES):
         return out
     shape = tuple(out.shape)
@@ -40,20 +98,47 @@ def expect_scores(out, bs: int, what: str) -> torch.Tensor:
     raise Mismatch(what, f"expected shape ({bs}, {S.N_CLASSES}), one row of scores per image; got {shape}.{why}")
 
 
-@prop("get_model(lr) returns (Mnist_CNN(), SGD over all its parameters with that lr and momentum 0.9)",
-      uses=("get_model",), strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3)
-def optimizer_has_momentum(learner, ref, lr):
-    model, opt = model_pair(learner.get_model(lr))
-    if not isinstance(model, learner.Mnist_CNN):
-        raise Unlike("get_model(lr)", f"returns a {type(model).__name__}, expected a Mnist_CNN.")
-    expect_momentum_sgd(model, opt, lr)
+def expect_parameters(model, expected: dict, what: str) -> None:
+    """Exactly these parameters, with these shapes, registered and requiring grad."""
+    got = model.child.observe("cnn_registered", model)
+    if got is None:
+        raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
+    shapes = {n: tuple(s) for n, (s, _) in got.items()}
+    if shapes != expected:
+        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"  # noqa: E731
+        raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
+                       "attributes (and layers' own parameters) are registered.")
+    for n, (_, requires_grad) in got.items():
+        if not requires_grad:
+            raise Mismatch(what, f"parameter `{n}` does not require grad.")
 
 
-@prop("Mnist_CNN is the tutorial's CNN: conv1..conv3 (3×3, stride 2, padding 1; 1→16→16→10 channels), ReLU "
-      "after each, then the mean of each 4×4 map", uses=("Mnist_CNN",), strategy=S.digits,
-      edges=S.DIGIT_EDGES, max_examples=10, hint=SIZES)
-def computes_the_tutorial_cnn(learner, ref, case):
-    model = new_cnn(learner, case.seed)
+@prop("step08.momentum-sgd",
+      "get_model(lr) returns (Mnist_CNN(), SGD over all its parameters with that lr and momentum 0.9)",
+      stage="structure", uses=("get_model",), strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3,
+      hints=("The tutorial's CNN trains with momentum: the optimizer keeps a running direction, not just "
+             "this batch's gradient.",
+             "torch.optim.SGD takes momentum= next to lr=; get_model returns the model and the optimizer.",
+             "model = Mnist_CNN(); return model, optim.SGD(<its parameters>, lr=lr, momentum=<the tutorial's>)"))
+def optimizer_has_momentum(child, ref, lr):
+    model, opt = model_pair(child.get("get_model")(lr))
+    if model.type != "Mnist_CNN":
+        raise Unlike("get_model(lr)", f"returns a {model.type}, expected a Mnist_CNN.")
+    expect_sgd(model, opt, lr, 0.9)
+
+
+@prop("step08.tutorial-cnn",
+      "Mnist_CNN is the tutorial's CNN: conv1..conv3 (3×3, stride 2, padding 1; 1→16→16→10 channels), ReLU "
+      "after each, then the mean of each 4×4 map", stage="forward", uses=("Mnist_CNN",), strategy=S.digits,
+      edges=S.DIGIT_EDGES, max_examples=10,
+      hints=("A 3x3 convolution with stride 2 and padding 1 halves each side, rounding up: 28 -> 14 -> 7 -> 4. "
+             "So conv3 leaves (bs, 10, 4, 4), and a 4x4 average pool leaves one number per channel.",
+             "nn.Conv2d(in, out, kernel_size=3, stride=2, padding=1); F.relu after every convolution, the last "
+             "one included; F.avg_pool2d(xb, 4) averages each 4x4 map.",
+             "forward: view to (bs, 1, 28, 28); relu(conv1), relu(conv2), relu(conv3); avg_pool2d(…, 4); "
+             "then (bs, 10)"))
+def computes_the_tutorial_cnn(child, ref, case):
+    model = new_cnn(child, case.seed)
     expect_parameters(model, TUTORIAL_PARAMETERS, "Mnist_CNN()")
     weights = case.conv_weights()
     with_convs(model, weights, "Mnist_CNN()")
@@ -62,16 +147,25 @@ def computes_the_tutorial_cnn(learner, ref, case):
     assert_same(out, tutorial_cnn(x.view(-1, 1, 28, 28), weights), "Mnist_CNN()(xb)")
 
 
-@prop("Mnist_CNN()(xb) has shape (N, 10) for every batch size N, 1 included", uses=("Mnist_CNN",),
-      strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10, hint=BATCH_FIRST)
-def one_row_per_image(learner, ref, case):
-    expect_scores(new_cnn(learner, case.seed)(case.x()), case.bs, "Mnist_CNN()(xb)")
+@prop("step08.batch-kept", "Mnist_CNN()(xb) has shape (N, 10) for every batch size N, 1 included",
+      stage="forward", uses=("Mnist_CNN",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10,
+      hints=("Keep dimension 0 the batch from the first line of forward to the last: one row of scores per "
+             "image, even when there is only one image.",
+             "torch.flatten(xb) and view(-1) merge the batch away, and squeeze() drops it when there is one image.",
+             "end forward with a reshape that keeps dimension 0: xb.view(xb.size(0), -1)"))
+def one_row_per_image(child, ref, case):
+    expect_scores(new_cnn(child, case.seed)(case.x()), case.bs, "Mnist_CNN()(xb)")
 
 
-@prop("row i of Mnist_CNN()(xb) depends on image i alone: it equals the model's output for image i on its own",
-      uses=("Mnist_CNN",), strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=10, hint=ALONE)
-def images_are_independent(learner, ref, case):
-    model = new_cnn(learner, case.seed)
+@prop("step08.images-independent",
+      "row i of Mnist_CNN()(xb) depends on image i alone: it equals the model's output for image i on its own",
+      stage="forward", uses=("Mnist_CNN",), strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=10,
+      hints=("Each image goes through the network on its own: nothing in forward may use the other images of the "
+             "batch (a mean or a standard deviation over the batch, say).",
+             "Statistics such as xb.mean() or xb.std() without a dim run over the whole batch.",
+             "forward only reshapes, convolves, applies relu and pools: drop any step that mixes the images"))
+def images_are_independent(child, ref, case):
+    model = new_cnn(child, case.seed)
     x = case.x()  # (bs, 784)
     together = expect_scores(model(x), case.bs, "Mnist_CNN()(xb)")
     alone = torch.cat([expect_scores(model(x[i:i + 1]), 1, f"Mnist_CNN()(xb[{i}:{i + 1}])")
@@ -84,19 +178,30 @@ def images_are_independent(learner, ref, case):
                        "that moves the batch dimension).") from None
 
 
-@prop("loss_batch and fit are step07's: with step07's logistic model they train it as step07's fit does, "
-      "validation losses included", uses=("fit",), strategy=S.valid_runs, edges=S.VALID_RUN_EDGES,
-      max_examples=8, hint=UNCHANGED)
-def fit_is_unchanged(learner, ref, run):
-    def train(module):
-        def run_fit(x, y, epochs):
-            model, opt = model_and_opt(ref, run)  # step07's Mnist_Logistic with the run's weights, plain SGD
-            got = quietly(module.fit, epochs, model, F.cross_entropy, opt, in_order(x, y, run.bs),
-                          in_order(*run.valid_data(), run.valid_bs))
-            return linear_parameters(model), as_losses(got, epochs)
-        return run_fit
+@prop("step08.fit-unchanged",
+      "loss_batch and fit are step07's: with step07's logistic model they train it as step07's fit does, "
+      "validation losses included", stage="update", uses=("fit",), strategy=S.valid_runs,
+      edges=S.VALID_RUN_EDGES, max_examples=8,
+      hints=("loss_batch, get_data and fit stay as step07 left them: they train any model they are given. Only the "
+             "model and get_model change.",
+             "fit hands each batch to loss_batch exactly as the loader gives it; the model does its own reshaping.",
+             "restore step07's loss_batch and fit; put any reshape for the CNN inside Mnist_CNN.forward"))
+def fit_is_unchanged(child, ref, run):
+    def mine(x, y, epochs):  # a logistic model (lin) with the run's weights, plain SGD, the learner's fit
+        model = with_linear(child.fixture("recorder"), *run.weights(), what="a logistic model")
+        opt = child.fixture("sgd", model, run.lr)
+        got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt,
+                               child.fixture("in_order", x, y, run.bs),
+                               child.fixture("in_order", *run.valid_data(), run.valid_bs))
+        return linear(model), losses(got, epochs)
 
-    compare_fits(run, train(learner), train(ref))
+    def expected(x, y, epochs):
+        model, opt = ref_model_and_opt(ref, run)  # step07's Mnist_Logistic with the run's weights, plain SGD
+        got = quietly(ref.fit, epochs, model, F.cross_entropy, opt, in_order(x, y, run.bs),
+                      in_order(*run.valid_data(), run.valid_bs))
+        return linear_parameters(model), as_losses(got, epochs)
+
+    compare_fits(run, mine, expected)
 
 
 CHECKS = [optimizer_has_momentum, computes_the_tutorial_cnn, one_row_per_image, images_are_independent,

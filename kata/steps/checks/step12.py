@@ -43,20 +43,16 @@ def same_outputs(child, ref, case, name):
     assert_batch_kept(got, expected, f"{name}()(x)")
 
 
-HINT_SHAPES = ("The outputs differ in shape or value although the weights are the hand-written ones: compare what "
-               "your forward hands fc1 with the hand-written (bs, 16 * 5 * 5) for one image and for several.")
-
-
 @prop("step12.lenet", "LeNet()(x) ≈ the hand-written LeNet with the same weights, for every batch size (32×32 images)",
       stage="forward", uses=("LeNet",), strategy=S.lenet_images, edges=S.LENET_EDGES, max_examples=15,
-      hints=("LeNet's outputs must not depend on how the batch is laid out: flatten keeps dimension 0, the batch, "
+      hints=(("LeNet's outputs must not depend on how the batch is laid out: flatten keeps dimension 0, the batch, "
              "and merges the others, (bs, 16, 5, 5) -> (bs, 400). Which dimension does torch.flatten(x) start at, "
-             "as seed 000 calls it?",
-             "nn.Flatten() (start_dim=1 by default) is a layer without parameters: create it in __init__ beside the "
+             "as seed 000 calls it?"),
+             ("nn.Flatten() (start_dim=1 by default) is a layer without parameters: create it in __init__ beside the "
              "others and call it in forward. The parameters stay those of the hand-written LeNet, with the same "
-             "names and sizes (fc1 takes 16 * 5 * 5 inputs).",
-             "Only the reshaping line changes: self.flatten(x) where view and num_flat_features were, with the same "
-             "layers, ReLUs and pools in the same order, and no permute before it."))
+             "names and sizes (fc1 takes 16 * 5 * 5 inputs)."),
+             ("Only the reshaping line changes: self.flatten(x) where view and num_flat_features were, with the same "
+             "layers, ReLUs and pools in the same order, and no permute before it.")))
 def lenet_matches(child, ref, case):
     same_outputs(child, ref, case, "LeNet")
 
@@ -64,10 +60,10 @@ def lenet_matches(child, ref, case):
 @prop("step12.cnn", "CNN()(x) ≈ the hand-written 32-channel CNN with the same weights, for every batch size "
       "(28×28 images)", stage="forward", uses=("CNN",), strategy=S.cnn_images, edges=S.CNN_EDGES, max_examples=10,
       hints=("One image must come out as (1, 10), not (10,): the CNN's flatten must keep the batch dimension.",
-             "torch.flatten(x, 1) merges every dimension from 1 on: (bs, 32, 14, 14) -> (bs, 6272); "
-             "torch.flatten(x) starts at 0 and merges the images too.",
-             "In the CNN's forward, x = torch.flatten(x, <the first dimension to merge>) where the view was; "
-             "the rest of forward as in kata/steps/baselines/step12_handwritten.py."))
+             ("torch.flatten(x, 1) merges every dimension from 1 on: (bs, 32, 14, 14) -> (bs, 6272); "
+             "torch.flatten(x) starts at 0 and merges the images too."),
+             ("In the CNN's forward, x = torch.flatten(x, <the first dimension to merge>) where the view was; "
+             "the rest of forward as in kata/steps/baselines/step12_handwritten.py.")))
 def cnn_matches(child, ref, case):
     same_outputs(child, ref, case, "CNN")
 

@@ -1,38 +1,48 @@
 """step13_hooks against the printing CNN (kata/steps/baselines/step13_printing.py)."""
 import warnings
 
-import torch
-from torch import nn
-
+from kata.engine.compare import Mismatch, as_tensor, assert_same
+from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import copy_parameters, printed, seeded
-from kata.engine.compare import Mismatch, as_tensor, assert_same
+from kata.steps.checks.fixtures import printed, seeded
+from kata.steps.checks.judging import tensor
+from kata.steps.checks.step12 import copy_parameters, learner_model
 
-LAYERS = ("Hook every layer of the model, model.named_children(): conv1, conv2, fc1 and fc2. Each layer runs "
-          "its hooks only when it is called as a module, self.fc1(x); self.fc1.forward(x) skips them.")
+OUTPUT_HOOK = "A forward hook is called as hook(module, inputs, output): `inputs` is a tuple of what the layer " \
+              "received, `output` what it returned."
 GRADS = ("A full backward hook gets hook(module, grad_input, grad_output): grad_output[0] is the gradient with "
          "respect to the layer's output and has its shape; grad_input is about the layer's inputs.")
 
 
 def quietly(fn, *args):
-    """fn(*args) with its printing captured and torch's warnings silenced: (result, printed text)."""
+    """The printing CNN's fn(*args), here, with its printing captured and torch's warnings silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. conv1's backward hook firing although no input needs a gradient
         return printed(fn, *args)
 
 
-def models(learner, ref, case):
-    """(the learner's CNN, the printing CNN), holding the same weights."""
+def models(child, ref, case):
+    """(the learner's CNN in the child, the printing CNN here), holding the same weights."""
     expected = seeded(ref.CNN, case.seed, "the printing CNN()")
-    return copy_parameters(seeded(learner.CNN, case.seed, "CNN()"), expected, "CNN()"), expected
+    return copy_parameters(learner_model(child, "CNN", case.seed, "CNN()"), expected, "CNN()"), expected
 
 
-def run_inspect(learner, model, case):
-    got, _ = quietly(learner.inspect, model, case.x(), case.y())
-    if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("inspect(model, xb, yb)", f"should return (outputs, grads), got {type(got).__name__}.")
-    return got
+def run_inspect(child, model, case):
+    """inspect(model, xb, yb) in the child: the two lists it returns, as handles."""
+    got = child.get("inspect")(model, case.x(), case.y())
+    pair = got.unpack(2)
+    if pair is None:
+        raise Mismatch("inspect(model, xb, yb)", f"should return (outputs, grads), got {got.type}.")
+    return pair
+
+
+def log_value(log, what: str):
+    """The log as plain data: its value when it came back (a list the judge made is read afresh, as a copy)."""
+    try:
+        return log.value()
+    except NotPlain:
+        raise Mismatch(what, f"should be a list of (layer name, tensor) pairs, got {log.type}.") from None
 
 
 def assert_same_log(got, expected, what: str) -> None:
@@ -46,117 +56,134 @@ def assert_same_log(got, expected, what: str) -> None:
         assert_same(as_tensor(value, f"{what}: {name}"), expected_value, f"{what}: {name}")
 
 
-@prop("CNN()(xb) ≈ the printing CNN with the same weights, and its forward prints nothing",
-      uses=("CNN",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=4,
-      hint="forward only computes now: the hooks do the looking, from outside the model.")
-def forward_matches(learner, ref, case):
-    model, expected_model = models(learner, ref, case)
+@prop("step13.forward", "CNN()(xb) ≈ the printing CNN with the same weights, and its forward prints nothing",
+      stage="forward", uses=("CNN",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=4,
+      hints=("forward only computes now: the hooks do the looking, from outside the model.",
+             ("Every print in forward runs on every call, training included: the hooks record the same shapes "
+             "without touching forward."),
+             "forward: the layers as before, each called as a module, and no print statement left in it."))
+def forward_matches(child, ref, case):
+    model, expected_model = models(child, ref, case)
     x = case.x()
-    with torch.no_grad():
-        expected, _ = quietly(expected_model, x)
-        got, text = quietly(model, x.clone())
-    if text:
-        raise Mismatch("CNN()(xb)", f"printed {text.strip()[:120]!r}: forward should print nothing now.")
-    assert_same(got, expected, "CNN()(xb)")
+    expected, _ = quietly(expected_model, x)
+    got = model(x, capture=True)
+    if got.printed:
+        raise Mismatch("CNN()(xb)", f"printed {got.printed.strip()[:120]!r}: forward should print nothing now.")
+    assert_same(tensor(got, "CNN()(xb)"), expected.detach(), "CNN()(xb)")
 
 
-@prop("record_output(log, name) as a forward hook appends (name, the layer's output) at every call",
-      uses=("record_output",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5,
-      hint="A forward hook is called as hook(module, inputs, output): `inputs` is a tuple of what the layer "
-           "received, `output` what it returned.")
-def record_output_works(learner, ref, case):
-    torch.manual_seed(case.seed)
-    layer = nn.Conv2d(1, 4, 3)  # (bs, 1, 28, 28) -> (bs, 4, 26, 26): input and output differ in shape
-    log = []
-    handle = layer.register_forward_hook(learner.record_output(log, "conv"))
+@prop("step13.record-output", "record_output(log, name) as a forward hook appends (name, the layer's output) at "
+      "every call", stage="hooks", uses=("record_output",), strategy=S.hook_images, edges=S.HOOK_EDGES,
+      max_examples=5,
+      hints=(OUTPUT_HOOK,
+             ("record_output returns the hook: an inner function that appends to `log` the name it was made with, "
+             "and what the layer produced."),
+             "def hook(module, inputs, output): log.append((name, <a detached copy of what the layer returned>))"))
+def record_output_works(child, ref, case):
+    layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14): input and output differ in shape
+    log = child.fixture("list")
+    handle = layer.attr("register_forward_hook")(child.get("record_output")(log, "conv"))
     x = case.x()
-    try:
-        first = layer(x)
-        second = layer(2 * x)
-    finally:
-        handle.remove()
-    assert_same_log(log, [("conv", first), ("conv", second)], "the output log from two calls of the layer")
+    first = tensor(layer(x), "the layer's output")
+    second = tensor(layer(2 * x), "the layer's output")
+    handle.attr("remove")()
+    assert_same_log(log_value(log.attr("copy")(), "the output log"), [("conv", first), ("conv", second)],
+                    "the output log from two calls of the layer")
 
 
-@prop("record_grad(log, name) as a full backward hook appends (name, d loss / d layer output)",
-      uses=("record_grad",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5, hint=GRADS)
-def record_grad_works(learner, ref, case):
-    torch.manual_seed(case.seed)
-    layer = nn.Conv2d(1, 4, 3)  # (bs, 1, 28, 28) -> (bs, 4, 26, 26)
-    log = []
-    handle = layer.register_full_backward_hook(learner.record_grad(log, "conv"))
-    x = case.x().requires_grad_()
-    try:
-        out = layer(x)
-        (out ** 2 / 2).sum().backward()  # d loss / d out = out
-    finally:
-        handle.remove()
-    assert_same_log(log, [("conv", out.detach())], "the gradient log from backward")
+@prop("step13.record-grad", "record_grad(log, name) as a full backward hook appends (name, d loss / d layer output)",
+      stage="hooks", uses=("record_grad",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5,
+      hints=(GRADS,
+             ("record_grad returns the hook: an inner function that appends to `log` the name it was made with, and "
+             "the gradient with respect to the layer's output."),
+             "def hook(module, grad_input, grad_output): log.append((name, <a detached copy of grad_output[0]>))"))
+def record_grad_works(child, ref, case):
+    layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14)
+    log = child.fixture("list")
+    handle = layer.attr("register_full_backward_hook")(child.get("record_grad")(log, "conv"))
+    out = layer(child.fixture("leaf", case.x()))
+    child.fixture("half_square_backward")(out)  # loss = (out ** 2 / 2).sum(): d loss / d out = out
+    handle.attr("remove")()
+    assert_same_log(log_value(log.attr("copy")(), "the gradient log"), [("conv", tensor(out, "the layer's output"))],
+                    "the gradient log from backward")
 
 
-@prop("inspect(model, xb, yb): the forward hooks record every layer's output, in order, ≈ the printing CNN's",
-      uses=("CNN", "inspect", "record_output", "record_grad"), strategy=S.hook_images, edges=S.HOOK_EDGES,
-      max_examples=3, hint=LAYERS)
-def inspect_outputs(learner, ref, case):
-    model, expected_model = models(learner, ref, case)
-    outputs, _ = run_inspect(learner, model, case)
+@prop("step13.inspect-outputs", "inspect(model, xb, yb): the forward hooks record every layer's output, in order, "
+      "≈ the printing CNN's", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"),
+      strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3,
+      hints=("Hook every layer of the model, model.named_children(): conv1, conv2, fc1 and fc2.",
+             ("Each layer runs its hooks only when it is called as a module, self.fc1(x); self.fc1.forward(x) "
+             "skips them."),
+             ("for name, layer in model.named_children(): register record_output(outputs, name) on it; in forward, "
+             "call every layer as self.<layer>(x).")))
+def inspect_outputs(child, ref, case):
+    model, expected_model = models(child, ref, case)
+    outputs, _ = run_inspect(child, model, case)
     (expected, _), _ = quietly(ref.inspect, expected_model, case.x(), case.y())
-    assert_same_log(outputs, expected, "outputs recorded by inspect")
+    assert_same_log(log_value(outputs, "outputs"), expected, "outputs recorded by inspect")
 
 
-@prop("inspect(model, xb, yb): the backward hooks record every layer's output gradient, fc2 first, ≈ retain_grad",
-      uses=("CNN", "inspect", "record_output", "record_grad"), strategy=S.hook_images, edges=S.HOOK_EDGES,
-      max_examples=3, hint=GRADS + " Backward reaches the last layer first.")
-def inspect_grads(learner, ref, case):
-    model, expected_model = models(learner, ref, case)
-    _, grads = run_inspect(learner, model, case)
+@prop("step13.inspect-grads", "inspect(model, xb, yb): the backward hooks record every layer's output gradient, "
+      "fc2 first, ≈ retain_grad", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"),
+      strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3,
+      hints=(GRADS + " Backward reaches the last layer first.",
+             ("layer.register_full_backward_hook(hook) on every child layer; one loss.backward() of "
+             "F.cross_entropy(model(xb), yb) runs them, fc2 first."),
+             ("for name, layer in model.named_children(): register record_grad(grads, name) with "
+             "register_full_backward_hook; then the forward, the loss and its backward.")))
+def inspect_grads(child, ref, case):
+    model, expected_model = models(child, ref, case)
+    _, grads = run_inspect(child, model, case)
     (_, expected), _ = quietly(ref.inspect, expected_model, case.x(), case.y())
-    assert_same_log(grads, expected, "gradients recorded by inspect")
+    assert_same_log(log_value(grads, "grads"), expected, "gradients recorded by inspect")
 
 
-@prop("inspect calls the model, not model.forward: a hook on the model and on each layer runs once",
-      uses=("CNN", "inspect", "record_output", "record_grad"), strategy=S.hook_images, edges=S.HOOK_EDGES[:1],
-      max_examples=2,
-      hint="model(xb) runs the model's hooks and then forward; model.forward(xb) runs forward alone, so every "
-           "hook on the model itself is skipped, whoever registered it.")
-def calls_the_module(learner, ref, case):
-    model, _ = models(learner, ref, case)
-    calls = {}
-    watched = [("the model", model)] + [(f"layer {n}", m) for n, m in model.named_children()]
-    handles = [m.register_forward_hook(lambda mod, i, o, who=who: calls.update({who: calls.get(who, 0) + 1}))
-               for who, m in watched]
-    try:
-        run_inspect(learner, model, case)
-    finally:
-        for h in handles:
-            h.remove()
-    for who, _ in watched:
-        if calls.get(who, 0) != 1:
-            how = "model(xb)" if who == "the model" else f"self.{who.split()[-1]}(x)"
-            raise Mismatch(f"a forward hook on {who}", f"ran {calls.get(who, 0)} times during inspect, expected once: "
+@prop("step13.calls-module", "inspect calls the model, not model.forward: a hook on the model and on each layer "
+      "runs once", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"), strategy=S.hook_images,
+      edges=S.HOOK_EDGES[:1], max_examples=2,
+      hints=(("model(xb) runs the model's hooks and then forward; model.forward(xb) runs forward alone, so every "
+             "hook on the model itself is skipped, whoever registered it."),
+             ("model(xb) is model.__call__(xb): pre-hooks, forward, hooks. hooks_run() in the file shows the "
+             "difference."),
+             ("In inspect, loss = F.cross_entropy(model(xb), yb); in forward, self.conv1(x) and so on, never "
+             ".forward(...).")))
+def calls_the_module(child, ref, case):
+    model, _ = models(child, ref, case)
+    counter = child.fixture("forward_calls", model)
+    run_inspect(child, model, case)
+    calls = child.observe("forward_calls", counter)
+    for name, n in calls.items():
+        if n != 1:
+            who = f"layer {name}" if name else "the model"
+            how = f"self.{name}(x)" if name else "model(xb)"
+            raise Mismatch(f"a forward hook on {who}", f"ran {n} times during inspect, expected once: "
                            f"{how} runs hooks, .forward(...) skips them.")
 
 
-@prop("inspect removes every hook it adds: later passes record nothing, a second inspect records the same",
-      uses=("CNN", "inspect", "record_output", "record_grad"), strategy=S.hook_images, edges=S.HOOK_EDGES[:1],
-      max_examples=2,
-      hint="Every register_*_hook call returns a handle; call handle.remove() on each one before inspect returns "
-           "(in a finally block, so that an error cannot leave hooks behind).")
-def hooks_removed(learner, ref, case):
-    model, _ = models(learner, ref, case)
-    outputs, grads = run_inspect(learner, model, case)
-    counts = len(outputs), len(grads)
-    again_outputs, again_grads = run_inspect(learner, model, case)
-    if (len(outputs), len(grads)) != counts:
+@prop("step13.hooks-removed", "inspect removes every hook it adds: later passes record nothing, a second inspect "
+      "records the same", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"),
+      strategy=S.hook_images, edges=S.HOOK_EDGES[:1], max_examples=2,
+      hints=("A hook stays on its layer until its handle is removed, and records on every later pass.",
+             "Every register_*_hook call returns a handle; handle.remove() takes that hook off.",
+             ("Keep the handles in a list and remove each one before inspect returns (in a finally block, so that "
+             "an error cannot leave hooks behind).")))
+def hooks_removed(child, ref, case):
+    model, _ = models(child, ref, case)
+    outputs, grads = run_inspect(child, model, case)
+    first = log_value(outputs, "outputs"), log_value(grads, "grads")
+    counts = child.observe("length", outputs), child.observe("length", grads)
+    again_outputs, again_grads = run_inspect(child, model, case)
+    later = child.observe("length", outputs), child.observe("length", grads)
+    if later != counts:
         raise Mismatch("the lists returned by the first inspect", f"grew from {counts[0]} outputs and {counts[1]} "
-                       f"gradients to {len(outputs)} and {len(grads)} during a second inspect: the first one's "
+                       f"gradients to {later[0]} and {later[1]} during a second inspect: the first one's "
                        "hooks are still registered.")
-    assert_same_log(again_outputs, outputs, "outputs recorded by a second inspect")
-    assert_same_log(again_grads, grads, "gradients recorded by a second inspect")
-    left = [f"{name or 'the model'} ({len(m._forward_hooks)} forward, {len(m._backward_hooks)} backward)"
-            for name, m in model.named_modules() if m._forward_hooks or m._backward_hooks]
-    if left:
-        raise Mismatch("hooks still registered once inspect returns", f"{', '.join(left)}: remove each hook's handle.")
+    assert_same_log(log_value(again_outputs, "outputs"), first[0], "outputs recorded by a second inspect")
+    assert_same_log(log_value(again_grads, "grads"), first[1], "gradients recorded by a second inspect")
+    left = child.observe("hooks", model)
+    if left["forward"] or left["backward"]:
+        raise Mismatch("hooks still registered once inspect returns", f"{left['forward']} forward and "
+                       f"{left['backward']} backward hooks on the model and its layers: remove each hook's handle.")
 
 
 CHECKS = [forward_matches, record_output_works, record_grad_works, inspect_outputs, inspect_grads, calls_the_module,
