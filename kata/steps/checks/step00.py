@@ -57,10 +57,10 @@ def loss_and_gradients(loss, expected: torch.Tensor, got_grads, expected_grads) 
 
 @prop("step00.log-softmax", "log_softmax(x) ≈ F.log_softmax(x, dim=-1)", stage="forward", uses=("log_softmax",),
       strategy=S.batches, edges=S.BATCH_EDGES,
-      hints=("log_softmax normalises each row on its own: every row of the result is that row's scores "
-             "minus the log of that row's total of exponentials.",
-             "Reduce over the last dimension and keep it (x.exp().sum(-1).log().unsqueeze(-1), or keepdim=True): "
-             "(bs, 10) - (bs,) broadcasts across rows and is silently wrong exactly when bs is 10.",
+      hints=(("log_softmax normalises each row on its own: every row of the result is that row's scores "
+              "minus the log of that row's total of exponentials."),
+             ("Reduce over the last dimension and keep it (x.exp().sum(-1).log().unsqueeze(-1), or keepdim=True): "
+              "(bs, 10) - (bs,) broadcasts across rows and is silently wrong exactly when bs is 10."),
              "return x - <each row's log-sum-exp, shaped (bs, 1)>"))
 def log_softmax_matches(child, ref, case):
     z = case.logits()  # (bs, 10)
@@ -70,10 +70,10 @@ def log_softmax_matches(child, ref, case):
 
 @prop("step00.nll", "nll(log_probs, target) ≈ F.nll_loss", stage="loss", uses=("nll",), strategy=S.batches,
       edges=S.BATCH_EDGES,
-      hints=("nll picks one entry per row, the log-probability of that row's target, then takes the mean "
-             "and negates it.",
-             "input[range(n), target] picks input[row, target[row]] for every row; input[:, target] picks a "
-             "(bs, bs) block instead.",
+      hints=(("nll picks one entry per row, the log-probability of that row's target, then takes the mean "
+              "and negates it."),
+             ("input[range(n), target] picks input[row, target[row]] for every row; input[:, target] picks a "
+              "(bs, bs) block instead."),
              "return -<input at (each row, its target)>.mean()"))
 def nll_matches(child, ref, case):
     logp, y = F.log_softmax(case.logits(), dim=-1), case.y()
@@ -83,10 +83,10 @@ def nll_matches(child, ref, case):
 
 @prop("step00.accuracy", "accuracy(out, yb) = the fraction of rows whose argmax is the target", stage="loss",
       uses=("accuracy",), strategy=S.batches, edges=S.BATCH_EDGES,
-      hints=("A row is right when its largest score sits at the target's index; accuracy is the share of "
-             "right rows.",
-             "out.argmax(dim=1) gives each row's predicted class; comparing with yb gives booleans, and "
-             ".float().mean() their share.",
+      hints=(("A row is right when its largest score sits at the target's index; accuracy is the share of "
+              "right rows."),
+             ("out.argmax(dim=1) gives each row's predicted class; comparing with yb gives booleans, and "
+              ".float().mean() their share."),
              "return (<each row's argmax> == yb).float().mean()"))
 def accuracy_matches(child, ref, case):
     out, y = case.logits(), case.y()
@@ -97,12 +97,12 @@ def accuracy_matches(child, ref, case):
 
 @prop("step00.init-weights", "init_weights() gives leaf weights randn(784, 10) / sqrt(784) and zero bias",
       stage="structure", uses=("init_weights",), strategy=S.seeds, edges=(0,), max_examples=5,
-      hints=("The weights must be a leaf of the graph that requires grad, or backward() leaves their .grad "
-             "None and nothing is ever updated.",
-             "A tensor computed from one that requires grad (randn(...).requires_grad_() / sqrt(784)) is not a "
-             "leaf; scale first, then call requires_grad_() on the result.",
-             "weights = (torch.randn(784, 10) / math.sqrt(784)).requires_grad_(); "
-             "bias = torch.zeros(10, requires_grad=True)"))
+      hints=(("The weights must be a leaf of the graph that requires grad, or backward() leaves their .grad "
+              "None and nothing is ever updated."),
+             ("A tensor computed from one that requires grad (randn(...).requires_grad_() / sqrt(784)) is not a "
+              "leaf; scale first, then call requires_grad_() on the result."),
+             ("weights = (torch.randn(784, 10) / math.sqrt(784)).requires_grad_(); "
+              "bias = torch.zeros(10, requires_grad=True)")))
 def init_weights_matches(child, ref, seed):
     weights, bias = pair(child.get("init_weights")(seed=seed), "init_weights()", "weights, bias")
     torch.manual_seed(seed)
@@ -116,8 +116,8 @@ def init_weights_matches(child, ref, seed):
 @prop("step00.model", "model(xb, weights, bias) ≈ F.log_softmax(xb @ weights + bias)", stage="forward",
       uses=("model",), strategy=S.batches, edges=S.BATCH_EDGES,
       hints=("The model is log_softmax of the linear map: check log_softmax first, then the shapes.",
-             "xb is (bs, 784) and weights (784, 10): xb @ weights is (bs, 10), and the (10,) bias broadcasts "
-             "over the rows.",
+             ("xb is (bs, 784) and weights (784, 10): xb @ weights is (bs, 10), and the (10,) bias broadcasts "
+              "over the rows."),
              "return log_softmax(<xb times weights, plus bias>)"))
 def model_matches(child, ref, case):
     x, (w, b) = case.x(), case.weights()
@@ -128,8 +128,8 @@ def model_matches(child, ref, case):
 @prop("step00.gradients", "loss and gradients of nll(model(xb), yb) ≈ those of F.cross_entropy", stage="gradients",
       uses=("model", "nll"), strategy=S.batches, edges=S.BATCH_EDGES,
       hints=("The gradients follow from the loss: when log_softmax, nll or model fail too, fix those first.",
-             "backward() reaches weights and bias only through torch operations on them: no .detach(), no "
-             ".data, no .item() between the parameters and the loss.",
+             ("backward() reaches weights and bias only through torch operations on them: no .detach(), no "
+              ".data, no .item() between the parameters and the loss."),
              "loss = nll(model(xb, weights, bias), yb), built from torch operations end to end"))
 def gradients_match(child, ref, case):
     x, y = case.x(), case.y()
@@ -144,10 +144,10 @@ def gradients_match(child, ref, case):
 
 @prop("step00.fit", "fit(...) leaves weights and bias ≈ mini-batch SGD with torch's loss", stage="update",
       uses=("fit",), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20,
-      hints=("One update per batch: backward, update, zero the gradients, all inside the batch loop, over "
-             "every batch including the last, shorter one.",
-             "The batch count rounds up ((n - 1) // bs + 1) so the last rows are used; p.grad.zero_() after "
-             "each update stops gradients piling up.",
+      hints=(("One update per batch: backward, update, zero the gradients, all inside the batch loop, over "
+              "every batch including the last, shorter one."),
+             ("The batch count rounds up ((n - 1) // bs + 1) so the last rows are used; p.grad.zero_() after "
+              "each update stops gradients piling up."),
              "for each batch: loss.backward(); with torch.no_grad(): p -= p.grad * lr, then p.grad.zero_()"))
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):

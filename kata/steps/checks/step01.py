@@ -12,8 +12,8 @@ from kata.steps.checks.step00 import expect_leaf, leaves, loss_and_gradients, no
 
 @prop("step01.loss", "loss_func(logits, yb) ≈ step00's nll(log_softmax(logits), yb)", stage="loss",
       uses=("loss_func",), strategy=S.batches, edges=S.BATCH_EDGES,
-      hints=("loss_func takes raw logits and the targets and gives the mean negative log-likelihood, as "
-             "step00's nll(log_softmax(...)) did.",
+      hints=(("loss_func takes raw logits and the targets and gives the mean negative log-likelihood, as "
+              "step00's nll(log_softmax(...)) did."),
              "F.cross_entropy does log_softmax and nll in one call, averaging over the batch by default.",
              "loss_func = F.cross_entropy (no reduction argument)"))
 def loss_matches(child, ref, case):
@@ -24,8 +24,8 @@ def loss_matches(child, ref, case):
 
 @prop("step01.model-logits", "model(xb, weights, bias) returns the raw logits that step00 fed to log_softmax",
       stage="forward", uses=("model",), strategy=S.batches, edges=S.BATCH_EDGES,
-      hints=("F.cross_entropy expects raw scores (logits): it applies log_softmax itself, so the model "
-             "must stop applying it.",
+      hints=(("F.cross_entropy expects raw scores (logits): it applies log_softmax itself, so the model "
+              "must stop applying it."),
              "log_softmax of log_softmax is log_softmax again, so the loss hides the slip; the outputs do not.",
              "return xb @ weights + bias, untouched"))
 def model_returns_logits(child, ref, case):
@@ -40,8 +40,8 @@ def model_returns_logits(child, ref, case):
 @prop("step01.gradients", "loss and gradients of loss_func(model(xb), yb) ≈ step00's", stage="gradients",
       uses=("loss_func", "model"), strategy=S.batches, edges=S.BATCH_EDGES,
       hints=("The gradients follow from the loss and the model: when those checks fail too, fix them first.",
-             "backward() reaches weights and bias only through torch operations on them: no .detach(), no "
-             ".data, no .item() on the way to the loss.",
+             ("backward() reaches weights and bias only through torch operations on them: no .detach(), no "
+              ".data, no .item() on the way to the loss."),
              "loss = loss_func(model(xb, weights, bias), yb), with model returning the logits"))
 def gradients_match(child, ref, case):
     x, y = case.x(), case.y()
@@ -56,10 +56,10 @@ def gradients_match(child, ref, case):
 
 @prop("step01.stable-loss", "loss_func stays finite and exact on logits near ±100, where step00's formula overflows",
       stage="loss", uses=("loss_func",), strategy=S.large_logits, edges=S.LARGE_LOGIT_EDGES, max_examples=10,
-      hints=("The hand-written log_softmax computes exp(x) directly, which is inf in float32 once x passes "
-             "about 88.7; the library subtracts each row's maximum first and stays finite.",
-             "F.cross_entropy (log_softmax and nll together) is the numerically stable form: "
-             "nll(log_softmax(x)) written by hand is not.",
+      hints=(("The hand-written log_softmax computes exp(x) directly, which is inf in float32 once x passes "
+              "about 88.7; the library subtracts each row's maximum first and stays finite."),
+             ("F.cross_entropy (log_softmax and nll together) is the numerically stable form: "
+              "nll(log_softmax(x)) written by hand is not."),
              "loss_func = F.cross_entropy, not the step00 functions renamed"))
 def loss_is_stable(child, ref, case):
     z, y = case.logits(dtype=torch.float32), case.y()  # float32, as MNIST training runs

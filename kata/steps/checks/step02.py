@@ -18,7 +18,7 @@ def expect_parameters(model, expected: dict[str, tuple[int, ...]], what: str) ->
         raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
     shapes = {n: tuple(shape) for n, (shape, _) in got.items()}
     if shapes != expected:
-        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"  # noqa: E731
+        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"
         raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
                        "attributes (and layers' own parameters) are registered.")
     for n, (_, requires_grad) in got.items():
@@ -41,10 +41,10 @@ def logistic(child, w, b):
 
 @prop("step02.registers", "Mnist_Logistic registers exactly `weights` (784, 10) and `bias` (10,) as parameters",
       stage="structure", uses=("Mnist_Logistic",), strategy=S.seeds, edges=(0,), max_examples=1,
-      hints=("Only attributes wrapped in nn.Parameter are registered: a plain tensor attribute is not in "
-             "model.parameters(), so it is never updated.",
-             "Call super().__init__() before assigning anything to self in __init__, then wrap each tensor in "
-             "nn.Parameter when assigning it.",
+      hints=(("Only attributes wrapped in nn.Parameter are registered: a plain tensor attribute is not in "
+              "model.parameters(), so it is never updated."),
+             ("Call super().__init__() before assigning anything to self in __init__, then wrap each tensor in "
+              "nn.Parameter when assigning it."),
              "self.weights = nn.Parameter(<the (784, 10) tensor>); self.bias = nn.Parameter(<the (10,) tensor>)"))
 def registers_parameters(child, ref, seed):
     expect_parameters(built(child), PARAMETERS, "Mnist_Logistic()")
@@ -53,8 +53,8 @@ def registers_parameters(child, ref, seed):
 @prop("step02.init", "Mnist_Logistic() starts from step01's init_weights() (same seed, same tensors)",
       stage="structure", uses=("Mnist_Logistic",), strategy=S.seeds, edges=(0,), max_examples=5,
       hints=("A model built after torch.manual_seed(s) must start where step01's init_weights() started.",
-             "Create the weights exactly as init_weights did: the same formula (randn, scaled by 1/sqrt(784)), "
-             "in the same order, the bias zeros.",
+             ("Create the weights exactly as init_weights did: the same formula (randn, scaled by 1/sqrt(784)), "
+              "in the same order, the bias zeros."),
              "nn.Parameter(torch.randn(784, 10) / math.sqrt(784)), then nn.Parameter(torch.zeros(10))"))
 def init_matches(child, ref, seed):
     got = params(built(child, seed=seed))
@@ -92,12 +92,12 @@ def gradients_match(child, ref, case):
 
 @prop("step02.fit", "fit(model, ...) from the same weights on the same batches ≈ step01's fit", stage="update",
       uses=("Mnist_Logistic", "fit"), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20,
-      hints=("Each batch: the loss, its gradients, then every parameter moves once by lr times its gradient, "
-             "and the gradients are cleared after the update, not before it.",
-             "In fit, loop over model.parameters() for the update (under torch.no_grad()), then model.zero_grad() "
-             "once per batch.",
-             "loss.backward(); with torch.no_grad(): for p in model.parameters(): p -= p.grad * lr; "
-             "then model.zero_grad()"))
+      hints=(("Each batch: the loss, its gradients, then every parameter moves once by lr times its gradient, "
+              "and the gradients are cleared after the update, not before it."),
+             ("In fit, loop over model.parameters() for the update (under torch.no_grad()), then model.zero_grad() "
+              "once per batch."),
+             ("loss.backward(); with torch.no_grad(): for p in model.parameters(): p -= p.grad * lr; "
+              "then model.zero_grad()")))
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):
         model = logistic(child, *run.weights())

@@ -27,8 +27,8 @@ def loader_pairs(child, loader) -> list:
 @prop("step06.loader-batches", "get_dataloader(train_ds, bs) gives step05's batches in order, the last partial one "
       "included", stage="batches", uses=("get_dataloader",), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20,
       hints=("The loader should yield exactly step05's slices: same sizes, same order, the last one shorter.",
-             "DataLoader(train_ds, batch_size=bs) keeps the order and the last, shorter batch by default; "
-             "shuffle and drop_last change what the model sees, and without batch_size every batch holds one row.",
+             ("DataLoader(train_ds, batch_size=bs) keeps the order and the last, shorter batch by default; "
+              "shuffle and drop_last change what the model sees, and without batch_size every batch holds one row."),
              "return DataLoader(<the dataset>, batch_size=<bs>), nothing more"))
 def loader_batches(child, ref, run):
     x, y = run.data()
@@ -43,8 +43,8 @@ def loader_batches(child, ref, run):
 @prop("step06.fit-batches", "fit(model, opt, train_dl, epochs) hands the model the same batches as step05's fit",
       stage="batches", uses=("get_dataloader", "fit"), strategy=S.runs, edges=S.RUN_EDGES, max_examples=20,
       hints=("fit should take its batches from the loader it is given, all of them, every epoch.",
-             "DataLoader(train_ds, batch_size=bs) yields (xb, yb) pairs in order; `for xb, yb in train_dl:` "
-             "is the whole batch loop.",
+             ("DataLoader(train_ds, batch_size=bs) yields (xb, yb) pairs in order; `for xb, yb in train_dl:` "
+              "is the whole batch loop."),
              "for epoch in range(epochs): for xb, yb in train_dl: <step05's update on xb, yb>"))
 def same_batches(child, ref, run):
     x, y = run.data()

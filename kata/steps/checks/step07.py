@@ -53,12 +53,12 @@ def number(value, what: str) -> torch.Tensor:
 @prop("step07.loss-batch", "loss_batch(model, loss_func, xb, yb) returns (the loss as a number, len(xb)) and updates "
       "nothing; given opt, it takes one step ≈ step06's update", stage="update", uses=("loss_batch",),
       strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=10,
-      hints=("loss_batch steps only when it is given opt; without opt it computes the loss and nothing else. It "
-             "uses the loss_func it is given.",
-             "With opt: loss.backward(), opt.step(), opt.zero_grad(), in that order. Without opt, no backward() "
-             "either: the gradient would stay behind and add to the next update's.",
-             "loss = loss_func(model(xb), yb); if opt is not None: <backward, step, zero_grad>; "
-             "return loss.item(), len(xb)"))
+      hints=(("loss_batch steps only when it is given opt; without opt it computes the loss and nothing else. It "
+              "uses the loss_func it is given."),
+             ("With opt: loss.backward(), opt.step(), opt.zero_grad(), in that order. Without opt, no backward() "
+              "either: the gradient would stay behind and add to the next update's."),
+             ("loss = loss_func(model(xb), yb); if opt is not None: <backward, step, zero_grad>; "
+              "return loss.item(), len(xb)")))
 def loss_batch_steps_only_with_opt(child, ref, run):
     x, y = run.data()
     model, opt = logistic(child, run)
@@ -94,7 +94,7 @@ def loss_batch_steps_only_with_opt(child, ref, run):
 
 def datasets(child, split):
     """Split's two data sets, built in the child (row i holds the number i)."""
-    rows = lambda n: child.fixture("dataset", torch.arange(n), torch.arange(n) % S.N_CLASSES)  # noqa: E731
+    rows = lambda n: child.fixture("dataset", torch.arange(n), torch.arange(n) % S.N_CLASSES)
     return rows(split.n), rows(split.n_valid)
 
 
@@ -121,8 +121,8 @@ def expected_sizes(n: int, bs: int) -> list[int]:
       "order, in batches of 2 * bs, the last one shorter", stage="batches", uses=("get_data",), strategy=S.splits,
       edges=S.SPLIT_EDGES, max_examples=12,
       hints=("Validation does not train: its loader needs no shuffle, and it can take bigger batches.",
-             "The validation loader keeps the order and takes batches of 2 * bs; DataLoader keeps the last, "
-             "shorter batch by default.",
+             ("The validation loader keeps the order and takes batches of 2 * bs; DataLoader keeps the last, "
+              "shorter batch by default."),
              "DataLoader(valid_ds, batch_size=bs * 2), no shuffle, as the second item get_data returns"))
 def validation_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
@@ -141,12 +141,12 @@ def validation_loader(child, ref, split):
 @prop("step07.train-loader", "get_data's train_dl gives every training row once per epoch in batches of bs, shuffled "
       "anew each epoch; the same seed gives the same orders, whatever else draws random numbers", stage="batches",
       uses=("get_data",), strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12,
-      hints=("The training loader shuffles, every epoch anew, yet its order should depend on the seed alone: "
-             "building a model between get_data and fit draws random numbers too.",
-             "The training DataLoader shuffles with a generator of its own, made from the seed: "
-             "torch.Generator().manual_seed(seed), passed as generator=, not torch.manual_seed.",
-             "g = <a torch.Generator seeded with seed>; DataLoader(train_ds, batch_size=bs, shuffle=True, "
-             "generator=g)"))
+      hints=(("The training loader shuffles, every epoch anew, yet its order should depend on the seed alone: "
+              "building a model between get_data and fit draws random numbers too."),
+             ("The training DataLoader shuffles with a generator of its own, made from the seed: "
+              "torch.Generator().manual_seed(seed), passed as generator=, not torch.manual_seed."),
+             ("g = <a torch.Generator seeded with seed>; DataLoader(train_ds, batch_size=bs, shuffle=True, "
+              "generator=g)")))
 def training_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
 
@@ -210,12 +210,12 @@ def run_fit(child, run, model, opt, epochs: int, train_dl=None):
 @prop("step07.modes", "fit trains in train mode with gradients on, then validates in eval mode under "
       "torch.no_grad(), every epoch", stage="modes", uses=("fit",), strategy=S.valid_runs,
       edges=S.VALID_RUN_EDGES, max_examples=10,
-      hints=("Each model call runs in a mode: training wants train mode with gradients, validation eval mode "
-             "without them, and a mode lasts until something changes it.",
-             "model.eval() lasts until model.train() is called again: call model.train() at the start of every "
-             "epoch's training, model.eval() before validating, and validate inside `with torch.no_grad():`.",
-             "for epoch in range(epochs): model.train(); <training batches>; model.eval(); "
-             "with torch.no_grad(): <validation batches>"))
+      hints=(("Each model call runs in a mode: training wants train mode with gradients, validation eval mode "
+              "without them, and a mode lasts until something changes it."),
+             ("model.eval() lasts until model.train() is called again: call model.train() at the start of every "
+              "epoch's training, model.eval() before validating, and validate inside `with torch.no_grad():`."),
+             ("for epoch in range(epochs): model.train(); <training batches>; model.eval(); "
+              "with torch.no_grad(): <validation batches>")))
 def train_and_eval_modes(child, ref, run):
     model = child.fixture("recorder")
     run_fit(child, run, model, child.fixture("sgd", model, run.lr), run.epochs)
@@ -239,12 +239,12 @@ def losses_of(got, epochs: int) -> torch.Tensor:
 @prop("step07.valid-loss", "fit returns each epoch's validation loss: the mean loss over every validation row, "
       "whatever the batch sizes", stage="loss", uses=("fit",), strategy=S.valid_runs, edges=S.VALID_RUN_EDGES,
       max_examples=15,
-      hints=("The validation loss is the mean over every validation row, and the last batch may be shorter than "
-             "the others.",
-             "loss_batch gives each batch's mean and its size: weight each mean by its size and divide by the "
-             "number of rows, or the last, shorter batch counts as much as a full one.",
-             "val_loss = sum(<each batch mean> * <its size>) / sum(<the sizes>), once per epoch, collected in a "
-             "list that fit returns"))
+      hints=(("The validation loss is the mean over every validation row, and the last batch may be shorter than "
+              "the others."),
+             ("loss_batch gives each batch's mean and its size: weight each mean by its size and divide by the "
+              "number of rows, or the last, shorter batch counts as much as a full one."),
+             ("val_loss = sum(<each batch mean> * <its size>) / sum(<the sizes>), once per epoch, collected in a "
+              "list that fit returns")))
 def validation_loss_over_the_whole_set(child, ref, run):
     model, opt = logistic(child, run)
     got = losses_of(run_fit(child, run, model, opt, run.epochs), run.epochs)
@@ -270,12 +270,12 @@ def validation_loss_over_the_whole_set(child, ref, run):
 
 @prop("step07.fit", "with the training batches in order, fit from the same weights ≈ step06's fit", stage="update",
       uses=("fit",), strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15,
-      hints=("With the training batches in order, each training batch should update the model exactly as "
-             "step06's fit did; validating must change nothing.",
-             "loss_batch with opt does the update: loss.backward(), then opt.step(), then opt.zero_grad(); "
-             "zeroing before the step leaves nothing to step with.",
-             "for xb, yb in train_dl: loss_batch(model, loss_func, xb, yb, opt); validation calls loss_batch "
-             "without opt"))
+      hints=(("With the training batches in order, each training batch should update the model exactly as "
+              "step06's fit did; validating must change nothing."),
+             ("loss_batch with opt does the update: loss.backward(), then opt.step(), then opt.zero_grad(); "
+              "zeroing before the step leaves nothing to step with."),
+             ("for xb, yb in train_dl: loss_batch(model, loss_func, xb, yb, opt); validation calls loss_batch "
+              "without opt")))
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):  # the learner's fit, in its child, on the judge's model
         model, opt = logistic(child, run)

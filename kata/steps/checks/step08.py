@@ -10,9 +10,8 @@ from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, linear_parameters, quietly
+from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, linear_parameters, quietly, tutorial_cnn
 from kata.steps.checks.fixtures import model_and_opt as ref_model_and_opt
-from kata.steps.checks.fixtures import tutorial_cnn
 from kata.steps.checks.judging import Unlike, expect_sgd, linear, model_pair, tensor, with_linear
 
 TUTORIAL_PARAMETERS = {
@@ -105,7 +104,7 @@ def expect_parameters(model, expected: dict, what: str) -> None:
         raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
     shapes = {n: tuple(s) for n, (s, _) in got.items()}
     if shapes != expected:
-        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"  # noqa: E731
+        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"
         raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
                        "attributes (and layers' own parameters) are registered.")
     for n, (_, requires_grad) in got.items():
@@ -116,8 +115,8 @@ def expect_parameters(model, expected: dict, what: str) -> None:
 @prop("step08.momentum-sgd",
       "get_model(lr) returns (Mnist_CNN(), SGD over all its parameters with that lr and momentum 0.9)",
       stage="structure", uses=("get_model",), strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3,
-      hints=("The tutorial's CNN trains with momentum: the optimizer keeps a running direction, not just "
-             "this batch's gradient.",
+      hints=(("The tutorial's CNN trains with momentum: the optimizer keeps a running direction, not just "
+             "this batch's gradient."),
              "torch.optim.SGD takes momentum= next to lr=; get_model returns the model and the optimizer.",
              "model = Mnist_CNN(); return model, optim.SGD(<its parameters>, lr=lr, momentum=<the tutorial's>)"))
 def optimizer_has_momentum(child, ref, lr):
@@ -131,12 +130,12 @@ def optimizer_has_momentum(child, ref, lr):
       "Mnist_CNN is the tutorial's CNN: conv1..conv3 (3×3, stride 2, padding 1; 1→16→16→10 channels), ReLU "
       "after each, then the mean of each 4×4 map", stage="forward", uses=("Mnist_CNN",), strategy=S.digits,
       edges=S.DIGIT_EDGES, max_examples=10,
-      hints=("A 3x3 convolution with stride 2 and padding 1 halves each side, rounding up: 28 -> 14 -> 7 -> 4. "
-             "So conv3 leaves (bs, 10, 4, 4), and a 4x4 average pool leaves one number per channel.",
-             "nn.Conv2d(in, out, kernel_size=3, stride=2, padding=1); F.relu after every convolution, the last "
-             "one included; F.avg_pool2d(xb, 4) averages each 4x4 map.",
-             "forward: view to (bs, 1, 28, 28); relu(conv1), relu(conv2), relu(conv3); avg_pool2d(…, 4); "
-             "then (bs, 10)"))
+      hints=(("A 3x3 convolution with stride 2 and padding 1 halves each side, rounding up: 28 -> 14 -> 7 -> 4. "
+             "So conv3 leaves (bs, 10, 4, 4), and a 4x4 average pool leaves one number per channel."),
+             ("nn.Conv2d(in, out, kernel_size=3, stride=2, padding=1); F.relu after every convolution, the last "
+             "one included; F.avg_pool2d(xb, 4) averages each 4x4 map."),
+             ("forward: view to (bs, 1, 28, 28); relu(conv1), relu(conv2), relu(conv3); avg_pool2d(…, 4); "
+             "then (bs, 10)")))
 def computes_the_tutorial_cnn(child, ref, case):
     model = new_cnn(child, case.seed)
     expect_parameters(model, TUTORIAL_PARAMETERS, "Mnist_CNN()")
@@ -149,8 +148,8 @@ def computes_the_tutorial_cnn(child, ref, case):
 
 @prop("step08.batch-kept", "Mnist_CNN()(xb) has shape (N, 10) for every batch size N, 1 included",
       stage="forward", uses=("Mnist_CNN",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10,
-      hints=("Keep dimension 0 the batch from the first line of forward to the last: one row of scores per "
-             "image, even when there is only one image.",
+      hints=(("Keep dimension 0 the batch from the first line of forward to the last: one row of scores per "
+             "image, even when there is only one image."),
              "torch.flatten(xb) and view(-1) merge the batch away, and squeeze() drops it when there is one image.",
              "end forward with a reshape that keeps dimension 0: xb.view(xb.size(0), -1)"))
 def one_row_per_image(child, ref, case):
@@ -160,8 +159,8 @@ def one_row_per_image(child, ref, case):
 @prop("step08.images-independent",
       "row i of Mnist_CNN()(xb) depends on image i alone: it equals the model's output for image i on its own",
       stage="forward", uses=("Mnist_CNN",), strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=10,
-      hints=("Each image goes through the network on its own: nothing in forward may use the other images of the "
-             "batch (a mean or a standard deviation over the batch, say).",
+      hints=(("Each image goes through the network on its own: nothing in forward may use the other images of the "
+             "batch (a mean or a standard deviation over the batch, say)."),
              "Statistics such as xb.mean() or xb.std() without a dim run over the whole batch.",
              "forward only reshapes, convolves, applies relu and pools: drop any step that mixes the images"))
 def images_are_independent(child, ref, case):
@@ -182,8 +181,8 @@ def images_are_independent(child, ref, case):
       "loss_batch and fit are step07's: with step07's logistic model they train it as step07's fit does, "
       "validation losses included", stage="update", uses=("fit",), strategy=S.valid_runs,
       edges=S.VALID_RUN_EDGES, max_examples=8,
-      hints=("loss_batch, get_data and fit stay as step07 left them: they train any model they are given. Only the "
-             "model and get_model change.",
+      hints=(("loss_batch, get_data and fit stay as step07 left them: they train any model they are given. Only the "
+             "model and get_model change."),
              "fit hands each batch to loss_batch exactly as the loader gives it; the model does its own reshaping.",
              "restore step07's loss_batch and fit; put any reshape for the CNN inside Mnist_CNN.forward"))
 def fit_is_unchanged(child, ref, run):
