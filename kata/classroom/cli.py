@@ -32,8 +32,11 @@ def class_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="where to write the reports")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="steps graded at once (default: cores)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for one learner's step (default 60)")
-    p.add_argument("--memory", type=int, default=2048, metavar="MB",
-                   help="memory one learner's step may add (default 2048 MB; 0: no limit)")
+    p.add_argument("--memory", type=int, default=4096, metavar="MB",
+                   help="address space one learner's step may add (default 4096 MB; 0: no limit)")
+    p.add_argument("--require-sandbox", action="store_true",
+                   help="refuse to grade unless the learner's code can be fully confined (Landlock with "
+                        "signal scoping, seccomp): for untrusted submissions")
     p.add_argument("--steps", type=_steps, default=None, help="comma-separated steps to grade (default: all)")
     p.add_argument("--extra-tests", type=Path, default=None, metavar="DIR",
                    help="hidden checks: DIR/stepNN.py files with a CHECKS list, reported apart")
@@ -59,6 +62,15 @@ def main_class(argv: list[str]) -> int:
     if args.extra_tests is not None and not args.extra_tests.is_dir():
         print(f"grader.py class: {args.extra_tests} is not a folder", file=sys.stderr)
         return USAGE_ERROR
+    if args.require_sandbox:
+        from kata.engine import sandbox
+
+        if sandbox.landlock_abi() < 6:
+            print(f"grader.py class: --require-sandbox: this machine offers Landlock ABI {sandbox.landlock_abi()} "
+                  "(6 or later is needed to confine files, network and signals); the learners' code would run "
+                  "with process isolation only. Grade on a Linux 6.12+ kernel, or drop --require-sandbox.",
+                  file=sys.stderr)
+            return USAGE_ERROR
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -34,9 +34,8 @@ class Session:
     def keep(self, obj) -> dict:
         self.objects.append(obj)
         info = {"h": len(self.objects) - 1, "type": _type_name(obj), "kinds": workbench.kinds(obj)}
-        plain = workbench.plain(obj, strict=False)
-        if plain is not workbench.NOT_PLAIN:
-            info["value"] = plain
+        if _immutable(obj):  # sent along; anything that can change later is read when asked for
+            info["value"] = workbench.plain(obj, strict=False)
         return info
 
     def resolve(self, value):
@@ -134,6 +133,12 @@ class Session:
         line, code, inside = _learner_frame(e.__traceback__, self.path)
         return {"error": {"kind": kind, "type": _type_name(e, short=True), "message": _message(e),
                           "line": line, "code": code, "in_library": inside}}
+
+
+def _immutable(obj, depth: int = 0) -> bool:
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return True
+    return isinstance(obj, tuple) and depth < 4 and len(obj) <= 64 and all(_immutable(v, depth + 1) for v in obj)
 
 
 class ProtocolError(Exception):

@@ -94,7 +94,15 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         hint = c.hint  # each check has its own ladder; a rule's message is its own pointer
         if hint:
             lines += [f"[yellow]{line}[/]" for line in _block(f"hint: {hint}", 6)]
+    if r.output.strip() and r.status != PASSED:
+        shown = r.output.strip().splitlines()
+        lines += ["", "  your code printed while it was graded:"] + [
+            f"    {escape(line[:200])}" for line in shown[:8]] + (
+            [f"    … ({len(shown) - 8} more lines)"] if len(shown) > 8 else [])
     lines += ["", summary_markup(r)]
+    if r.isolation and "Landlock" not in r.isolation:
+        lines += _block(f"isolation: {r.isolation} (this machine has no Landlock: your code ran in its own "
+                        "process, without file and network confinement)", 0)
     if r.status == PASSED:
         lines += _block(reference_pointer(r, first_pass), 0)
     return "\n".join(lines)

@@ -436,10 +436,12 @@ BY_ID = {s.id: s for s in STEPS}
 
 
 def find(name: str) -> Step | None:
-    """A step by id ("step04", "4", "04") or slug ("step04_optim")."""
-    name = name.strip().removesuffix(".py")
+    """A step by id ("step04", "step4", "4", "04"), slug ("step04_optim") or file ("steps/step04_optim.py")."""
+    name = name.strip().replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
     if name.isdigit():
         name = f"step{int(name):02d}"
+    if name.startswith("step") and name[4:].isdigit():
+        name = f"step{int(name[4:]):02d}"
     return BY_ID.get(name) or next((s for s in STEPS if s.slug == name), None)
 
 
