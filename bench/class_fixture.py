@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from kata.authoring import mutants
-from kata.steps import registry
 from kata.authoring.stubs import make_stub
+from kata.steps import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

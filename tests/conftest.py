@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kata.steps import registry
 from kata.engine import runner
 from kata.engine.results import StepResult
+from kata.steps import registry
 
 
 def grade(step_id: str, folder: Path, timeout: float | None = 60.0) -> StepResult:

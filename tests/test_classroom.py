@@ -9,9 +9,9 @@ import pytest
 from bench.class_fixture import make_class
 from kata.classroom import cli as class_cli
 from kata.classroom import grading as classroom
-from kata.steps import registry
-from kata.engine import runner
 from kata.classroom.reports import write_reports
+from kata.engine import runner
+from kata.steps import registry
 
 STEPS = ["step00", "step04"]
 

@@ -1,13 +1,12 @@
 """The learner's loop around grading: hints, diffs, reset, progress and where a step diverged."""
 import json
 
-from kata.learner import cli
-from kata.authoring import mutants
-from kata.engine import report
-from kata.engine import runner
-from kata.learner import state
-from kata.authoring.stubs import make_stub
 from conftest import grade, solution_copy
+
+from kata.authoring import mutants
+from kata.authoring.stubs import make_stub
+from kata.engine import report, runner
+from kata.learner import cli, state
 
 
 def run_main(capsys, *args):

@@ -5,11 +5,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import grade, solution_copy
 
-from kata.learner import cli
 from kata.engine import runner
 from kata.engine.results import BROKEN, FAILED, FAILING, PASSED
-from conftest import grade, solution_copy
+from kata.learner import cli
 
 
 def run_grader(*args, cwd=runner.ROOT):

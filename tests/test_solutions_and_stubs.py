@@ -5,11 +5,10 @@ import sys
 
 import pytest
 
-from kata.steps import registry
-from kata.engine import report
-from kata.engine import runner
 from kata.authoring import selfcheck
+from kata.engine import report, runner
 from kata.engine.results import FAILED, NOT_STARTED, PASSED, SKIPPED
+from kata.steps import registry
 
 STEPS = registry.STEPS
 ids = [s.id for s in STEPS]

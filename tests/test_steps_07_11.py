@@ -6,16 +6,15 @@ import ast
 
 import pytest
 import torch
-
-from kata.engine import loading
-from kata.engine import runner
-from kata.authoring import selfcheck
-from kata.steps import static
-from kata.steps import strategies as S
+from conftest import grade, solution_copy
 from kata.steps.checks import step11
+
+from kata.authoring import selfcheck
+from kata.engine import loading, runner
 from kata.engine.compare import Mismatch
 from kata.engine.results import PASSED, SKIPPED
-from conftest import grade, solution_copy
+from kata.steps import static
+from kata.steps import strategies as S
 
 
 def solution(slug):

@@ -14,11 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kata.engine import loading
 from kata.authoring import mutants
-from kata.engine import runner
-from kata.steps import strategies as S
+from kata.engine import loading, runner
 from kata.steps import static
+from kata.steps import strategies as S
 from kata.steps.baselines import step12_handwritten, step13_printing, step14_handwritten
 from solutions import step12_flatten, step13_hooks, step14_regression
 

@@ -1,9 +1,9 @@
 """Train mode on a tiny subset: the learner's step next to the reference of the step before."""
 import pytest
-
-from kata.learner import cli
-from kata.authoring import mutants
 from conftest import solution_copy
+
+from kata.authoring import mutants
+from kata.learner import cli
 
 QUICK = ["--limit", "300", "--epochs", "1"]
 

@@ -1,9 +1,10 @@
 """Watch mode as a learner meets it: save, read the verdict, break the file, fix it, Ctrl-C."""
 import time
 
+from conftest import solution_copy
+
 from bench.watch_driver import WatchDriver
 from kata.authoring import mutants
-from conftest import solution_copy
 
 
 def test_watch_regrades_on_save_survives_errors_and_stops_cleanly(submission):

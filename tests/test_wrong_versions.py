@@ -5,12 +5,11 @@ so the self-check at the end costs nothing extra.
 """
 import pytest
 
-from kata.learner import cli
-from kata.authoring import mutants
-from kata.steps import registry
+from kata.authoring import mutants, selfcheck
 from kata.engine import report
-from kata.authoring import selfcheck
 from kata.engine.results import FAILED, FAILING
+from kata.learner import cli
+from kata.steps import registry
 
 
 @pytest.mark.parametrize("mutant", mutants.CATALOGUE, ids=lambda m: f"{m.step}-{m.name}")

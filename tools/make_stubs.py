@@ -13,8 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from kata.steps.registry import STEPS  # noqa: E402
 from kata.authoring.stubs import make_stub  # noqa: E402
+from kata.steps.registry import STEPS  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

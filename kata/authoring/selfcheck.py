@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.authoring import mutants
-from kata.steps import registry
-from kata.engine import runner
 from kata.authoring.mutants import Mutant
-from kata.steps.registry import Step
+from kata.engine import runner
 from kata.engine.results import FAILED, FAILING, NOT_STARTED, PASSED, StepResult
+from kata.steps import registry
+from kata.steps.registry import Step
 
 
 @dataclass
@@ -53,15 +53,15 @@ def grade_mutant(mutant: Mutant) -> StepResult:
 def mutant_verdict(mutant: Mutant) -> str:
     """'' when the wrong version is caught as the catalogue says, else why not."""
     result = grade_mutant(mutant)
-    check = next((c for c in result.checks if c.name == mutant.catches), None)
+    check = next((c for c in result.checks if c.id == mutant.catches), None)
     if result.status != FAILING:
         return f"the step reads {result.status!r}" + (f": {result.problem[:120]}" if result.problem else "")
     if check is None:
         return f"no check named {mutant.catches!r}"
     if check.status != FAILED:
         return f"{mutant.catches!r} {check.status}"
-    if not check.message or (check.kind == "property" and not check.counterexample):
-        return "caught, but without a message and a counterexample"
+    if not check.message:
+        return "caught, but without a message"
     return ""
 
 

@@ -1,32 +1,13 @@
 """Make a step's stub from its reference solution: the same file, with the step's new parts
-(its `todos` in the registry) turned into TODOs that raise NotImplementedError naming the step.
+(its `todos` and `stub_defs` in its declaration) turned into TODOs that raise NotImplementedError naming the step.
 
 Used by tools/make_stubs.py (which writes steps/) and by `grader.py STEP --reset`.
 """
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from kata.paths import ROOT
-
-
-# module-level assignments that a stub turns into a function to write
-AS_FUNCTION = {
-    "loss_func": (
-        "\ndef loss_func(input, target):\n"
-        '    """Cross entropy of raw logits: nll(log_softmax(input), target), without the overflow.\n\n'
-        "    loss = -(1/bs) * sum_i log_softmax(input)[i, target[i]]\n\n"
-        "    input: (bs, 10) logits, target: (bs,) int64 -> a scalar.\n"
-        '    """\n'
-    ),
-    "loss_fn": (
-        "\ndef loss_fn(input, target):\n"
-        '    """Mean squared error: the mean over every element of (input - target) ** 2.\n\n'
-        "    input and target: the same shape, (n, 1) here -> a scalar.\n"
-        '    """\n'
-    ),
-}
 
 
 def _stub_body(lines: list[str], fn: ast.FunctionDef, step: str, label: str, todo: str) -> list[str]:
@@ -67,7 +48,7 @@ def make_stub(step) -> str:
             start = node.lineno
             while start > 1 and lines[start - 2].startswith("#"):  # its comment goes too
                 start -= 1
-            new = AS_FUNCTION[name].splitlines() + [
+            new = step.stub_defs[name].splitlines() + [
                 f"    # TODO({slug.split('_')[0]}): {todos[name]}",
                 f'    raise NotImplementedError("{slug}: {name}")']
             replacements.append((start, node.end_lineno, new))

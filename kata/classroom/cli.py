@@ -74,8 +74,8 @@ def main_class(argv: list[str]) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from kata.classroom import reports as class_reports
     from kata.classroom import grading as classroom
+    from kata.classroom import reports as class_reports
 
     steps = args.steps or list(registry.STEPS)
     with Progress(TextColumn("grading the class"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -106,8 +106,8 @@ def main_compare(argv: list[str]) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from kata.learner import diffs
     from kata.classroom import similarity
+    from kata.learner import diffs
 
     out = Console(highlight=False, soft_wrap=True)
     if args.diff:
@@ -123,8 +123,7 @@ def main_compare(argv: list[str]) -> int:
         out.print(table)
         return 0
 
-    from kata.engine import isolate
-    from kata.engine import runner
+    from kata.engine import isolate, runner
 
     files = {f.name: f / step.filename for f in sorted(args.submissions.iterdir())
              if (f / step.filename).is_file() and not (f / step.filename).is_symlink()}

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.engine import isolate
-from kata.engine import loading
+from kata.engine import isolate, loading
 from kata.steps import registry
 from kata.steps.registry import Step
+
 
 @dataclass
 class ClassResults:
@@ -33,7 +33,7 @@ class ClassResults:
         """The step's full max, whether or not grading got to every check."""
         grade = self.grades[learner][step]
         s = registry.BY_ID[step]
-        return int(grade.get("max_score") or len(s.all_rules) + len(s.checks()))
+        return int(grade.get("max_score") or len(s.all_rules) + len(s.checks))
 
 
 def learner_folders(submissions: Path) -> list[Path]:

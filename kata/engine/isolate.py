@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Callable
 
 from kata.engine import runner
-from kata.steps.registry import Step
 from kata.engine.results import BROKEN, StepResult
+from kata.steps.registry import Step
 
 GRACE_SECONDS = 10.0  # beyond the step's own time limit, before the parent kills the child
 
@@ -36,7 +36,8 @@ class Job:
 
 def warm_up(steps: list[Step]) -> None:
     """Load in the parent what every child needs, so that no child pays for it again."""
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     from kata.engine import sealed
 

@@ -6,17 +6,28 @@ from torch escaped; `*_text` functions give the same thing as plain text.
 from __future__ import annotations
 
 import json
-import sys
 import os
 import shutil
+import sys
 import textwrap
 
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from kata.engine.results import (BROKEN, FAILED, FAILING, IN_PROGRESS, MISSING, NOT_STARTED, PASSED, SKIPPED, STAGE_NAMES,
-                          STAGES, StepResult)
+from kata.engine.results import (
+    BROKEN,
+    FAILED,
+    FAILING,
+    IN_PROGRESS,
+    MISSING,
+    NOT_STARTED,
+    PASSED,
+    SKIPPED,
+    STAGE_NAMES,
+    STAGES,
+    StepResult,
+)
 
 MARKS = {PASSED: "✓", FAILED: "✗", FAILING: "✗", NOT_STARTED: "·", SKIPPED: "-", IN_PROGRESS: "…", BROKEN: "!",
          MISSING: "?"}

@@ -21,7 +21,7 @@ from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused
 from kata.engine.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
 from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS  # noqa: F401  (re-exported)
 from kata.steps import registry
-from kata.steps.registry import Step
+from kata.steps.declare import ALWAYS, Step
 from kata.steps.static import pending_names
 
 _references: dict[Path, ModuleType] = {}
@@ -111,7 +111,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
 def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
     results = []
     for rule in step.all_rules:
-        kind = "guard" if rule in registry.ALWAYS else "static"
+        kind = "guard" if rule in ALWAYS else "static"
         rule_id = f"{step.id}.rule.{rule.id}"
         if pending and kind == "static":
             results.append(CheckResult(rule_id, rule.name, kind, NOT_STARTED, "read once the TODOs are done"))
@@ -130,9 +130,8 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
     apart in `result.hidden`: they do not change the step's state."""
     sealed.zygote()  # before any check or reference is loaded: the children inherit neither
     path = Path(target) / step.filename
-    result = StepResult(step.id, step.slug, step.title, str(target), str(path),
-                        hint=step.hints[0] if step.hints else "")
-    result.max_checks = len(step.all_rules) + len(step.checks())
+    result = StepResult(step.id, step.slug, step.title, str(target), str(path))
+    result.max_checks = len(step.all_rules) + len(step.checks)
     started = time.perf_counter()
     try:
         _grade_into(result, step, path, hidden, timeout, memory_mb)
@@ -157,7 +156,7 @@ def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeo
     pending = pending_names(tree)
     result.untouched = bool(step.todos) and set(step.todos) <= pending
     result.checks = run_rules(step, tree, pending)
-    checks = list(step.checks())
+    checks = step.checks_to_run()
     with Child(sealed.zygote(), path, timeout, memory_mb) as child:
         result.isolation = ", ".join(child.isolation) or "process only"
         try:

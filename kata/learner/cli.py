@@ -103,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return self_check([step] if step else list(registry.STEPS))
     if args.train:
-        from kata.learner import train_cli
-        from kata.learner import training
+        from kata.learner import train_cli, training
 
         epochs = args.epochs or (5 if step.id in training.CNN_STEPS else 2)
         cfg = training.Config(epochs=epochs, lr=args.lr, seed=args.seed, limit=args.limit)
@@ -120,10 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
-    from kata.engine import report
-    from kata.engine import runner
-    from kata.learner import state
+    from kata.engine import report, runner
     from kata.engine.results import PASSED
+    from kata.learner import state
 
     result = runner.grade(step, target, timeout)
     first_pass = result.status == PASSED and state.LearnerState(target).mark_passed(step.id)
@@ -160,9 +158,8 @@ def show_hint(step, target: Path) -> int:
 
 
 def show_diff(step, target: Path, against: str) -> int:
+    from kata.engine import report, runner
     from kata.learner import diffs
-    from kata.engine import report
-    from kata.engine import runner
 
     mine = target / step.filename
     if not mine.exists():

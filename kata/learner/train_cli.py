@@ -6,13 +6,11 @@ import math
 import sys
 from pathlib import Path
 
-from kata.engine import loading
-from kata.steps import registry
-from kata.engine import report
-from kata.engine import runner
-from kata.learner import training
+from kata.engine import loading, report, runner
 from kata.engine.loading import LoadProblem
+from kata.learner import training
 from kata.learner.training import Config
+from kata.steps import registry
 
 USAGE_ERROR = 2
 # steps whose refactor changes what is trained on purpose: the curves are not expected to coincide

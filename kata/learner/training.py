@@ -253,8 +253,8 @@ def align(source: Trainee, target: Trainee) -> bool:
 
 def load_data(step_id: str, cfg: Config) -> Data:
     if step_id == "step14":
-        from kata.steps import registry
         from kata.engine import runner
+        from kata.steps import registry
 
         area, price = runner.reference(registry.BY_ID["step14"]).house_prices(n=200, seed=cfg.seed)
         n = cfg.limit or 160
@@ -271,8 +271,8 @@ def load_data(step_id: str, cfg: Config) -> Data:
 def build(step_id: str, module: ModuleType, data: Data, cfg: Config, label: str, baseline_of: str = "") -> Trainee:
     torch.manual_seed(cfg.seed)
     if baseline_of == "step12":  # the hand-written CNN, trained by the step's reference train()
-        from kata.steps import registry
         from kata.engine import runner
+        from kata.steps import registry
 
         return flatten_fit(module, data, cfg, label, train=runner.reference(registry.BY_ID["step12"]).train)
     return FAMILIES[baseline_of or step_id](module, data, cfg, label)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from kata.steps import registry
-from kata.engine import report
-from kata.engine import runner
-from kata.learner import state
+from kata.engine import report, runner
 from kata.engine.results import PASSED
+from kata.learner import state
+from kata.steps import registry
 
 POLL_SECONDS = 0.05
 SETTLE_SECONDS = 0.03  # an editor may write a file in several pieces: wait until it stops changing

@@ -22,7 +22,7 @@ def mse(y_hat, y):
 def fit(x, y, w, b, lr, epochs):
     """Gradient descent on leaf tensors w and b, in place; returns each epoch's loss, taken before its update."""
     losses = []
-    for epoch in range(epochs):
+    for _ in range(epochs):
         loss = mse(predict(x, w, b), y)
         loss.backward()
         with torch.no_grad():

@@ -4,10 +4,10 @@ import warnings
 from kata.engine.compare import Mismatch, as_tensor, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import printed, seeded
-from kata.steps.checks.judging import tensor
-from kata.steps.checks.step12 import copy_parameters, learner_model
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import printed, seeded
+from kata.steps.common.judging import tensor
+from kata.steps.step12.judges import copy_parameters, learner_model
 
 OUTPUT_HOOK = "A forward hook is called as hook(module, inputs, output): `inputs` is a tuple of what the layer " \
               "received, `output` what it returned."
@@ -56,12 +56,7 @@ def assert_same_log(got, expected, what: str) -> None:
         assert_same(as_tensor(value, f"{what}: {name}"), expected_value, f"{what}: {name}")
 
 
-@prop("step13.forward", "CNN()(xb) ≈ the printing CNN with the same weights, and its forward prints nothing",
-      stage="forward", uses=("CNN",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=4,
-      hints=("forward only computes now: the hooks do the looking, from outside the model.",
-             ("Every print in forward runs on every call, training included: the hooks record the same shapes "
-             "without touching forward."),
-             "forward: the layers as before, each called as a module, and no print statement left in it."))
+@judge('forward', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=4)
 def forward_matches(child, ref, case):
     model, expected_model = models(child, ref, case)
     x = case.x()
@@ -72,13 +67,7 @@ def forward_matches(child, ref, case):
     assert_same(tensor(got, "CNN()(xb)"), expected.detach(), "CNN()(xb)")
 
 
-@prop("step13.record-output", "record_output(log, name) as a forward hook appends (name, the layer's output) at "
-      "every call", stage="hooks", uses=("record_output",), strategy=S.hook_images, edges=S.HOOK_EDGES,
-      max_examples=5,
-      hints=(OUTPUT_HOOK,
-             ("record_output returns the hook: an inner function that appends to `log` the name it was made with, "
-             "and what the layer produced."),
-             "def hook(module, inputs, output): log.append((name, <a detached copy of what the layer returned>))"))
+@judge('record-output', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5)
 def record_output_works(child, ref, case):
     layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14): input and output differ in shape
     log = child.fixture("list")
@@ -91,12 +80,7 @@ def record_output_works(child, ref, case):
                     "the output log from two calls of the layer")
 
 
-@prop("step13.record-grad", "record_grad(log, name) as a full backward hook appends (name, d loss / d layer output)",
-      stage="hooks", uses=("record_grad",), strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5,
-      hints=(GRADS,
-             ("record_grad returns the hook: an inner function that appends to `log` the name it was made with, and "
-             "the gradient with respect to the layer's output."),
-             "def hook(module, grad_input, grad_output): log.append((name, <a detached copy of grad_output[0]>))"))
+@judge('record-grad', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5)
 def record_grad_works(child, ref, case):
     layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14)
     log = child.fixture("list")
@@ -108,14 +92,7 @@ def record_grad_works(child, ref, case):
                     "the gradient log from backward")
 
 
-@prop("step13.inspect-outputs", "inspect(model, xb, yb): the forward hooks record every layer's output, in order, "
-      "≈ the printing CNN's", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"),
-      strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3,
-      hints=("Hook every layer of the model, model.named_children(): conv1, conv2, fc1 and fc2.",
-             ("Each layer runs its hooks only when it is called as a module, self.fc1(x); self.fc1.forward(x) "
-             "skips them."),
-             ("for name, layer in model.named_children(): register record_output(outputs, name) on it; in forward, "
-             "call every layer as self.<layer>(x).")))
+@judge('inspect-outputs', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
 def inspect_outputs(child, ref, case):
     model, expected_model = models(child, ref, case)
     outputs, _ = run_inspect(child, model, case)
@@ -123,14 +100,7 @@ def inspect_outputs(child, ref, case):
     assert_same_log(log_value(outputs, "outputs"), expected, "outputs recorded by inspect")
 
 
-@prop("step13.inspect-grads", "inspect(model, xb, yb): the backward hooks record every layer's output gradient, "
-      "fc2 first, ≈ retain_grad", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"),
-      strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3,
-      hints=(GRADS + " Backward reaches the last layer first.",
-             ("layer.register_full_backward_hook(hook) on every child layer; one loss.backward() of "
-             "F.cross_entropy(model(xb), yb) runs them, fc2 first."),
-             ("for name, layer in model.named_children(): register record_grad(grads, name) with "
-             "register_full_backward_hook; then the forward, the loss and its backward.")))
+@judge('inspect-grads', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
 def inspect_grads(child, ref, case):
     model, expected_model = models(child, ref, case)
     _, grads = run_inspect(child, model, case)
@@ -138,15 +108,7 @@ def inspect_grads(child, ref, case):
     assert_same_log(log_value(grads, "grads"), expected, "gradients recorded by inspect")
 
 
-@prop("step13.calls-module", "inspect calls the model, not model.forward: a hook on the model and on each layer "
-      "runs once", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"), strategy=S.hook_images,
-      edges=S.HOOK_EDGES[:1], max_examples=2,
-      hints=(("model(xb) runs the model's hooks and then forward; model.forward(xb) runs forward alone, so every "
-             "hook on the model itself is skipped, whoever registered it."),
-             ("model(xb) is model.__call__(xb): pre-hooks, forward, hooks. hooks_run() in the file shows the "
-             "difference."),
-             ("In inspect, loss = F.cross_entropy(model(xb), yb); in forward, self.conv1(x) and so on, never "
-             ".forward(...).")))
+@judge('calls-module', strategy=S.hook_images, edges=S.HOOK_EDGES[:1], max_examples=2)
 def calls_the_module(child, ref, case):
     model, _ = models(child, ref, case)
     counter = child.fixture("forward_calls", model)
@@ -160,13 +122,7 @@ def calls_the_module(child, ref, case):
                            f"{how} runs hooks, .forward(...) skips them.")
 
 
-@prop("step13.hooks-removed", "inspect removes every hook it adds: later passes record nothing, a second inspect "
-      "records the same", stage="hooks", uses=("CNN", "inspect", "record_output", "record_grad"),
-      strategy=S.hook_images, edges=S.HOOK_EDGES[:1], max_examples=2,
-      hints=("A hook stays on its layer until its handle is removed, and records on every later pass.",
-             "Every register_*_hook call returns a handle; handle.remove() takes that hook off.",
-             ("Keep the handles in a list and remove each one before inspect returns (in a finally block, so that "
-             "an error cannot leave hooks behind).")))
+@judge('hooks-removed', strategy=S.hook_images, edges=S.HOOK_EDGES[:1], max_examples=2)
 def hooks_removed(child, ref, case):
     model, _ = models(child, ref, case)
     outputs, grads = run_inspect(child, model, case)
@@ -184,7 +140,3 @@ def hooks_removed(child, ref, case):
     if left["forward"] or left["backward"]:
         raise Mismatch("hooks still registered once inspect returns", f"{left['forward']} forward and "
                        f"{left['backward']} backward hooks on the model and its layers: remove each hook's handle.")
-
-
-CHECKS = [forward_matches, record_output_works, record_grad_works, inspect_outputs, inspect_grads, calls_the_module,
-          hooks_removed]

@@ -12,12 +12,12 @@ import torch.nn.functional as F
 
 from kata.engine.compare import assert_same
 from kata.steps import strategies as S
-from kata.steps.checks.base import Skip, prop
-from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, quietly
-from kata.steps.checks.fixtures import conv_parameters as ref_conv_parameters
-from kata.steps.checks.fixtures import with_convs as ref_with_convs
-from kata.steps.checks.judging import Unlike, expect_sgd, model_pair, tensor
-from kata.steps.checks.step08 import conv_parameters, losses, with_convs
+from kata.steps.common.base import Skip, judge
+from kata.steps.common.fixtures import as_losses, compare_fits, in_order, quietly
+from kata.steps.common.fixtures import conv_parameters as ref_conv_parameters
+from kata.steps.common.fixtures import with_convs as ref_with_convs
+from kata.steps.common.judging import Unlike, expect_sgd, model_pair, tensor
+from kata.steps.step08.judges import conv_parameters, losses, with_convs
 
 NO_GPU = ("no CUDA GPU here, torch.cuda.is_available() is False. Where there is one, this check trains on it "
           "and compares with the CPU.")
@@ -48,13 +48,7 @@ def moved(child, x, y, dev: str):
     return got
 
 
-@prop("step11.get-device", "get_device() is torch.device('cuda') when torch.cuda.is_available(), else "
-      "torch.device('cpu')", stage="structure", uses=("get_device",), strategy=S.machines, edges=S.MACHINE_EDGES,
-      max_examples=2,
-      hints=(("torch.cuda.is_available() says whether there is a GPU; torch.device(\"cuda\") and torch.device(\"cpu\") "
-             "name the two places a tensor can live."),
-             "Ask torch.cuda.is_available() inside get_device, each time it is called, and return a torch.device.",
-             "return torch.device(<\"cuda\" if there is a GPU, else \"cpu\">)"))
+@judge('get-device', strategy=S.machines, edges=S.MACHINE_EDGES, max_examples=2)
 def picks_the_device(child, ref, machine):
     dev = child.get("get_device")(cuda=machine.gpu)  # torch.cuda.is_available() answers as on that machine
     expected = "cuda" if machine.gpu else "cpu"
@@ -67,9 +61,7 @@ def picks_the_device(child, ref, machine):
         raise Unlike("get_device()", f"returned {dev.value()} on {machine}; expected torch.device('{expected}').{why}")
 
 
-@prop("step11.preprocess", "preprocess(x, y, dev) gives step10's (bs, 1, 28, 28) images and targets, both moved to "
-      "dev", stage="structure", uses=("preprocess",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5,
-      hints=MOVE + ("return x.view(-1, 1, 28, 28).to(<dev>), <y moved too>",))
+@judge('preprocess', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def preprocess_moves_the_batch(child, ref, case):
     x, y = case.x(), case.y()
     xb, yb = moved(child, x, y, "cpu").unpack(2)
@@ -86,11 +78,7 @@ def preprocess_moves_the_batch(child, ref, case):
                              f"{about(dev)}. The model sits on dev: every tensor it meets must be there too.")
 
 
-@prop("step11.model-on-device",
-      "get_model(lr, dev) puts every parameter on dev, and opt is SGD over them with that lr and momentum 0.9",
-      stage="structure", uses=("get_model",), strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=2,
-      hints=(MOVE[0], "model.to(dev) moves every parameter in place; model.cuda() works only where there is a GPU.",
-             "model.to(dev) right after building the model, before optim.SGD(model.parameters(), ...)"))
+@judge('model-on-device', strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=2)
 def model_on_the_device(child, ref, lr):
     for dev in devices_to_try():
         model, opt = model_pair(child.get("get_model")(lr, child.fixture("device", dev)), "get_model(lr, dev)")
@@ -134,24 +122,13 @@ def compare_on(child, ref, run, dev: str) -> None:
                  lambda x, y, epochs: reference_fit(ref, run, x, y, epochs))
 
 
-@prop("step11.cpu-fit", "on the CPU (dev = torch.device('cpu')), fit from step10's weights ≈ step10's fit, "
-      "validation losses included", stage="update", uses=("get_model", "preprocess"), strategy=S.cnn_runs,
-      edges=S.CNN_RUN_EDGES, max_examples=6, hints=SAME)
+@judge('cpu-fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)
 def cpu_fit_matches(child, ref, run):
     compare_on(child, ref, run, "cpu")
 
 
-@prop("step11.gpu-fit", "on a GPU (dev = torch.device('cuda')), fit ≈ step10's fit on the CPU, up to "
-      "floating-point rounding", stage="update", uses=("get_model", "preprocess"), strategy=S.cnn_runs,
-      edges=S.CNN_RUN_EDGES, max_examples=4,
-      hints=("On a GPU the same float64 arithmetic runs elsewhere: the results agree with the CPU's up to rounding.",
-             ("Every tensor the model meets must be on the GPU: the parameters (model.to(dev)) and both x and y of "
-             "every batch, training and validation."),
-             "get_model(lr, dev) moves the model; preprocess(x, y, dev) returns x and y moved with .to(dev)"))
+@judge('gpu-fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=4)
 def gpu_fit_matches_cpu(child, ref, run):
     if not torch.cuda.is_available():
         raise Skip(NO_GPU)
     compare_on(child, ref, run, "cuda")
-
-
-CHECKS = [picks_the_device, preprocess_moves_the_batch, model_on_the_device, cpu_fit_matches, gpu_fit_matches_cpu]

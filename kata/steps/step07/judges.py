@@ -5,10 +5,10 @@ import torch.nn.functional as F
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, linear_parameters
-from kata.steps.checks.fixtures import model_and_opt as ref_model_and_opt
-from kata.steps.checks.judging import Unlike, linear, params, with_linear
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import as_losses, compare_fits, in_order, linear_parameters
+from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
+from kata.steps.common.judging import Unlike, linear, params, with_linear
 
 
 def logistic(child, run):
@@ -50,15 +50,7 @@ def number(value, what: str) -> torch.Tensor:
 
 # --- loss_batch --------------------------------------------------------------------------------------
 
-@prop("step07.loss-batch", "loss_batch(model, loss_func, xb, yb) returns (the loss as a number, len(xb)) and updates "
-      "nothing; given opt, it takes one step ≈ step06's update", stage="update", uses=("loss_batch",),
-      strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=10,
-      hints=(("loss_batch steps only when it is given opt; without opt it computes the loss and nothing else. It "
-              "uses the loss_func it is given."),
-             ("With opt: loss.backward(), opt.step(), opt.zero_grad(), in that order. Without opt, no backward() "
-              "either: the gradient would stay behind and add to the next update's."),
-             ("loss = loss_func(model(xb), yb); if opt is not None: <backward, step, zero_grad>; "
-              "return loss.item(), len(xb)")))
+@judge('loss-batch', strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=10)
 def loss_batch_steps_only_with_opt(child, ref, run):
     x, y = run.data()
     model, opt = logistic(child, run)
@@ -117,13 +109,7 @@ def expected_sizes(n: int, bs: int) -> list[int]:
     return [min(bs, n - start) for start in range(0, n, bs)]
 
 
-@prop("step07.valid-loader", "get_data(train_ds, valid_ds, bs, seed): valid_dl gives every validation row once, in "
-      "order, in batches of 2 * bs, the last one shorter", stage="batches", uses=("get_data",), strategy=S.splits,
-      edges=S.SPLIT_EDGES, max_examples=12,
-      hints=("Validation does not train: its loader needs no shuffle, and it can take bigger batches.",
-             ("The validation loader keeps the order and takes batches of 2 * bs; DataLoader keeps the last, "
-              "shorter batch by default."),
-             "DataLoader(valid_ds, batch_size=bs * 2), no shuffle, as the second item get_data returns"))
+@judge('valid-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12)
 def validation_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
     _, valid_dl = pair(child.get("get_data")(train_ds, valid_ds, split.bs, split.seed), "get_data(...)")
@@ -138,15 +124,7 @@ def validation_loader(child, ref, split):
                        "set's order. Validation does not train, so there is nothing to shuffle for.")
 
 
-@prop("step07.train-loader", "get_data's train_dl gives every training row once per epoch in batches of bs, shuffled "
-      "anew each epoch; the same seed gives the same orders, whatever else draws random numbers", stage="batches",
-      uses=("get_data",), strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12,
-      hints=(("The training loader shuffles, every epoch anew, yet its order should depend on the seed alone: "
-              "building a model between get_data and fit draws random numbers too."),
-             ("The training DataLoader shuffles with a generator of its own, made from the seed: "
-              "torch.Generator().manual_seed(seed), passed as generator=, not torch.manual_seed."),
-             ("g = <a torch.Generator seeded with seed>; DataLoader(train_ds, batch_size=bs, shuffle=True, "
-              "generator=g)")))
+@judge('train-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12)
 def training_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
 
@@ -207,15 +185,7 @@ def run_fit(child, run, model, opt, epochs: int, train_dl=None):
     return child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl or default_train, valid_dl)
 
 
-@prop("step07.modes", "fit trains in train mode with gradients on, then validates in eval mode under "
-      "torch.no_grad(), every epoch", stage="modes", uses=("fit",), strategy=S.valid_runs,
-      edges=S.VALID_RUN_EDGES, max_examples=10,
-      hints=(("Each model call runs in a mode: training wants train mode with gradients, validation eval mode "
-              "without them, and a mode lasts until something changes it."),
-             ("model.eval() lasts until model.train() is called again: call model.train() at the start of every "
-              "epoch's training, model.eval() before validating, and validate inside `with torch.no_grad():`."),
-             ("for epoch in range(epochs): model.train(); <training batches>; model.eval(); "
-              "with torch.no_grad(): <validation batches>")))
+@judge('modes', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=10)
 def train_and_eval_modes(child, ref, run):
     model = child.fixture("recorder")
     run_fit(child, run, model, child.fixture("sgd", model, run.lr), run.epochs)
@@ -236,15 +206,7 @@ def losses_of(got, epochs: int) -> torch.Tensor:
     return as_losses(value, epochs)
 
 
-@prop("step07.valid-loss", "fit returns each epoch's validation loss: the mean loss over every validation row, "
-      "whatever the batch sizes", stage="loss", uses=("fit",), strategy=S.valid_runs, edges=S.VALID_RUN_EDGES,
-      max_examples=15,
-      hints=(("The validation loss is the mean over every validation row, and the last batch may be shorter than "
-              "the others."),
-             ("loss_batch gives each batch's mean and its size: weight each mean by its size and divide by the "
-              "number of rows, or the last, shorter batch counts as much as a full one."),
-             ("val_loss = sum(<each batch mean> * <its size>) / sum(<the sizes>), once per epoch, collected in a "
-              "list that fit returns")))
+@judge('valid-loss', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15)
 def validation_loss_over_the_whole_set(child, ref, run):
     model, opt = logistic(child, run)
     got = losses_of(run_fit(child, run, model, opt, run.epochs), run.epochs)
@@ -268,14 +230,7 @@ def validation_loss_over_the_whole_set(child, ref, run):
         raise e from None
 
 
-@prop("step07.fit", "with the training batches in order, fit from the same weights ≈ step06's fit", stage="update",
-      uses=("fit",), strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15,
-      hints=(("With the training batches in order, each training batch should update the model exactly as "
-              "step06's fit did; validating must change nothing."),
-             ("loss_batch with opt does the update: loss.backward(), then opt.step(), then opt.zero_grad(); "
-              "zeroing before the step leaves nothing to step with."),
-             ("for xb, yb in train_dl: loss_batch(model, loss_func, xb, yb, opt); validation calls loss_batch "
-              "without opt")))
+@judge('fit', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):  # the learner's fit, in its child, on the judge's model
         model, opt = logistic(child, run)
@@ -288,7 +243,3 @@ def fit_matches(child, ref, run):
         return linear_parameters(model), None
 
     compare_fits(run, mine, expected)
-
-
-CHECKS = [loss_batch_steps_only_with_opt, validation_loader, training_loader, train_and_eval_modes,
-          validation_loss_over_the_whole_set, fit_matches]

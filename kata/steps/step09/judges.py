@@ -4,12 +4,12 @@ import torch.nn.functional as F
 
 from kata.engine.compare import assert_same
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, quietly
-from kata.steps.checks.fixtures import conv_parameters as ref_conv_parameters
-from kata.steps.checks.fixtures import with_convs as ref_with_convs
-from kata.steps.checks.judging import Unlike, expect_sgd, model_pair, tensor
-from kata.steps.checks.step08 import backward, conv_parameters, losses, with_convs
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import as_losses, compare_fits, in_order, quietly
+from kata.steps.common.fixtures import conv_parameters as ref_conv_parameters
+from kata.steps.common.fixtures import with_convs as ref_with_convs
+from kata.steps.common.judging import Unlike, expect_sgd, model_pair, tensor
+from kata.steps.step08.judges import backward, conv_parameters, losses, with_convs
 
 SAME = (("The layers run in the order they are listed: the same order as the lines of step08's forward, "
         "the reshapes included (Lambda(preprocess) first, the view to (bs, 10) last)."),
@@ -30,12 +30,7 @@ def reference_cnn(ref, weights):
     return ref_with_convs(ref.Mnist_CNN(), weights, "step08's Mnist_CNN")
 
 
-@prop("step09.lambda", "Lambda(func) is a layer without parameters: Lambda(func)(x) is func(x), inside nn.Sequential too",
-      stage="structure", uses=("Lambda",), strategy=S.digits, edges=S.DIGIT_EDGES[:1], max_examples=3,
-      hints=(("Lambda is an nn.Module that keeps the function it is given and applies it in forward: a layer "
-             "without parameters, so that plain functions can sit in an nn.Sequential."),
-             "Subclass nn.Module, call super().__init__() first in __init__, keep func as an attribute.",
-             "__init__: super().__init__(); self.func = func.  forward(self, x): return <func applied to x>"))
+@judge('lambda', strategy=S.digits, edges=S.DIGIT_EDGES[:1], max_examples=3)
 def lambda_applies_its_function(child, ref, case):
     layer = child.get("Lambda")(child.fixture("cnn_affine"))  # any function will do: t * 2 + 1
     if not layer.is_a("module"):
@@ -50,26 +45,13 @@ def lambda_applies_its_function(child, ref, case):
                 "nn.Sequential(Lambda(func))(x)")
 
 
-@prop("step09.preprocess", "preprocess(xb) turns (bs, 784) rows into the (bs, 1, 28, 28) images step08's forward made",
-      stage="forward", uses=("preprocess",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5,
-      hints=(("preprocess is the first line of step08's forward, on its own: rows of 784 pixels become one-channel "
-             "28x28 images."),
-             "x.view(...) reshapes without copying; -1 lets the batch size be whatever it is.",
-             "return x.view(-1, <channels>, 28, 28)"))
+@judge('preprocess', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def preprocess_makes_images(child, ref, case):
     x = case.x()
     assert_same(tensor(child.get("preprocess")(x), "preprocess(xb)"), x.view(-1, 1, 28, 28), "preprocess(xb)")
 
 
-@prop("step09.relu-modules",
-      "get_model(lr) returns (an nn.Sequential with nn.ReLU modules as its activations, SGD with that lr and "
-      "momentum 0.9)", stage="structure", uses=("get_model",), strategy=S.cnn_learning_rates, edges=(0.1,),
-      max_examples=3,
-      hints=(("nn.Sequential holds modules only. F.relu is a function; nn.ReLU() is the same function as a module. "
-             "One after each convolution, as in step08's forward."),
-             "nn.ReLU() is a layer without parameters; the optimizer stays step08's SGD with momentum 0.9.",
-             ("nn.Sequential(..., nn.Conv2d(...), nn.ReLU(), ...) three times; "
-             "return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)")))
+@judge('relu-modules', strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3)
 def sequential_of_modules(child, ref, lr):
     model, opt = model_pair(child.get("get_model")(lr))
     if model.type != "torch.nn.modules.container.Sequential":
@@ -81,8 +63,7 @@ def sequential_of_modules(child, ref, lr):
     expect_sgd(model, opt, lr, 0.9)
 
 
-@prop("step09.outputs", "with step08's convolution weights, get_model's model gives Mnist_CNN's outputs",
-      stage="forward", uses=("get_model",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10, hints=SAME)
+@judge('outputs', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
 def outputs_match(child, ref, case):
     weights = case.conv_weights()
     model, _ = sequential(child, 0.1, case.seed, weights)
@@ -90,13 +71,7 @@ def outputs_match(child, ref, case):
     assert_same(tensor(model(x), "model(xb)"), reference_cnn(ref, weights)(x), "model(xb)")
 
 
-@prop("step09.gradients", "with step08's convolution weights, the gradients of every convolution ≈ Mnist_CNN's",
-      stage="gradients", uses=("get_model",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=8,
-      hints=(("The gradients follow the outputs: if the layers compute step08's forward, in the same order, every "
-             "convolution gets step08's gradient."),
-             ("Only nn.Conv2d layers hold parameters here; F.cross_entropy(model(xb), yb).backward() fills their "
-             ".grad."),
-             "list the layers in the order of step08's forward, a ReLU after every convolution"))
+@judge('gradients', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=8)
 def gradients_match(child, ref, case):
     weights = case.conv_weights()
     model, _ = sequential(child, 0.1, case.seed, weights)
@@ -109,12 +84,7 @@ def gradients_match(child, ref, case):
         assert_same(got[name], value, f"{name}.grad (the convolutions counted in order)")
 
 
-@prop("step09.fit", "fit with get_model's model and opt, from step08's weights ≈ step08's fit, validation losses "
-      "included", stage="update", uses=("get_model",), strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6,
-      hints=(("Only the model's form changes: trained by the same fit from the same weights, nn.Sequential follows "
-             "Mnist_CNN update by update."),
-             "fit and loss_batch stay step08's; get_model's optimizer is SGD over model.parameters(), momentum 0.9.",
-             "keep fit and loss_batch as they were; get_model builds the nn.Sequential and its SGD"))
+@judge('fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):
         model, opt = sequential(child, run.lr, run.seed, run.conv_weights())
@@ -137,7 +107,3 @@ def reference_pair(ref, run):
     torch.manual_seed(run.seed)
     model, opt = ref.get_model(run.lr)
     return ref_with_convs(model, run.conv_weights(), "step08's model"), opt
-
-
-CHECKS = [lambda_applies_its_function, preprocess_makes_images, sequential_of_modules, outputs_match,
-          gradients_match, fit_matches]

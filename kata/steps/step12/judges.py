@@ -3,9 +3,9 @@ import torch
 
 from kata.engine.compare import Mismatch
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import assert_batch_kept, seeded
-from kata.steps.checks.judging import Unlike, params, set_params, tensor
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import assert_batch_kept, seeded
+from kata.steps.common.judging import Unlike, params, set_params, tensor
 
 
 def learner_model(child, name: str, seed: int, what: str):
@@ -43,29 +43,11 @@ def same_outputs(child, ref, case, name):
     assert_batch_kept(got, expected, f"{name}()(x)")
 
 
-@prop("step12.lenet", "LeNet()(x) ≈ the hand-written LeNet with the same weights, for every batch size (32×32 images)",
-      stage="forward", uses=("LeNet",), strategy=S.lenet_images, edges=S.LENET_EDGES, max_examples=15,
-      hints=(("LeNet's outputs must not depend on how the batch is laid out: flatten keeps dimension 0, the batch, "
-             "and merges the others, (bs, 16, 5, 5) -> (bs, 400). Which dimension does torch.flatten(x) start at, "
-             "as seed 000 calls it?"),
-             ("nn.Flatten() (start_dim=1 by default) is a layer without parameters: create it in __init__ beside the "
-             "others and call it in forward. The parameters stay those of the hand-written LeNet, with the same "
-             "names and sizes (fc1 takes 16 * 5 * 5 inputs)."),
-             ("Only the reshaping line changes: self.flatten(x) where view and num_flat_features were, with the same "
-             "layers, ReLUs and pools in the same order, and no permute before it.")))
+@judge('lenet', strategy=S.lenet_images, edges=S.LENET_EDGES, max_examples=15)
 def lenet_matches(child, ref, case):
     same_outputs(child, ref, case, "LeNet")
 
 
-@prop("step12.cnn", "CNN()(x) ≈ the hand-written 32-channel CNN with the same weights, for every batch size "
-      "(28×28 images)", stage="forward", uses=("CNN",), strategy=S.cnn_images, edges=S.CNN_EDGES, max_examples=10,
-      hints=("One image must come out as (1, 10), not (10,): the CNN's flatten must keep the batch dimension.",
-             ("torch.flatten(x, 1) merges every dimension from 1 on: (bs, 32, 14, 14) -> (bs, 6272); "
-             "torch.flatten(x) starts at 0 and merges the images too."),
-             ("In the CNN's forward, x = torch.flatten(x, <the first dimension to merge>) where the view was; "
-             "the rest of forward as in kata/steps/baselines/step12_handwritten.py.")))
+@judge('cnn', strategy=S.cnn_images, edges=S.CNN_EDGES, max_examples=10)
 def cnn_matches(child, ref, case):
     same_outputs(child, ref, case, "CNN")
-
-
-CHECKS = [lenet_matches, cnn_matches]

@@ -9,10 +9,10 @@ import torch.nn.functional as F
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, linear_parameters, quietly, tutorial_cnn
-from kata.steps.checks.fixtures import model_and_opt as ref_model_and_opt
-from kata.steps.checks.judging import Unlike, expect_sgd, linear, model_pair, tensor, with_linear
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import as_losses, compare_fits, in_order, linear_parameters, quietly, tutorial_cnn
+from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
+from kata.steps.common.judging import Unlike, expect_sgd, linear, model_pair, tensor, with_linear
 
 TUTORIAL_PARAMETERS = {
     "conv1.weight": (16, 1, 3, 3), "conv1.bias": (16,),
@@ -36,7 +36,7 @@ def convs(model, what: str) -> list:
 
 def with_convs(model, weights, what: str):
     """Give the child-side model's three convolutions, in order, the (weight, bias) pairs `weights`, in place."""
-    for i, ((_, w_shape, b_shape), (w, b)) in enumerate(zip(convs(model, what), weights), 1):
+    for i, ((_, w_shape, b_shape), (w, _b)) in enumerate(zip(convs(model, what), weights), 1):
         if tuple(w_shape) != tuple(w.shape):
             raise Unlike(what, f"convolution {i} has weight {tuple(w_shape)}, expected {tuple(w.shape)} "
                          "(out channels, in channels, 3, 3).")
@@ -112,13 +112,7 @@ def expect_parameters(model, expected: dict, what: str) -> None:
             raise Mismatch(what, f"parameter `{n}` does not require grad.")
 
 
-@prop("step08.momentum-sgd",
-      "get_model(lr) returns (Mnist_CNN(), SGD over all its parameters with that lr and momentum 0.9)",
-      stage="structure", uses=("get_model",), strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3,
-      hints=(("The tutorial's CNN trains with momentum: the optimizer keeps a running direction, not just "
-             "this batch's gradient."),
-             "torch.optim.SGD takes momentum= next to lr=; get_model returns the model and the optimizer.",
-             "model = Mnist_CNN(); return model, optim.SGD(<its parameters>, lr=lr, momentum=<the tutorial's>)"))
+@judge('momentum-sgd', strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3)
 def optimizer_has_momentum(child, ref, lr):
     model, opt = model_pair(child.get("get_model")(lr))
     if model.type != "Mnist_CNN":
@@ -126,16 +120,7 @@ def optimizer_has_momentum(child, ref, lr):
     expect_sgd(model, opt, lr, 0.9)
 
 
-@prop("step08.tutorial-cnn",
-      "Mnist_CNN is the tutorial's CNN: conv1..conv3 (3×3, stride 2, padding 1; 1→16→16→10 channels), ReLU "
-      "after each, then the mean of each 4×4 map", stage="forward", uses=("Mnist_CNN",), strategy=S.digits,
-      edges=S.DIGIT_EDGES, max_examples=10,
-      hints=(("A 3x3 convolution with stride 2 and padding 1 halves each side, rounding up: 28 -> 14 -> 7 -> 4. "
-             "So conv3 leaves (bs, 10, 4, 4), and a 4x4 average pool leaves one number per channel."),
-             ("nn.Conv2d(in, out, kernel_size=3, stride=2, padding=1); F.relu after every convolution, the last "
-             "one included; F.avg_pool2d(xb, 4) averages each 4x4 map."),
-             ("forward: view to (bs, 1, 28, 28); relu(conv1), relu(conv2), relu(conv3); avg_pool2d(…, 4); "
-             "then (bs, 10)")))
+@judge('tutorial-cnn', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
 def computes_the_tutorial_cnn(child, ref, case):
     model = new_cnn(child, case.seed)
     expect_parameters(model, TUTORIAL_PARAMETERS, "Mnist_CNN()")
@@ -146,23 +131,12 @@ def computes_the_tutorial_cnn(child, ref, case):
     assert_same(out, tutorial_cnn(x.view(-1, 1, 28, 28), weights), "Mnist_CNN()(xb)")
 
 
-@prop("step08.batch-kept", "Mnist_CNN()(xb) has shape (N, 10) for every batch size N, 1 included",
-      stage="forward", uses=("Mnist_CNN",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10,
-      hints=(("Keep dimension 0 the batch from the first line of forward to the last: one row of scores per "
-             "image, even when there is only one image."),
-             "torch.flatten(xb) and view(-1) merge the batch away, and squeeze() drops it when there is one image.",
-             "end forward with a reshape that keeps dimension 0: xb.view(xb.size(0), -1)"))
+@judge('batch-kept', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
 def one_row_per_image(child, ref, case):
     expect_scores(new_cnn(child, case.seed)(case.x()), case.bs, "Mnist_CNN()(xb)")
 
 
-@prop("step08.images-independent",
-      "row i of Mnist_CNN()(xb) depends on image i alone: it equals the model's output for image i on its own",
-      stage="forward", uses=("Mnist_CNN",), strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=10,
-      hints=(("Each image goes through the network on its own: nothing in forward may use the other images of the "
-             "batch (a mean or a standard deviation over the batch, say)."),
-             "Statistics such as xb.mean() or xb.std() without a dim run over the whole batch.",
-             "forward only reshapes, convolves, applies relu and pools: drop any step that mixes the images"))
+@judge('images-independent', strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=10)
 def images_are_independent(child, ref, case):
     model = new_cnn(child, case.seed)
     x = case.x()  # (bs, 784)
@@ -177,14 +151,7 @@ def images_are_independent(child, ref, case):
                        "that moves the batch dimension).") from None
 
 
-@prop("step08.fit-unchanged",
-      "loss_batch and fit are step07's: with step07's logistic model they train it as step07's fit does, "
-      "validation losses included", stage="update", uses=("fit",), strategy=S.valid_runs,
-      edges=S.VALID_RUN_EDGES, max_examples=8,
-      hints=(("loss_batch, get_data and fit stay as step07 left them: they train any model they are given. Only the "
-             "model and get_model change."),
-             "fit hands each batch to loss_batch exactly as the loader gives it; the model does its own reshaping.",
-             "restore step07's loss_batch and fit; put any reshape for the CNN inside Mnist_CNN.forward"))
+@judge('fit-unchanged', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=8)
 def fit_is_unchanged(child, ref, run):
     def mine(x, y, epochs):  # a logistic model (lin) with the run's weights, plain SGD, the learner's fit
         model = with_linear(child.fixture("recorder"), *run.weights(), what="a logistic model")
@@ -201,7 +168,3 @@ def fit_is_unchanged(child, ref, run):
         return linear_parameters(model), as_losses(got, epochs)
 
     compare_fits(run, mine, expected)
-
-
-CHECKS = [optimizer_has_momentum, computes_the_tutorial_cnn, one_row_per_image, images_are_independent,
-          fit_is_unchanged]

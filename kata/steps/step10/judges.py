@@ -5,12 +5,12 @@ import torch.nn.functional as F
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import LearnerError
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import as_losses, compare_fits, in_order, quietly, tutorial_cnn
-from kata.steps.checks.fixtures import conv_parameters as ref_conv_parameters
-from kata.steps.checks.fixtures import with_convs as ref_with_convs
-from kata.steps.checks.judging import Unlike, model_pair, tensor
-from kata.steps.checks.step08 import backward, conv_parameters, losses, with_convs
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import as_losses, compare_fits, in_order, quietly, tutorial_cnn
+from kata.steps.common.fixtures import conv_parameters as ref_conv_parameters
+from kata.steps.common.fixtures import with_convs as ref_with_convs
+from kata.steps.common.judging import Unlike, model_pair, tensor
+from kata.steps.step08.judges import backward, conv_parameters, losses, with_convs
 
 
 def cnn(child, lr: float, seed: int, weights):
@@ -36,12 +36,7 @@ def images(child, x, y):
     return pair
 
 
-@prop("step10.preprocess", "preprocess(x, y) gives (x as (bs, 1, 28, 28) images, y unchanged)", stage="forward",
-      uses=("preprocess",), strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5,
-      hints=(("preprocess is now a function of the whole batch, (x, y): x becomes one-channel 28x28 images, y "
-             "stays as it is, and both are returned."),
-             "x.view(-1, 1, 28, 28) keeps the batch size and adds the channel dimension.",
-             "return x.view(<batch>, <channels>, 28, 28), y"))
+@judge('preprocess', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def preprocess_reshapes_x(child, ref, case):
     x, y = case.x(), case.y()
     xb, yb = images(child, x, y)
@@ -49,15 +44,7 @@ def preprocess_reshapes_x(child, ref, case):
     assert_same(tensor(yb, "y from preprocess(x, y)"), y, "y from preprocess(x, y)")
 
 
-@prop("step10.wrapper",
-      "WrappedDataLoader(dl, func) yields func(xb, yb) for every batch of dl, in order, on every pass; "
-      "its len() is len(dl)", stage="batches", uses=("WrappedDataLoader",), strategy=S.splits, edges=S.SPLIT_EDGES,
-      max_examples=8,
-      hints=(("WrappedDataLoader's __iter__ loops over self.dl and yields self.func(*batch): a new pass over dl every "
-             "time it is called, once per epoch. __len__ is the number of batches of dl."),
-             ("A generator function (a def with yield) gives a fresh iterator at every call; len(self.dl) counts "
-             "dl's batches."),
-             "__len__: return len(self.dl).  __iter__: for b in self.dl: yield <func applied to the batch>"))
+@judge('wrapper', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=8)
 def wrapper_applies_func(child, ref, split):
     train_ds, _ = split.datasets()
     x, y = train_ds.tensors
@@ -84,14 +71,7 @@ def wrapper_applies_func(child, ref, split):
             assert_same(g[1], ye, f"yb of pass {epoch}, batch {i}")
 
 
-@prop("step10.outputs-gradients",
-      "on 28×28 digits with step09's convolution weights: model(preprocess(x, y)[0]) ≈ step09's model(x), "
-      "gradients included", stage="forward", uses=("get_model", "preprocess"), strategy=S.digits,
-      edges=S.DIGIT_EDGES, max_examples=10,
-      hints=(("On 28x28 digits the new model computes what step09's did: the same convolutions in the same order; "
-             "only the first reshape moved out, into preprocess."),
-             "nn.AdaptiveAvgPool2d(output_size) takes the size of its output: 1 gives one number per channel.",
-             "step09's layers without Lambda(preprocess), with nn.AdaptiveAvgPool2d(<1x1 output>) for the pooling"))
+@judge('outputs-gradients', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
 def outputs_and_gradients_match(child, ref, case):
     weights = case.conv_weights()
     model, _ = cnn(child, 0.1, case.seed, weights)
@@ -113,14 +93,7 @@ def outputs_and_gradients_match(child, ref, case):
         assert_same(grads[name], value, f"{name}.grad (the convolutions counted in order)")
 
 
-@prop("step10.any-size",
-      "get_model's model reads images of any size: (bs, 1, H, W) -> (bs, 10), the mean of each final map",
-      stage="forward", uses=("get_model",), strategy=S.other_sizes, edges=S.OTHER_SIZE_EDGES, max_examples=10,
-      hints=(("nn.AdaptiveAvgPool2d takes the size of its output, not of its window: for one number per channel, "
-             "whatever the size of the maps, ask for 1x1. The model must not reshape to 28x28 anywhere any more."),
-             ("nn.AvgPool2d(4) only fits the 4x4 maps of 28x28 images; a view to (-1, 1, 28, 28) only fits 784 "
-             "pixels."),
-             "replace the fixed pooling with nn.AdaptiveAvgPool2d(1) and drop every reshape to 28x28 from the model"))
+@judge('any-size', strategy=S.other_sizes, edges=S.OTHER_SIZE_EDGES, max_examples=10)
 def any_image_size(child, ref, case):
     weights = case.conv_weights()
     model, _ = cnn(child, 0.1, case.seed, weights)
@@ -137,14 +110,7 @@ def any_image_size(child, ref, case):
     assert_same(out, tutorial_cnn(x, weights), what)
 
 
-@prop("step10.fit",
-      "fit on WrappedDataLoader(dl, preprocess) loaders, from step09's weights ≈ step09's fit on the plain loaders, "
-      "validation losses included", stage="update", uses=("get_model", "preprocess", "WrappedDataLoader"),
-      strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6,
-      hints=(("The wrapped loaders hand fit the batches step09's model reshaped itself: from the same weights, "
-             "training follows step09's update by update."),
-             "WrappedDataLoader(dl, preprocess) for both loaders; fit and loss_batch stay as they were.",
-             "train_dl = WrappedDataLoader(train_dl, preprocess); the same for valid_dl; fit(epochs, model, ...)"))
+@judge('fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):
         model, opt = cnn(child, run.lr, run.seed, run.conv_weights())
@@ -161,6 +127,3 @@ def fit_matches(child, ref, run):
         return ref_conv_parameters(model, "step09's model"), as_losses(got, epochs)
 
     compare_fits(run, mine, expected)
-
-
-CHECKS = [preprocess_reshapes_x, wrapper_applies_func, outputs_and_gradients_match, any_image_size, fit_matches]

@@ -4,9 +4,9 @@ import torch
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
-from kata.steps.checks.base import prop
-from kata.steps.checks.fixtures import leaf_copies
-from kata.steps.checks.judging import expect_sgd, model_pair, params, set_params, tensor
+from kata.steps.common.base import judge
+from kata.steps.common.fixtures import leaf_copies
+from kata.steps.common.judging import expect_sgd, model_pair, params, set_params, tensor
 
 SHAPES = ("nn.Linear(1, 1) returns (n, 1); the prices are (n,). nn.MSELoss does not check that its inputs have "
           "the same shape: (n, 1) against (n,) broadcasts to an (n, n) table, whose mean is not the error.")
@@ -51,12 +51,7 @@ def run_fit(child, ref, case):
     return got_params, losses, w, b, torch.tensor(expected)
 
 
-@prop("step14.model-and-sgd", "get_model(lr) returns (nn.Linear(1, 1), plain SGD over its parameters with that lr)",
-      stage="structure", uses=("get_model",), strategy=S.house_learning_rates, edges=(0.1,), max_examples=4,
-      hints=("get_model builds the model and the optimizer that updates it, and returns both.",
-             ("nn.Linear(1, 1).weight is (1, 1) and holds w; bias is (1,) and holds b. The optimizer is plain SGD "
-             "over model.parameters() with the lr get_model is given."),
-             "model = nn.Linear(1, 1); return model, optim.SGD(<its parameters>, lr=<the lr given>), nothing more."))
+@judge('model-and-sgd', strategy=S.house_learning_rates, edges=(0.1,), max_examples=4)
 def model_and_optimizer(child, ref, lr):
     model, opt = model_pair(child.get("get_model")(lr))
     found = child.observe("modules", model)
@@ -68,13 +63,7 @@ def model_and_optimizer(child, ref, lr):
     expect_sgd(model, opt, lr)
 
 
-@prop("step14.loss", "loss_of(model, x, y) ≈ the hand-written mean squared error: one number over the n houses, "
-      "never an (n, n) table", stage="loss", uses=("loss_fn", "loss_of"), strategy=S.houses, edges=S.HOUSE_EDGES,
-      max_examples=20,
-      hints=(SHAPES,
-             ("nn.Linear(1, 1) reads rows of features: the areas (n,) go in as one column, x.unsqueeze(1), (n, 1), "
-             "and the prices come out as (n, 1). nn.MSELoss() (mean reduction) averages over every element."),
-             "y_hat = model(<the areas as one column>); return loss_fn(y_hat, <the prices in y_hat's shape>)"))
+@judge('loss', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=20)
 def loss_matches(child, ref, case):
     x, y = case.data()
     w, b = case.weights()
@@ -89,13 +78,7 @@ def loss_matches(child, ref, case):
     assert_same(loss, expected.detach(), "loss_of(model, x, y)")
 
 
-@prop("step14.gradients", "loss_of(model, x, y).backward() gives weight and bias the hand-written gradients of w "
-      "and b", stage="gradients", uses=("loss_fn", "loss_of"), strategy=S.houses, edges=S.HOUSE_EDGES,
-      max_examples=10,
-      hints=("The loss must come out of the model's graph, so that backward reaches weight and bias.",
-             ("Compute the loss from model(...) with torch operations or nn.MSELoss; .item(), .detach() or a new "
-             "torch.tensor(...) cut the graph."),
-             "return loss_fn(model(<areas as a column>), <prices in the same shape>): a tensor that requires grad."))
+@judge('gradients', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=10)
 def gradients_match(child, ref, case):
     x, y = case.data()
     w, b = leaf_copies(*case.weights())
@@ -117,13 +100,7 @@ UPDATE = ("Each epoch, in the seeds' order: opt.zero_grad(), loss.backward(), op
           "each epoch's gradient adds onto the last one's.")
 
 
-@prop("step14.one-update", "one epoch of fit: the loss it returns and the updated weight and bias ≈ the "
-      "hand-written update", stage="update", uses=("loss_fn", "loss_of", "get_model", "fit"),
-      strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=10,
-      hints=("One epoch is one update: the loss, its gradients, then the optimizer moves weight and bias once.",
-             ("opt.step() uses the gradients that loss.backward() left in .grad: zeroing them between backward and "
-             "step leaves nothing to apply."),
-             "each epoch: loss = loss_of(...); opt.zero_grad(); loss.backward(); opt.step(); keep loss.item()"))
+@judge('one-update', strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=10)
 def one_update_matches(child, ref, case):
     got, losses, w, b, expected = run_fit(child, ref, case)
     assert_same(losses, expected, "the loss fit returns")
@@ -131,19 +108,9 @@ def one_update_matches(child, ref, case):
     assert_same(got["bias"], b.detach(), "bias after one update")
 
 
-@prop("step14.k-updates", "fit for k epochs: every epoch's loss and the final weight and bias ≈ the hand-written fit",
-      stage="update", uses=("loss_fn", "loss_of", "get_model", "fit"), strategy=S.houses, edges=S.HOUSE_EDGES,
-      max_examples=15,
-      hints=(("Gradients add up in .grad until something zeroes them: each epoch's update must use that epoch's "
-             "gradient only."),
-             UPDATE,
-             ("for each epoch: loss = loss_of(model, x, y); opt.zero_grad(); loss.backward(); opt.step(); "
-             "losses.append(loss.item())")))
+@judge('k-updates', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=15)
 def every_update_matches(child, ref, case):
     got, losses, w, b, expected = run_fit(child, ref, case)
     assert_same(losses, expected, "the losses fit returns, epoch by epoch (each after the updates before it)")
     assert_same(got["weight"].reshape(1), w.detach(), "weight after fit (as w)")
     assert_same(got["bias"], b.detach(), "bias after fit")
-
-
-CHECKS = [model_and_optimizer, loss_matches, gradients_match, one_update_matches, every_update_matches]

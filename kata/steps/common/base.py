@@ -1,0 +1,81 @@
+"""The form of a property check: a judge, bound to the check its step declares.
+
+A judge runs in the trusted parent: hypothesis draws a case, the judge sends its inputs to the
+learner's confined child (`child`, a kata.engine.remote.Child), computes what they should give with
+the reference (`ref`, a module loaded in the parent, or None), and compares. A step's judges.py
+marks each judge with `@judge("<check id>", strategy=..., ...)`; `bind` joins them with the
+declared checks (kata.steps.declare.Check) and refuses a check without a judge or a judge without
+a check. Instructors' hidden checks declare everything in one decorator, `prop`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+from hypothesis.strategies import SearchStrategy
+
+from kata.engine.results import STAGES
+from kata.engine.verdicts import Skip  # noqa: F401  (re-exported for the judges)
+
+Body = Callable[[Any, Any, Any], None]  # (child, reference module or None, case)
+
+
+@dataclass(frozen=True)
+class Run:
+    """How hypothesis runs a judge."""
+
+    strategy: SearchStrategy = field(repr=False)
+    edges: tuple = ()  # explicit cases tried first, in order
+    max_examples: int = 30
+    dtype: str = "float64"  # the default dtype, in the judge and in the learner's child, while it runs
+
+
+@dataclass(frozen=True)
+class PropertyCheck:
+    id: str  # "step04.k-updates": stable, never reworded
+    name: str  # what the learner reads
+    stage: str
+    uses: tuple[str, ...]
+    strategy: SearchStrategy = field(repr=False)
+    body: Body = field(repr=False)
+    edges: tuple = ()
+    max_examples: int = 30
+    hints: tuple[str, ...] = ()
+    dtype: str = "float64"
+
+
+def judge(check_id: str, *, strategy: SearchStrategy, edges: tuple = (), max_examples: int = 30,
+          dtype: str = "float64") -> Callable[[Body], Body]:
+    """Mark `body(child, reference, case)` as the judge of the step's check `check_id`."""
+    def mark(body: Body) -> Body:
+        body.judges = check_id
+        body.run = Run(strategy, tuple(edges), max_examples, dtype)
+        return body
+    return mark
+
+
+def bind(step, module: ModuleType) -> list[PropertyCheck]:
+    judges = {fn.judges: fn for fn in vars(module).values() if callable(fn) and hasattr(fn, "judges")}
+    declared = [c.id for c in step.checks]
+    if set(judges) != set(declared):
+        raise LookupError(f"{step.id}: checks without a judge {sorted(set(declared) - set(judges))}, judges without "
+                          f"a check {sorted(set(judges) - set(declared))}")
+    out = []
+    for c in step.checks:
+        fn = judges[c.id]
+        run = fn.run
+        out.append(PropertyCheck(f"{step.id}.{c.id}", c.says, c.stage, c.uses, run.strategy, fn, run.edges,
+                                 run.max_examples, c.hints, run.dtype))
+    return out
+
+
+def prop(id: str, name: str, *, stage: str, uses: tuple[str, ...], strategy: SearchStrategy, edges: tuple = (),
+         max_examples: int = 30, hints: tuple[str, ...] = (), dtype: str = "float64") -> Callable[[Body], PropertyCheck]:
+    """A check declared whole in one place: for an instructor's hidden checks (`--extra-tests`)."""
+    if stage not in STAGES:
+        raise ValueError(f"{id}: unknown stage {stage!r}")
+
+    def declare(body: Body) -> PropertyCheck:
+        return PropertyCheck(id, name, stage, uses, strategy, body, tuple(edges), max_examples, tuple(hints), dtype)
+    return declare

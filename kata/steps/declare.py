@@ -1,0 +1,93 @@
+"""The form of a step's declaration: one Step per step, everything about it in one place.
+
+Torch-free, so that commands that grade nothing (hints, diffs, reset, the board) stay fast.
+Checks are keyed by id (`Check("k-updates", ...)` in step04 is "step04.k-updates"): its judge in
+the step's judges.py, its seed, its hints, the wrong versions it must catch, its name in every
+report. Reword a check's sentence freely; never change an id.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from kata.engine.results import STAGES
+from kata.steps import static
+from kata.steps.static import Rule
+
+ALWAYS = (static.no_reference_import(), static.no_grader_tampering())  # teaching notes on every step
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str  # local to the step: "k-updates"
+    says: str  # what the learner reads: a claim that holds for a correct step
+    stage: str  # where it looks (kata.engine.results.STAGES)
+    uses: tuple[str, ...]  # the learner's names it calls: a stub among them means "not started"
+    hints: tuple[str, ...] = ()  # the idea and where to look, then the API, then the shape of the fix
+
+    def __post_init__(self):
+        if self.stage not in STAGES:
+            raise ValueError(f"{self.id}: unknown stage {self.stage!r}")
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A realistic learner bug: a one-place edit of the reference solution, and the check that must
+    catch it (a check id, or "rule.<rule id>")."""
+
+    name: str
+    description: str
+    old: str  # text of the reference solution, found exactly once
+    new: str  # what the learner wrote instead
+    catches: str
+
+
+@dataclass(frozen=True)
+class Train:
+    """How `--train` drives the step's code (a driver in kata.steps.drivers) and on what."""
+
+    family: str
+    epochs: int = 2
+    lr: float | None = None  # None: the driver's default
+    data: str = "mnist"  # or "houses": the regression's made-up data
+    baseline_family: str = ""  # for a step compared with a hand-written baseline: how that one trains
+    note: str = ""  # said after the run, when the refactor changes the run on purpose
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str  # "step04": what the learner types
+    slug: str  # "step04_optim": the file name without .py, in steps/ and solutions/
+    title: str
+    replaces: str
+    replaced_by: str
+    names: tuple[str, ...]  # public names the step must define
+    checks: tuple[Check, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    wrong: tuple[Wrong, ...] = ()
+    train: Train | None = None
+    # what the stub leaves to do: name -> TODO text (a class: method -> text); the stub raises there
+    todos: dict = field(default_factory=dict, hash=False)
+    # a module-level name the stub turns into a function to write: name -> its def line and docstring
+    stub_defs: dict = field(default_factory=dict, hash=False)
+    # the module the checks compare with, relative to the project root; default: the reference
+    # solution of the step before. Companion steps name the hand-written version they replace.
+    baseline: str = ""
+    package: str = ""  # where its judges live: "kata.steps.step04"
+
+    @property
+    def filename(self) -> str:
+        return f"{self.slug}.py"
+
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        return ALWAYS + self.rules
+
+    def check(self, local_id: str) -> Check:
+        return next(c for c in self.checks if c.id == local_id)
+
+    def checks_to_run(self) -> list:
+        """The declared checks joined with their judges (imports hypothesis and torch)."""
+        from kata.steps.common.base import bind
+
+        return bind(self, importlib.import_module(f"{self.package or 'kata.steps.' + self.id}.judges"))

@@ -1,0 +1,207 @@
+"""step00_scratch: An MNIST classifier from scratch. plain tensor operations replaces nothing yet.
+
+The whole step in one place: what it replaces, the names it defines, its source rules, its
+checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
+how train mode drives it, and what its stub leaves to do.
+"""
+
+
+from kata.steps.declare import Check, Step, Train, Wrong
+
+STEP = Step(
+    'step00',
+    'step00_scratch',
+    'An MNIST classifier from scratch',
+    replaces='nothing yet',
+    replaced_by='plain tensor operations',
+    names=("log_softmax", "nll", "accuracy", "init_weights", "model", "fit"),
+    checks=(
+        Check(
+            'log-softmax',
+            'log_softmax(x) ≈ F.log_softmax(x, dim=-1)',
+            stage='forward',
+            uses=('log_softmax',),
+            hints=(
+                (
+                    "log_softmax normalises each row on its own: every row of the result is that row's scores minus "
+                    "the log of that row's total of exponentials."
+                ),
+                (
+                    'Reduce over the last dimension and keep it (x.exp().sum(-1).log().unsqueeze(-1), or '
+                    'keepdim=True): (bs, 10) - (bs,) broadcasts across rows and is silently wrong exactly when bs is '
+                    '10.'
+                ),
+                "return x - <each row's log-sum-exp, shaped (bs, 1)>",
+            ),
+        ),
+        Check(
+            'nll',
+            'nll(log_probs, target) ≈ F.nll_loss',
+            stage='loss',
+            uses=('nll',),
+            hints=(
+                (
+                    "nll picks one entry per row, the log-probability of that row's target, then takes the mean and "
+                    'negates it.'
+                ),
+                (
+                    'input[range(n), target] picks input[row, target[row]] for every row; input[:, target] picks a '
+                    '(bs, bs) block instead.'
+                ),
+                'return -<input at (each row, its target)>.mean()',
+            ),
+        ),
+        Check(
+            'accuracy',
+            'accuracy(out, yb) = the fraction of rows whose argmax is the target',
+            stage='loss',
+            uses=('accuracy',),
+            hints=(
+                (
+                    "A row is right when its largest score sits at the target's index; accuracy is the share of right "
+                    'rows.'
+                ),
+                (
+                    "out.argmax(dim=1) gives each row's predicted class; comparing with yb gives booleans, and "
+                    '.float().mean() their share.'
+                ),
+                "return (<each row's argmax> == yb).float().mean()",
+            ),
+        ),
+        Check(
+            'init-weights',
+            'init_weights() gives leaf weights randn(784, 10) / sqrt(784) and zero bias',
+            stage='structure',
+            uses=('init_weights',),
+            hints=(
+                (
+                    'The weights must be a leaf of the graph that requires grad, or backward() leaves their .grad None '
+                    'and nothing is ever updated.'
+                ),
+                (
+                    'A tensor computed from one that requires grad (randn(...).requires_grad_() / sqrt(784)) is not a '
+                    'leaf; scale first, then call requires_grad_() on the result.'
+                ),
+                (
+                    'weights = (torch.randn(784, 10) / math.sqrt(784)).requires_grad_(); bias = torch.zeros(10, '
+                    'requires_grad=True)'
+                ),
+            ),
+        ),
+        Check(
+            'model',
+            'model(xb, weights, bias) ≈ F.log_softmax(xb @ weights + bias)',
+            stage='forward',
+            uses=('model',),
+            hints=(
+                'The model is log_softmax of the linear map: check log_softmax first, then the shapes.',
+                (
+                    'xb is (bs, 784) and weights (784, 10): xb @ weights is (bs, 10), and the (10,) bias broadcasts '
+                    'over the rows.'
+                ),
+                'return log_softmax(<xb times weights, plus bias>)',
+            ),
+        ),
+        Check(
+            'gradients',
+            'loss and gradients of nll(model(xb), yb) ≈ those of F.cross_entropy',
+            stage='gradients',
+            uses=('model', 'nll'),
+            hints=(
+                'The gradients follow from the loss: when log_softmax, nll or model fail too, fix those first.',
+                (
+                    'backward() reaches weights and bias only through torch operations on them: no .detach(), no '
+                    '.data, no .item() between the parameters and the loss.'
+                ),
+                'loss = nll(model(xb, weights, bias), yb), built from torch operations end to end',
+            ),
+        ),
+        Check(
+            'fit',
+            "fit(...) leaves weights and bias ≈ mini-batch SGD with torch's loss",
+            stage='update',
+            uses=('fit',),
+            hints=(
+                (
+                    'One update per batch: backward, update, zero the gradients, all inside the batch loop, over every '
+                    'batch including the last, shorter one.'
+                ),
+                (
+                    'The batch count rounds up ((n - 1) // bs + 1) so the last rows are used; p.grad.zero_() after '
+                    'each update stops gradients piling up.'
+                ),
+                'for each batch: loss.backward(); with torch.no_grad(): p -= p.grad * lr, then p.grad.zero_()',
+            ),
+        ),
+    ),
+    wrong=(
+        Wrong(
+            'log-softmax-no-unsqueeze',
+            (
+                'subtracts the (bs,) normaliser without unsqueeze: right at bs=1, silently wrong at bs=10, a crash '
+                'elsewhere'
+            ),
+            old='x.exp().sum(-1).log().unsqueeze(-1)',
+            new='x.exp().sum(-1).log()',
+            catches='log-softmax',
+        ),
+        Wrong(
+            'log-softmax-dim0',
+            'normalises over the batch (dim 0) instead of over the classes',
+            old='x.exp().sum(-1).log().unsqueeze(-1)',
+            new='x.exp().sum(0).log().unsqueeze(0)',
+            catches='log-softmax',
+        ),
+        Wrong(
+            'nll-sum',
+            'sums the log-likelihoods instead of averaging them',
+            old='-input[range(target.shape[0]), target].mean()',
+            new='-input[range(target.shape[0]), target].sum()',
+            catches='nll',
+        ),
+        Wrong(
+            'nll-column-block',
+            'indexes input[:, target], a (bs, bs) block, instead of one entry per row',
+            old='-input[range(target.shape[0]), target].mean()',
+            new='-input[:, target].mean()',
+            catches='nll',
+        ),
+        Wrong(
+            'init-not-leaf',
+            'asks for gradients before scaling, so the weights are not a leaf',
+            old='weights = torch.randn(n_in, n_out) / math.sqrt(n_in)  # (784, 10)\n    weights.requires_grad_()',
+            new='weights = torch.randn(n_in, n_out, requires_grad=True) / math.sqrt(n_in)  # (784, 10)',
+            catches='init-weights',
+        ),
+        Wrong(
+            'update-after-loop',
+            ("the seed notebook's indentation slip: backward and the update run once per epoch, after the batch loop"),
+            old='            loss.backward()\n            # the update itself must not be recorded in the graph\n            with torch.no_grad():\n                weights -= weights.grad * lr\n                bias -= bias.grad * lr\n                weights.grad.zero_()\n                bias.grad.zero_()',
+            new='        loss.backward()\n        with torch.no_grad():\n            weights -= weights.grad * lr\n            bias -= bias.grad * lr\n            weights.grad.zero_()\n            bias.grad.zero_()',
+            catches='fit',
+        ),
+        Wrong(
+            'drop-last-batch',
+            'counts n // bs batches, dropping the last, shorter one',
+            old='range((n - 1) // bs + 1)',
+            new='range(n // bs)',
+            catches='fit',
+        ),
+        Wrong(
+            'grads-not-zeroed',
+            'never zeroes the gradients, so they pile up across batches',
+            old='                weights.grad.zero_()\n                bias.grad.zero_()\n',
+            new='',
+            catches='fit',
+        ),
+    ),
+    train=Train("functional"),
+    todos={
+        "log_softmax": "subtract from each row the log of the sum of that row's exponentials.",
+        "nll": "pick input[i, target[i]] for every row i, take the mean, negate it.",
+        "accuracy": "argmax over the classes, compare with yb, the mean of the hits as a float.",
+        "init_weights": "Xavier weights and zero bias, both leaf tensors that require grad.",
+        "model": "the linear map, then log_softmax.",
+        "fit": "the batch loop: loss, backward, the update under torch.no_grad(), zero the grads.",
+    },
+)

@@ -1,0 +1,105 @@
+"""step04_optim: torch.optim. optim.SGD, opt.step(), opt.zero_grad() replaces p -= p.grad * lr and the manual zeroing.
+
+The whole step in one place: what it replaces, the names it defines, its source rules, its
+checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
+how train mode drives it, and what its stub leaves to do.
+"""
+
+from kata.steps import static
+from kata.steps.declare import Check, Step, Train, Wrong
+
+STEP = Step(
+    'step04',
+    'step04_optim',
+    'torch.optim',
+    replaces='p -= p.grad * lr and the manual zeroing',
+    replaced_by='optim.SGD, opt.step(), opt.zero_grad()',
+    names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "fit"),
+    rules=(
+        static.uses("SGD", "the optimizer is torch.optim.SGD."),
+        static.no_parameter_update_by_hand("fit"),
+    ),
+    checks=(
+        Check(
+            'sgd',
+            "get_model(lr) returns (model, opt): plain SGD over all the model's parameters with that lr",
+            stage='structure',
+            uses=('get_model',),
+            hints=(
+                'get_model builds two things and returns both: the model, and the optimizer that will update it.',
+                (
+                    'torch.optim.SGD(params, lr=lr) takes the parameters to update and the learning rate; '
+                    'model.parameters() gives them all.'
+                ),
+                "model = Mnist_Logistic(); return model, optim.SGD(<the model's parameters>, lr=<the lr given>)",
+            ),
+        ),
+        Check(
+            'one-update',
+            "one update (all rows in one batch) ≈ step03's update",
+            stage='update',
+            uses=('get_model', 'fit'),
+            hints=(
+                'One batch, one update: the loss, its gradients, then the optimizer moves every parameter once.',
+                'After loss.backward(), opt.step() applies p -= lr * p.grad to every parameter it holds.',
+                'for each batch: loss = loss_func(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()',
+            ),
+        ),
+        Check(
+            'k-updates',
+            "k updates over several batches and epochs ≈ step03's; gradients do not pile up",
+            stage='update',
+            uses=('get_model', 'fit'),
+            hints=(
+                (
+                    "Gradients add up in .grad until something zeroes them: each batch's update must use that batch's "
+                    'gradient only.'
+                ),
+                'opt.zero_grad() clears the gradients of every parameter the optimizer holds.',
+                'once per batch, after opt.step(): opt.zero_grad()',
+            ),
+        ),
+    ),
+    wrong=(
+        Wrong(
+            'no-zero-grad',
+            'never calls opt.zero_grad(): gradients pile up from batch to batch',
+            old='            opt.step()\n            opt.zero_grad()\n',
+            new='            opt.step()\n',
+            catches='k-updates',
+        ),
+        Wrong(
+            'zero-grad-before-step',
+            'zeroes the gradients between backward and step, so nothing moves',
+            old='            opt.step()\n            opt.zero_grad()\n',
+            new='            opt.zero_grad()\n            opt.step()\n',
+            catches='one-update',
+        ),
+        Wrong(
+            'momentum',
+            'adds momentum, which the hand-written update did not have',
+            old='optim.SGD(model.parameters(), lr=lr)',
+            new='optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
+            catches='sgd',
+        ),
+        Wrong(
+            'lr-hardcoded',
+            'builds the optimizer with lr=0.5 whatever lr get_model is given',
+            old='optim.SGD(model.parameters(), lr=lr)',
+            new='optim.SGD(model.parameters(), lr=0.5)',
+            catches='sgd',
+        ),
+        Wrong(
+            'manual-update-kept',
+            'builds the optimizer but keeps updating by hand',
+            old='            opt.step()\n            opt.zero_grad()\n',
+            new="            with torch.no_grad():\n                for p in model.parameters():\n                    p -= p.grad * opt.param_groups[0]['lr']\n            model.zero_grad()\n",
+            catches='rule.fit-updates-no-parameter-by-hand',
+        ),
+    ),
+    train=Train("optim"),
+    todos={
+        "get_model": "a Mnist_Logistic and optim.SGD over its parameters with this lr.",
+        "fit": "after backward, opt.step() and opt.zero_grad() replace the hand-written update and zeroing.",
+    },
+)

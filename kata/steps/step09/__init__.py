@@ -1,0 +1,181 @@
+"""step09_sequential: nn.Sequential. nn.Sequential of Lambda layers, nn.Conv2d, nn.ReLU and nn.AvgPool2d replaces the hand-written CNN class.
+
+The whole step in one place: what it replaces, the names it defines, its source rules, its
+checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
+how train mode drives it, and what its stub leaves to do.
+"""
+
+from kata.steps import static
+from kata.steps.declare import Check, Step, Train, Wrong
+
+STEP = Step(
+    'step09',
+    'step09_sequential',
+    'nn.Sequential',
+    replaces='the hand-written CNN class',
+    replaced_by='nn.Sequential of Lambda layers, nn.Conv2d, nn.ReLU and nn.AvgPool2d',
+    names=("loss_func", "Lambda", "preprocess", "get_model", "loss_batch", "get_data", "fit"),
+    rules=(
+        static.uses("Sequential", "the model is an nn.Sequential."),
+        static.avoids("relu", "F.relu is a function: nn.Sequential holds modules, so the activation is nn.ReLU()."),
+        static.model_agnostic("fit", "loss_batch"),
+    ),
+    checks=(
+        Check(
+            'lambda',
+            'Lambda(func) is a layer without parameters: Lambda(func)(x) is func(x), inside nn.Sequential too',
+            stage='structure',
+            uses=('Lambda',),
+            hints=(
+                (
+                    'Lambda is an nn.Module that keeps the function it is given and applies it in forward: a layer '
+                    'without parameters, so that plain functions can sit in an nn.Sequential.'
+                ),
+                'Subclass nn.Module, call super().__init__() first in __init__, keep func as an attribute.',
+                '__init__: super().__init__(); self.func = func.  forward(self, x): return <func applied to x>',
+            ),
+        ),
+        Check(
+            'preprocess',
+            "preprocess(xb) turns (bs, 784) rows into the (bs, 1, 28, 28) images step08's forward made",
+            stage='forward',
+            uses=('preprocess',),
+            hints=(
+                (
+                    "preprocess is the first line of step08's forward, on its own: rows of 784 pixels become "
+                    'one-channel 28x28 images.'
+                ),
+                'x.view(...) reshapes without copying; -1 lets the batch size be whatever it is.',
+                'return x.view(-1, <channels>, 28, 28)',
+            ),
+        ),
+        Check(
+            'relu-modules',
+            (
+                'get_model(lr) returns (an nn.Sequential with nn.ReLU modules as its activations, SGD with that lr '
+                'and momentum 0.9)'
+            ),
+            stage='structure',
+            uses=('get_model',),
+            hints=(
+                (
+                    'nn.Sequential holds modules only. F.relu is a function; nn.ReLU() is the same function as a '
+                    "module. One after each convolution, as in step08's forward."
+                ),
+                "nn.ReLU() is a layer without parameters; the optimizer stays step08's SGD with momentum 0.9.",
+                (
+                    'nn.Sequential(..., nn.Conv2d(...), nn.ReLU(), ...) three times; return model, '
+                    'optim.SGD(model.parameters(), lr=lr, momentum=0.9)'
+                ),
+            ),
+        ),
+        Check(
+            'outputs',
+            "with step08's convolution weights, get_model's model gives Mnist_CNN's outputs",
+            stage='forward',
+            uses=('get_model',),
+            hints=(
+                (
+                    "The layers run in the order they are listed: the same order as the lines of step08's forward, the "
+                    'reshapes included (Lambda(preprocess) first, the view to (bs, 10) last).'
+                ),
+                (
+                    "Each line of step08's forward becomes one layer: nn.Conv2d, nn.ReLU(), nn.AvgPool2d(4), Lambda "
+                    'for a reshape.'
+                ),
+                (
+                    'nn.Sequential(Lambda(preprocess), conv, nn.ReLU(), conv, nn.ReLU(), conv, nn.ReLU(), '
+                    'nn.AvgPool2d(4), Lambda(<(bs, 10, 1, 1) -> (bs, 10)>))'
+                ),
+            ),
+        ),
+        Check(
+            'gradients',
+            "with step08's convolution weights, the gradients of every convolution ≈ Mnist_CNN's",
+            stage='gradients',
+            uses=('get_model',),
+            hints=(
+                (
+                    "The gradients follow the outputs: if the layers compute step08's forward, in the same order, "
+                    "every convolution gets step08's gradient."
+                ),
+                (
+                    'Only nn.Conv2d layers hold parameters here; F.cross_entropy(model(xb), yb).backward() fills their '
+                    '.grad.'
+                ),
+                "list the layers in the order of step08's forward, a ReLU after every convolution",
+            ),
+        ),
+        Check(
+            'fit',
+            "fit with get_model's model and opt, from step08's weights ≈ step08's fit, validation losses included",
+            stage='update',
+            uses=('get_model',),
+            hints=(
+                (
+                    "Only the model's form changes: trained by the same fit from the same weights, nn.Sequential "
+                    'follows Mnist_CNN update by update.'
+                ),
+                (
+                    "fit and loss_batch stay step08's; get_model's optimizer is SGD over model.parameters(), momentum "
+                    '0.9.'
+                ),
+                'keep fit and loss_batch as they were; get_model builds the nn.Sequential and its SGD',
+            ),
+        ),
+    ),
+    wrong=(
+        Wrong(
+            'relu-in-lambda',
+            'wraps F.relu in a Lambda instead of using the nn.ReLU module',
+            old='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n        nn.ReLU(),\n',
+            new='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n        Lambda(F.relu),\n',
+            catches='rule.no-relu-any-more',
+        ),
+        Wrong(
+            'last-relu-dropped',
+            'lists no activation after the last convolution',
+            old='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n        nn.ReLU(),\n',
+            new='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n',
+            catches='outputs',
+        ),
+        Wrong(
+            'max-pool-module',
+            'picks nn.MaxPool2d(4) for the pooling layer',
+            old='        nn.AvgPool2d(4),  #',
+            new='        nn.MaxPool2d(4),  #',
+            catches='outputs',
+        ),
+        Wrong(
+            'flatten-batch',
+            "ends with Lambda(lambda x: x.view(-1)): the whole batch's scores in one vector",
+            old='Lambda(lambda x: x.view(x.size(0), -1))',
+            new='Lambda(lambda x: x.view(-1))',
+            catches='outputs',
+        ),
+        Wrong(
+            'no-momentum',
+            "builds plain SGD, without step08's momentum",
+            old='optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
+            new='optim.SGD(model.parameters(), lr=lr)',
+            catches='relu-modules',
+        ),
+        Wrong(
+            'preprocess-no-channel',
+            'reshapes to (bs, 28, 28), without the channel dimension',
+            old='    return x.view(-1, 1, 28, 28)',
+            new='    return x.view(-1, 28, 28)',
+            catches='preprocess',
+        ),
+    ),
+    train=Train("validation", epochs=5),
+    todos={
+        "Lambda": {
+            "__init__": "super().__init__(), then keep func.",
+            "forward": "apply the function to x.",
+        },
+        "preprocess": "(bs, 784) -> (bs, 1, 28, 28).",
+        "get_model": "nn.Sequential of step08's forward as layers (Lambda for the reshapes, nn.ReLU for the "
+        "activations, nn.AvgPool2d(4)), and SGD with momentum 0.9.",
+    },
+)

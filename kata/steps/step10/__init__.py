@@ -1,0 +1,167 @@
+"""step10_wrapped: Wrapped DataLoader, adaptive pool. WrappedDataLoader(dl, preprocess), nn.AdaptiveAvgPool2d(1) replaces reshaping inside the model, pooling tied to 28×28.
+
+The whole step in one place: what it replaces, the names it defines, its source rules, its
+checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
+how train mode drives it, and what its stub leaves to do.
+"""
+
+from kata.steps import static
+from kata.steps.declare import Check, Step, Train, Wrong
+
+STEP = Step(
+    'step10',
+    'step10_wrapped',
+    'Wrapped DataLoader, adaptive pool',
+    replaces='reshaping inside the model, pooling tied to 28×28',
+    replaced_by='WrappedDataLoader(dl, preprocess), nn.AdaptiveAvgPool2d(1)',
+    names=("loss_func", "Lambda", "preprocess", "WrappedDataLoader", "get_model", "loss_batch", "get_data", "fit"),
+    rules=(
+        static.uses("AdaptiveAvgPool2d", "the pooling adapts to the size of the maps."),
+        static.model_agnostic("fit", "loss_batch"),
+    ),
+    checks=(
+        Check(
+            'preprocess',
+            'preprocess(x, y) gives (x as (bs, 1, 28, 28) images, y unchanged)',
+            stage='forward',
+            uses=('preprocess',),
+            hints=(
+                (
+                    'preprocess is now a function of the whole batch, (x, y): x becomes one-channel 28x28 images, y '
+                    'stays as it is, and both are returned.'
+                ),
+                'x.view(-1, 1, 28, 28) keeps the batch size and adds the channel dimension.',
+                'return x.view(<batch>, <channels>, 28, 28), y',
+            ),
+        ),
+        Check(
+            'wrapper',
+            (
+                'WrappedDataLoader(dl, func) yields func(xb, yb) for every batch of dl, in order, on every pass; '
+                'its len() is len(dl)'
+            ),
+            stage='batches',
+            uses=('WrappedDataLoader',),
+            hints=(
+                (
+                    "WrappedDataLoader's __iter__ loops over self.dl and yields self.func(*batch): a new pass over dl "
+                    'every time it is called, once per epoch. __len__ is the number of batches of dl.'
+                ),
+                (
+                    'A generator function (a def with yield) gives a fresh iterator at every call; len(self.dl) counts '
+                    "dl's batches."
+                ),
+                '__len__: return len(self.dl).  __iter__: for b in self.dl: yield <func applied to the batch>',
+            ),
+        ),
+        Check(
+            'outputs-gradients',
+            (
+                "on 28×28 digits with step09's convolution weights: model(preprocess(x, y)[0]) ≈ step09's "
+                'model(x), gradients included'
+            ),
+            stage='forward',
+            uses=('get_model', 'preprocess'),
+            hints=(
+                (
+                    "On 28x28 digits the new model computes what step09's did: the same convolutions in the same "
+                    'order; only the first reshape moved out, into preprocess.'
+                ),
+                'nn.AdaptiveAvgPool2d(output_size) takes the size of its output: 1 gives one number per channel.',
+                ("step09's layers without Lambda(preprocess), with nn.AdaptiveAvgPool2d(<1x1 output>) for the pooling"),
+            ),
+        ),
+        Check(
+            'any-size',
+            "get_model's model reads images of any size: (bs, 1, H, W) -> (bs, 10), the mean of each final map",
+            stage='forward',
+            uses=('get_model',),
+            hints=(
+                (
+                    'nn.AdaptiveAvgPool2d takes the size of its output, not of its window: for one number per channel, '
+                    'whatever the size of the maps, ask for 1x1. The model must not reshape to 28x28 anywhere any more.'
+                ),
+                (
+                    'nn.AvgPool2d(4) only fits the 4x4 maps of 28x28 images; a view to (-1, 1, 28, 28) only fits 784 '
+                    'pixels.'
+                ),
+                (
+                    'replace the fixed pooling with nn.AdaptiveAvgPool2d(1) and drop every reshape to 28x28 from the '
+                    'model'
+                ),
+            ),
+        ),
+        Check(
+            'fit',
+            (
+                "fit on WrappedDataLoader(dl, preprocess) loaders, from step09's weights ≈ step09's fit on the "
+                'plain loaders, validation losses included'
+            ),
+            stage='update',
+            uses=('get_model', 'preprocess', 'WrappedDataLoader'),
+            hints=(
+                (
+                    "The wrapped loaders hand fit the batches step09's model reshaped itself: from the same weights, "
+                    "training follows step09's update by update."
+                ),
+                'WrappedDataLoader(dl, preprocess) for both loaders; fit and loss_batch stay as they were.',
+                ('train_dl = WrappedDataLoader(train_dl, preprocess); the same for valid_dl; fit(epochs, model, ...)'),
+            ),
+        ),
+    ),
+    wrong=(
+        Wrong(
+            'avg-pool-kept',
+            'keeps nn.AvgPool2d(4): right for 28×28 digits, wrong for any other size',
+            old='        nn.AdaptiveAvgPool2d(1),  #',
+            new='        nn.AvgPool2d(4),  #',
+            catches='any-size',
+        ),
+        Wrong(
+            'adaptive-pool-4',
+            "reads AdaptiveAvgPool2d's argument as the window: asks for 4×4 outputs",
+            old='        nn.AdaptiveAvgPool2d(1),  #',
+            new='        nn.AdaptiveAvgPool2d(4),  #',
+            catches='outputs-gradients',
+        ),
+        Wrong(
+            'reshape-kept-in-model',
+            'moves the reshape into preprocess but leaves a 28×28 view in the model too',
+            old='    model = nn.Sequential(\n        nn.Conv2d(1, 16,',
+            new='    model = nn.Sequential(\n        Lambda(lambda x: x.view(-1, 1, 28, 28)),\n        nn.Conv2d(1, 16,',
+            catches='any-size',
+        ),
+        Wrong(
+            'one-shot-wrapper',
+            'builds the wrapped batches once, in __init__: the second epoch gets none',
+            old='        self.func = func\n\n    def __len__(self):\n        return len(self.dl)\n\n    def __iter__(self):\n        for b in self.dl:  # a new pass over dl each time: one per epoch\n            yield self.func(*b)\n',
+            new='        self.func = func\n        self.batches = (func(*b) for b in dl)\n\n    def __len__(self):\n        return len(self.dl)\n\n    def __iter__(self):\n        return self.batches\n',
+            catches='wrapper',
+        ),
+        Wrong(
+            'no-len',
+            'leaves __len__ out of the wrapper, so len(train_dl) fails',
+            old='    def __len__(self):\n        return len(self.dl)\n\n',
+            new='',
+            catches='wrapper',
+        ),
+        Wrong(
+            'preprocess-no-channel',
+            'reshapes x to (bs, 28, 28), without the channel dimension',
+            old='    return x.view(-1, 1, 28, 28), y',
+            new='    return x.view(-1, 28, 28), y',
+            catches='preprocess',
+        ),
+    ),
+    train=Train("validation", epochs=5),
+    todos={
+        "preprocess": "x (bs, 784) -> (bs, 1, 28, 28); y as it is. Return both.",
+        "WrappedDataLoader": {
+            "__init__": "keep dl and func.",
+            "__len__": "the number of batches of dl.",
+            "__iter__": "for every batch b of dl, yield func(*b).",
+        },
+        "get_model": "step09's nn.Sequential without the first reshape, nn.AdaptiveAvgPool2d(1) as its pooling, "
+        "and SGD with momentum 0.9.",
+    },
+)

@@ -1,0 +1,162 @@
+"""step11_device: Device-agnostic code: torch.device. torch.device, get_device(), model.to(dev), batches moved to dev in preprocess replaces CPU-only code.
+
+The whole step in one place: what it replaces, the names it defines, its source rules, its
+checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
+how train mode drives it, and what its stub leaves to do.
+"""
+
+from kata.steps import static
+from kata.steps.declare import Check, Step, Train, Wrong
+
+STEP = Step(
+    'step11',
+    'step11_device',
+    'Device-agnostic code: torch.device',
+    replaces='CPU-only code',
+    replaced_by='torch.device, get_device(), model.to(dev), batches moved to dev in preprocess',
+    names=(
+        "loss_func",
+        "Lambda",
+        "get_device",
+        "preprocess",
+        "WrappedDataLoader",
+        "get_model",
+        "loss_batch",
+        "get_data",
+        "fit",
+    ),
+    rules=(
+        static.uses("device", "the code names its device with torch.device."),
+        static.no_method_call(
+            "cuda", "hard-codes the GPU, so the code fails where there is none; .to(dev) works on both."
+        ),
+        static.model_agnostic("fit", "loss_batch"),
+    ),
+    checks=(
+        Check(
+            'get-device',
+            "get_device() is torch.device('cuda') when torch.cuda.is_available(), else torch.device('cpu')",
+            stage='structure',
+            uses=('get_device',),
+            hints=(
+                (
+                    'torch.cuda.is_available() says whether there is a GPU; torch.device("cuda") and '
+                    'torch.device("cpu") name the two places a tensor can live.'
+                ),
+                ('Ask torch.cuda.is_available() inside get_device, each time it is called, and return a torch.device.'),
+                'return torch.device(<"cuda" if there is a GPU, else "cpu">)',
+            ),
+        ),
+        Check(
+            'preprocess',
+            "preprocess(x, y, dev) gives step10's (bs, 1, 28, 28) images and targets, both moved to dev",
+            stage='structure',
+            uses=('preprocess',),
+            hints=(
+                (
+                    "Everything an operation uses must be on one device: the model's parameters (model.to(dev) moves "
+                    'them all, in place) and every batch, x and y both (x.to(dev) returns a moved copy: keep what it '
+                    'returns).'
+                ),
+                (
+                    'Use the dev the function is given, not a device picked inside it: the caller decides where things '
+                    'go.'
+                ),
+                'return x.view(-1, 1, 28, 28).to(<dev>), <y moved too>',
+            ),
+        ),
+        Check(
+            'model-on-device',
+            ('get_model(lr, dev) puts every parameter on dev, and opt is SGD over them with that lr and momentum 0.9'),
+            stage='structure',
+            uses=('get_model',),
+            hints=(
+                (
+                    "Everything an operation uses must be on one device: the model's parameters (model.to(dev) moves "
+                    'them all, in place) and every batch, x and y both (x.to(dev) returns a moved copy: keep what it '
+                    'returns).'
+                ),
+                'model.to(dev) moves every parameter in place; model.cuda() works only where there is a GPU.',
+                'model.to(dev) right after building the model, before optim.SGD(model.parameters(), ...)',
+            ),
+        ),
+        Check(
+            'cpu-fit',
+            (
+                "on the CPU (dev = torch.device('cpu')), fit from step10's weights ≈ step10's fit, validation "
+                'losses included'
+            ),
+            stage='update',
+            uses=('get_model', 'preprocess'),
+            hints=(
+                "Only where tensors live changes: on the CPU the numbers are exactly step10's.",
+                (
+                    "get_model(lr, dev) moves the model before building the optimizer; the loaders' preprocess moves "
+                    "each batch to the same dev; fit and loss_batch stay step10's."
+                ),
+                'def on_dev(x, y): return preprocess(x, y, dev); WrappedDataLoader(dl, on_dev) for both loaders',
+            ),
+        ),
+        Check(
+            'gpu-fit',
+            "on a GPU (dev = torch.device('cuda')), fit ≈ step10's fit on the CPU, up to floating-point rounding",
+            stage='update',
+            uses=('get_model', 'preprocess'),
+            hints=(
+                (
+                    "On a GPU the same float64 arithmetic runs elsewhere: the results agree with the CPU's up to "
+                    'rounding.'
+                ),
+                (
+                    'Every tensor the model meets must be on the GPU: the parameters (model.to(dev)) and both x and y '
+                    'of every batch, training and validation.'
+                ),
+                'get_model(lr, dev) moves the model; preprocess(x, y, dev) returns x and y moved with .to(dev)',
+            ),
+        ),
+    ),
+    wrong=(
+        Wrong(
+            'targets-left-behind',
+            'moves the images to dev but not the targets',
+            old='    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)',
+            new='    return x.view(-1, 1, 28, 28).to(dev), y',
+            catches='preprocess',
+        ),
+        Wrong(
+            'model-not-moved',
+            'forgets model.to(dev): the parameters stay on the CPU',
+            old='    model.to(dev)  # every parameter moves; then the optimizer is built over them\n',
+            new='',
+            catches='model-on-device',
+        ),
+        Wrong(
+            'cuda-hard-coded',
+            'calls model.cuda() instead of model.to(dev): fails on a machine without a GPU',
+            old='    model.to(dev)  #',
+            new='    model.cuda()  #',
+            catches='model-on-device',
+        ),
+        Wrong(
+            'always-cuda',
+            "returns torch.device('cuda') without asking whether there is a GPU",
+            old='    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")',
+            new='    return torch.device("cuda")',
+            catches='get-device',
+        ),
+        Wrong(
+            'preprocess-ignores-dev',
+            "moves the batch to get_device(), the tutorial's global, not to its dev",
+            old='    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)',
+            new='    return x.view(-1, 1, 28, 28).to(get_device()), y.to(get_device())',
+            catches='preprocess',
+        ),
+    ),
+    train=Train("validation", epochs=5),
+    todos={
+        "get_device": "torch.device(\"cuda\") when torch.cuda.is_available(), else torch.device(\"cpu\").",
+        "preprocess": "step10's preprocess, with x and y both moved to dev.",
+        "get_model": "your step10 get_model, the model moved to dev (model.to(dev)) before the optimizer is "
+        "built over its parameters.",
+    },
+)

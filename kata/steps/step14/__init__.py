@@ -1,0 +1,184 @@
+"""step14_regression: House prices: MSELoss and SGD. nn.Linear(1, 1), nn.MSELoss(), optim.SGD replaces hand-written mean squared error and `w -= lr * w.grad` for the house-price regression.
+
+The whole step in one place: what it replaces, the names it defines, its source rules, its
+checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
+how train mode drives it, and what its stub leaves to do.
+"""
+
+from kata.steps import static
+from kata.steps.declare import Check, Step, Train, Wrong
+
+STEP = Step(
+    'step14',
+    'step14_regression',
+    'House prices: MSELoss and SGD',
+    replaces='hand-written mean squared error and `w -= lr * w.grad` for the house-price regression',
+    replaced_by='nn.Linear(1, 1), nn.MSELoss(), optim.SGD',
+    names=("loss_fn", "loss_of", "get_model", "fit"),
+    rules=(
+        static.uses_one_of(("MSELoss", "mse_loss"), "the loss is nn.MSELoss()."),
+        static.uses("SGD", "the update is torch.optim.SGD's step()."),
+        static.no_parameter_update_by_hand("fit"),
+    ),
+    checks=(
+        Check(
+            'model-and-sgd',
+            'get_model(lr) returns (nn.Linear(1, 1), plain SGD over its parameters with that lr)',
+            stage='structure',
+            uses=('get_model',),
+            hints=(
+                'get_model builds the model and the optimizer that updates it, and returns both.',
+                (
+                    'nn.Linear(1, 1).weight is (1, 1) and holds w; bias is (1,) and holds b. The optimizer is plain '
+                    'SGD over model.parameters() with the lr get_model is given.'
+                ),
+                (
+                    'model = nn.Linear(1, 1); return model, optim.SGD(<its parameters>, lr=<the lr given>), nothing '
+                    'more.'
+                ),
+            ),
+        ),
+        Check(
+            'loss',
+            (
+                'loss_of(model, x, y) ≈ the hand-written mean squared error: one number over the n houses, never '
+                'an (n, n) table'
+            ),
+            stage='loss',
+            uses=('loss_fn', 'loss_of'),
+            hints=(
+                (
+                    'nn.Linear(1, 1) returns (n, 1); the prices are (n,). nn.MSELoss does not check that its inputs '
+                    'have the same shape: (n, 1) against (n,) broadcasts to an (n, n) table, whose mean is not the '
+                    'error.'
+                ),
+                (
+                    'nn.Linear(1, 1) reads rows of features: the areas (n,) go in as one column, x.unsqueeze(1), (n, '
+                    '1), and the prices come out as (n, 1). nn.MSELoss() (mean reduction) averages over every element.'
+                ),
+                "y_hat = model(<the areas as one column>); return loss_fn(y_hat, <the prices in y_hat's shape>)",
+            ),
+        ),
+        Check(
+            'gradients',
+            'loss_of(model, x, y).backward() gives weight and bias the hand-written gradients of w and b',
+            stage='gradients',
+            uses=('loss_fn', 'loss_of'),
+            hints=(
+                "The loss must come out of the model's graph, so that backward reaches weight and bias.",
+                (
+                    'Compute the loss from model(...) with torch operations or nn.MSELoss; .item(), .detach() or a new '
+                    'torch.tensor(...) cut the graph.'
+                ),
+                (
+                    'return loss_fn(model(<areas as a column>), <prices in the same shape>): a tensor that requires '
+                    'grad.'
+                ),
+            ),
+        ),
+        Check(
+            'one-update',
+            'one epoch of fit: the loss it returns and the updated weight and bias ≈ the hand-written update',
+            stage='update',
+            uses=('loss_fn', 'loss_of', 'get_model', 'fit'),
+            hints=(
+                'One epoch is one update: the loss, its gradients, then the optimizer moves weight and bias once.',
+                (
+                    'opt.step() uses the gradients that loss.backward() left in .grad: zeroing them between backward '
+                    'and step leaves nothing to apply.'
+                ),
+                'each epoch: loss = loss_of(...); opt.zero_grad(); loss.backward(); opt.step(); keep loss.item()',
+            ),
+        ),
+        Check(
+            'k-updates',
+            "fit for k epochs: every epoch's loss and the final weight and bias ≈ the hand-written fit",
+            stage='update',
+            uses=('loss_fn', 'loss_of', 'get_model', 'fit'),
+            hints=(
+                (
+                    "Gradients add up in .grad until something zeroes them: each epoch's update must use that epoch's "
+                    'gradient only.'
+                ),
+                (
+                    "Each epoch, in the seeds' order: opt.zero_grad(), loss.backward(), opt.step(). Without the "
+                    "zeroing, each epoch's gradient adds onto the last one's."
+                ),
+                (
+                    'for each epoch: loss = loss_of(model, x, y); opt.zero_grad(); loss.backward(); opt.step(); '
+                    'losses.append(loss.item())'
+                ),
+            ),
+        ),
+    ),
+    wrong=(
+        Wrong(
+            'target-not-unsqueezed',
+            (
+                'compares predictions (n, 1) with prices (n,): nn.MSELoss broadcasts them to an (n, n) table and '
+                'only warns'
+            ),
+            old='return loss_fn(y_hat, y.unsqueeze(1))',
+            new='return loss_fn(y_hat, y)',
+            catches='loss',
+        ),
+        Wrong(
+            'area-not-unsqueezed',
+            'feeds the areas (n,) to nn.Linear(1, 1) as they are, not as one column',
+            old='y_hat = model(x.unsqueeze(1))',
+            new='y_hat = model(x)',
+            catches='loss',
+        ),
+        Wrong(
+            'sum-reduction',
+            "builds nn.MSELoss(reduction='sum'): the sum of the squared errors, not their mean",
+            old='\nloss_fn = nn.MSELoss()\n',
+            new="\nloss_fn = nn.MSELoss(reduction='sum')\n",
+            catches='loss',
+        ),
+        Wrong(
+            'no-zero-grad',
+            "never calls opt.zero_grad(): each epoch's gradient adds onto the last one's",
+            old='        opt.zero_grad()\n        loss.backward()\n',
+            new='        loss.backward()\n',
+            catches='k-updates',
+        ),
+        Wrong(
+            'zero-grad-before-step',
+            'zeroes the gradients between backward and step, so nothing moves',
+            old='        opt.zero_grad()\n        loss.backward()\n        opt.step()\n',
+            new='        loss.backward()\n        opt.zero_grad()\n        opt.step()\n',
+            catches='one-update',
+        ),
+        Wrong(
+            'momentum',
+            'adds momentum, which the hand-written update did not have',
+            old='return model, optim.SGD(model.parameters(), lr=lr)',
+            new='return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
+            catches='model-and-sgd',
+        ),
+        Wrong(
+            'hand-written-mse',
+            'keeps the hand-written mean squared error behind the name loss_fn',
+            old='\nloss_fn = nn.MSELoss()\n',
+            new='\ndef loss_fn(input, target):\n    return ((input - target) ** 2).mean()\n',
+            catches='rule.uses-mseloss-or-mse-loss',
+        ),
+    ),
+    train=Train("regression", data="houses", baseline_family="regression_by_hand"),
+    todos={
+        "loss_fn": "nn.MSELoss() computes it (`loss_fn = nn.MSELoss()`).",
+        "loss_of": "the model on the areas as one column, then loss_fn against the prices in the same shape.",
+        "get_model": "nn.Linear(1, 1) and optim.SGD over its parameters with this lr.",
+        "fit": "each epoch: the loss, opt.zero_grad(), loss.backward(), opt.step(); return every epoch's loss.",
+    },
+    stub_defs={
+        'loss_fn': (
+            "\ndef loss_fn(input, target):\n"
+            '    """Mean squared error: the mean over every element of (input - target) ** 2.\n\n'
+            "    input and target: the same shape, (n, 1) here -> a scalar.\n"
+            '    """\n'
+        )
+    },
+    baseline='kata/steps/baselines/step14_handwritten.py',
+)
