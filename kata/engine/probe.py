@@ -61,6 +61,10 @@ class Session:
         self.module = module
         return {"names": sorted(n for n in vars(module) if not n.startswith("_"))}
 
+    def op_module(self):
+        """The learner's module itself: train mode's drivers call its names."""
+        return self.keep(self.module)
+
     def op_get(self, name: str):
         if self.module is None or not hasattr(self.module, name):
             raise LookupError(name)

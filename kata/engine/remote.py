@@ -187,6 +187,9 @@ class Child:
     def get(self, name: str) -> "Remote":
         return Remote(self, self.ask("get", name=name))
 
+    def module(self) -> "Remote":
+        return Remote(self, self.ask("module"))
+
     def fixture(self, name: str, *args, **kwargs) -> "Remote":
         return Remote(self, self.ask("fixture", name=name, args=list(args), kwargs=kwargs))
 
