@@ -73,6 +73,14 @@ def plain(markup: str) -> str:
     return Text.from_markup(markup).plain
 
 
+def first_failure(r: StepResult) -> str | None:
+    """The id of the property check that failed at the earliest stage, or None."""
+    failed = [c for c in r.checks if c.status == FAILED and c.kind == "property"]
+    if not failed:
+        return None
+    return min(failed, key=lambda c: STAGES.index(c.stage) if c.stage in STAGES else len(STAGES)).id
+
+
 def divergence(r: StepResult) -> str:
     """The earliest stage at which a failed equivalence check parts from the reference."""
     failed = [c for c in r.checks if c.status == FAILED and c.stage]

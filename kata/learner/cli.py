@@ -124,7 +124,9 @@ def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
     from kata.learner import state
 
     result = runner.grade(step, target, timeout)
-    first_pass = result.status == PASSED and state.LearnerState(target).mark_passed(step.id)
+    record = state.LearnerState(target)
+    first_pass = result.status == PASSED and record.mark_passed(step.id)
+    record.remember_failure(step.id, report.first_failure(result))
     if as_json:
         print(report.step_json(result))
     else:
@@ -144,13 +146,25 @@ def show_board(results, target: Path, as_json: bool) -> int:
 
 
 def show_hint(step, target: Path) -> int:
+    """The hint ladder of the check that failed first when the step was last graded (or of its first
+    check): one more rung each time. Reads the declarations only: no torch."""
     from kata.learner import state
 
-    shown = state.LearnerState(target).show_next_hint(step.id, len(step.hints))
-    for i, hint in enumerate(step.hints[:shown], 1):
-        print(f"hint {i} of {len(step.hints)} for {step.id}: {hint}")
-    if shown == len(step.hints):
-        print("That is every hint for this step. Read the docstring's maths and shapes once more, "
+    record = state.LearnerState(target)
+    failing = record.last_failure(step.id) or ""
+    local = failing.split(".", 1)[1] if failing.startswith(step.id + ".") else ""
+    check = next((c for c in step.checks if c.id == local), None) or next((c for c in step.checks if c.hints), None)
+    if check is None:
+        print(f"{step.id} has no hints: read its docstring, then grade it.")
+        return 0
+    full_id = f"{step.id}.{check.id}"
+    shown = record.show_next_hint(full_id, len(check.hints))
+    why = "it failed when you last graded the step" if local == check.id else "the step's first check"
+    print(f"{full_id} ({why}): {check.says}")
+    for i, hint in enumerate(check.hints[:shown], 1):
+        print(f"hint {i} of {len(check.hints)}: {hint}")
+    if shown == len(check.hints):
+        print("That is every hint for this check. Read the docstring's maths and shapes once more, "
               "then grade again: the counterexample is the best hint of all.")
     else:
         print(f"Run it again for hint {shown + 1}.")

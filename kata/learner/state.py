@@ -45,17 +45,28 @@ class LearnerState:
     def _record(self, data: dict) -> dict:
         return data.setdefault(self.key, {"hints": {}, "passed": []})
 
-    def hints_shown(self, step: str) -> int:
-        return self._record(_read())["hints"].get(step, 0)
+    def hints_shown(self, check_id: str) -> int:
+        return self._record(_read())["hints"].get(check_id, 0)
 
-    def show_next_hint(self, step: str, available: int) -> int:
-        """Count one more hint shown for `step` (up to `available`); return how many are now shown."""
+    def show_next_hint(self, check_id: str, available: int) -> int:
+        """Count one more hint shown for the check (up to `available`); return how many are now shown."""
         data = _read()
         record = self._record(data)
-        shown = min(record["hints"].get(step, 0) + 1, available)
-        record["hints"][step] = shown
+        shown = min(record["hints"].get(check_id, 0) + 1, available)
+        record["hints"][check_id] = shown
         _write(data)
         return shown
+
+    def remember_failure(self, step: str, check_id: str | None) -> None:
+        """The check `--hint` starts from: the first one that failed when the step was last graded."""
+        data = _read()
+        failures = self._record(data).setdefault("failing", {})
+        if failures.get(step) != check_id:
+            failures[step] = check_id
+            _write(data)
+
+    def last_failure(self, step: str) -> str | None:
+        return self._record(_read()).get("failing", {}).get(step)
 
     def mark_passed(self, step: str) -> bool:
         """Remember that `step` passed; True the first time."""
