@@ -7,6 +7,7 @@ largest absolute error and where it is, and the values on both sides there.
 from __future__ import annotations
 
 import re
+import sys
 
 import torch
 
@@ -69,6 +70,29 @@ def as_tensor(got, what: str) -> torch.Tensor:
     raise Mismatch(what, f"expected a tensor, got {type(got).__name__} {got!r:.80}")
 
 
+def assert_close(actual: torch.Tensor, expected: torch.Tensor) -> None:
+    """torch.testing.assert_close, without importing torch.distributed.tensor when no DTensor can exist.
+
+    torch 2.13's assert_close first asks whether either side is a DTensor, and that question imports
+    torch.distributed.tensor (about 0.6 s, a third of `import torch`). A DTensor can exist only once
+    that module is imported; until then the answer is no, and the rest of assert_close runs as is."""
+    from torch.testing import _comparison
+
+    unwrap = getattr(_comparison, "_unwrap_dtensor_for_comparison", None)
+    if unwrap is None or "torch.distributed.tensor" in sys.modules:
+        torch.testing.assert_close(actual, expected)
+        return
+    _comparison._unwrap_dtensor_for_comparison = _as_they_are
+    try:
+        torch.testing.assert_close(actual, expected)
+    finally:
+        _comparison._unwrap_dtensor_for_comparison = unwrap
+
+
+def _as_they_are(actual, expected):
+    return actual, expected
+
+
 def assert_same(got, expected: torch.Tensor, what: str) -> None:
     """Raise Mismatch unless `got` is close to `expected` (torch.testing.assert_close)."""
     got = as_tensor(got, what).detach()
@@ -84,7 +108,7 @@ def assert_same(got, expected: torch.Tensor, what: str) -> None:
         raise Mismatch(what, f"got {got[where].item()} at index {list(where)} where {expected[where].item():.6g} "
                        f"was expected ({int(bad.sum())} of {got.numel()} values are NaN or inf).")
     try:
-        torch.testing.assert_close(got, expected)
+        assert_close(got, expected)
     except AssertionError as e:
         raise Mismatch(what, _difference(got, expected, str(e))) from None
 

@@ -128,7 +128,7 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
 
     `hidden` checks (an instructor's extra ones) run too, after the step's own, and are reported
     apart in `result.hidden`: they do not change the step's state."""
-    sealed.zygote()  # before any check or reference is loaded: the children inherit neither
+    sealed.zygote(step.preload)  # before any check or reference is loaded: the children inherit neither
     path = Path(target) / step.filename
     result = StepResult(step.id, step.slug, step.title, str(target), str(path))
     result.max_checks = len(step.all_rules) + len(step.checks)

@@ -13,11 +13,16 @@ from kata import paths
 _zygote = None
 
 
-def start():
-    return zygote()
+EVERYTHING = ("torch._dynamo",)  # what any step's code may import lazily: warmed once for many grades
 
 
-def zygote():
+def start(preload: tuple[str, ...] = EVERYTHING):
+    return zygote(preload)
+
+
+def zygote(preload: tuple[str, ...] = EVERYTHING):
+    """The zygote, started with `preload` imported if none runs yet (a cold grade of one step warms
+    only what that step's code needs, while the parent loads its checks)."""
     global _zygote
     if _zygote is None or not _zygote.alive():
         import torch  # noqa: F401  the zygote forks with torch already imported: children start warm
@@ -26,7 +31,7 @@ def zygote():
         from kata.engine.zygote import Zygote
 
         remote.sweep_stale_scratch()
-        _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())])
+        _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())], preload=tuple(preload))
         atexit.register(_zygote.stop)
         _clean_up_on_terminate()
     return _zygote

@@ -36,14 +36,14 @@ def _die_with_parent() -> None:
 class Zygote:
     """Handle held by the trusted side. `spawn()` may be called from any process forked from it."""
 
-    def __init__(self, exclude: list[str]):
+    def __init__(self, exclude: list[str], preload: tuple[str, ...] = ()):
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         parent = self.creator = os.getpid()
         self.pid = os.fork()
         if self.pid == 0:
             self.control.close()
             try:
-                _zygote_main(theirs, parent, exclude)
+                _zygote_main(theirs, parent, exclude, preload)
             finally:
                 os._exit(0)
         theirs.close()
@@ -80,7 +80,7 @@ class Zygote:
             pass
 
 
-def _zygote_main(control: socket.socket, parent: int, exclude: list[str]) -> None:
+def _zygote_main(control: socket.socket, parent: int, exclude: list[str], preload: tuple[str, ...]) -> None:
     _die_with_parent()
     if os.getppid() != parent:
         return
@@ -88,7 +88,10 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str]) -> Non
     import torch
 
     torch.set_num_threads(1)  # one core per learner-step: the class runs --jobs of them side by side
-    import torch._dynamo  # noqa: F401  what an optimizer's first step imports: ~1 s, paid once here
+    import importlib
+
+    for name in preload:  # e.g. torch._dynamo, which building an optimizer imports: ~1 s, paid once here
+        importlib.import_module(name)
 
     from kata.engine import probe  # noqa: F401  the child's probe runner, loaded before any confinement
     read = sandbox.python_paths(exclude=exclude) + sandbox.system_paths()[0]

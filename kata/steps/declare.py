@@ -74,6 +74,9 @@ class Step:
     # solution of the step before. Companion steps name the hand-written version they replace.
     baseline: str = ""
     package: str = ""  # where its judges live: "kata.steps.step04"
+    # modules the learner's code imports lazily while it is checked (building an optimizer imports
+    # torch._dynamo): the zygote imports them while the judge loads its checks
+    preload: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:

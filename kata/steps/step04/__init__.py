@@ -102,4 +102,5 @@ STEP = Step(
         "get_model": "a Mnist_Logistic and optim.SGD over its parameters with this lr.",
         "fit": "after backward, opt.step() and opt.zero_grad() replace the hand-written update and zeroing.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

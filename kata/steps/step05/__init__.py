@@ -86,4 +86,5 @@ STEP = Step(
     todos={
         "fit": "one slice of train_ds per batch gives xb and yb together.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -99,4 +99,5 @@ STEP = Step(
         "get_dataloader": "a DataLoader over train_ds with batch size bs, in order.",
         "fit": "`for xb, yb in train_dl:` replaces the index arithmetic.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -247,4 +247,5 @@ STEP = Step(
         "torch.no_grad() loss_batch on each validation batch; their size-weighted mean, printed and "
         "collected. Return the list.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

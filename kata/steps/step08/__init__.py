@@ -173,4 +173,5 @@ STEP = Step(
         },
         "get_model": "a Mnist_CNN and optim.SGD over its parameters, with this lr and momentum=0.9.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

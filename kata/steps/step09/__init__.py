@@ -178,4 +178,5 @@ STEP = Step(
         "get_model": "nn.Sequential of step08's forward as layers (Lambda for the reshapes, nn.ReLU for the "
         "activations, nn.AvgPool2d(4)), and SGD with momentum 0.9.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -164,4 +164,5 @@ STEP = Step(
         "get_model": "step09's nn.Sequential without the first reshape, nn.AdaptiveAvgPool2d(1) as its pooling, "
         "and SGD with momentum 0.9.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

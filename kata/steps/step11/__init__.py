@@ -159,4 +159,5 @@ STEP = Step(
         "get_model": "your step10 get_model, the model moved to dev (model.to(dev)) before the optimizer is "
         "built over its parameters.",
     },
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -181,4 +181,5 @@ STEP = Step(
         )
     },
     baseline='kata/steps/baselines/step14_handwritten.py',
+    preload=("torch._dynamo",),  # its code builds optimizers
 )
