@@ -39,3 +39,4 @@ def submission(tmp_path) -> Path:
 def private_state(tmp_path, monkeypatch):
     """Hints shown and steps passed are remembered per user: keep the tests' record apart."""
     monkeypatch.setenv("KATA_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("KATA_SERVER", "off")  # grade in the test's own process; the server has its own tests

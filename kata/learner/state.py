@@ -36,6 +36,17 @@ def _write(data: dict) -> None:
         pass  # a read-only home must not stop grading; the state is a convenience
 
 
+def announce_once(what: str) -> bool:
+    """True the first time ever (per user) that `what` is announced."""
+    data = _read()
+    told = data.setdefault("_announced", [])
+    if what in told:
+        return False
+    told.append(what)
+    _write(data)
+    return True
+
+
 class LearnerState:
     """The record of one graded folder."""
 
