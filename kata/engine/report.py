@@ -156,9 +156,9 @@ def board_markup(results: list[StepResult], target: str) -> str:
         elif r.status == NOT_STARTED:
             state = "not started"
         elif r.status == PASSED:
-            state = f"passed {len(r.checks)}/{len(r.checks)}"
+            state = "passed {}/{}".format(*r.score())
         else:
-            state = f"{r.status} {r.count(PASSED)}/{len(r.checks)}"
+            state = "{} {}/{}".format(r.status, *r.score())
         lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(r.title[:36]):<36} "
                      + paint(r.status, state))
     done = sum(r.status == PASSED for r in results)

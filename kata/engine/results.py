@@ -71,6 +71,14 @@ class StepResult:
         earned = self.count(PASSED) if self.loaded else 0
         return earned, max(self.max_checks - self.count(SKIPPED), earned)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "StepResult":
+        """A result recorded by to_dict, read back."""
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["checks"] = [CheckResult(**c) for c in data.get("checks", [])]
+        fields["hidden"] = [CheckResult(**c) for c in data.get("hidden", [])]
+        return cls(**fields)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["counts"] = {s: self.count(s) for s in (PASSED, FAILED, NOT_STARTED, SKIPPED)} | {"total": len(self.checks)}

@@ -106,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return reset.reset(step, target)
 
+    if step is None and not (args.check or args.train or args.watch):
+        from kata.learner import board
+
+        results = board.recorded(registry.STEPS, target, args.timeout)
+        if results is not None:  # nothing changed since the last board: no grading, no torch
+            return show_board(results, target, args.json)
     code = _through_server(argv)  # what follows grades: a warm server does it faster
     if code is not None:
         return code
@@ -125,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         return watch.watch(step, target, args.timeout)
     if step is not None:
         return grade_step(step, target, args.timeout, args.json)
+    from kata.learner import board
+
     results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
+    board.record(results, registry.STEPS, target, args.timeout)
     return show_board(results, target, args.json)
 
 
@@ -189,14 +198,15 @@ def show_hint(step, target: Path) -> int:
 
 
 def show_diff(step, target: Path, against: str) -> int:
-    from kata.engine import report, runner
+    from kata.engine import report
     from kata.learner import diffs
+    from kata.paths import SOLUTIONS  # not the runner's: a diff needs no torch
 
     mine = target / step.filename
     if not mine.exists():
         return usage_error(f"{mine} does not exist.")
     if against == "solutions":
-        other = runner.SOLUTIONS / step.filename
+        other = SOLUTIONS / step.filename
     else:
         before = registry.previous(step)
         if before is None or step.baseline:
