@@ -2,14 +2,13 @@
 records the batches it sees, and the one oracle of step 00 (torch's own arithmetic)."""
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from kata.engine.compare import Mismatch, as_tensor
-from kata.steps.strategies import N_CLASSES, N_FEATURES
+from kata.steps.common.judging import Unlike
+from kata.steps.workbench import Recorder
 
 
 def set_params(model: nn.Module, values: dict[str, torch.Tensor], what: str) -> nn.Module:
@@ -27,39 +26,6 @@ def set_params(model: nn.Module, values: dict[str, torch.Tensor], what: str) -> 
     return model
 
 
-def expect_parameters(model: nn.Module, expected: dict[str, tuple[int, ...]], what: str) -> None:
-    """Exactly these parameters, with these shapes, registered and requiring grad."""
-    if not isinstance(model, nn.Module):
-        raise Mismatch(what, f"expected an nn.Module, got {type(model).__name__}.")
-    got = {n: tuple(p.shape) for n, p in model.named_parameters()}
-    if got != expected:
-        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"  # noqa: E731
-        raise Mismatch(what, f"registers {show(got)}; expected {show(expected)}. Only nn.Parameter "
-                       "attributes (and layers' own parameters) are registered.")
-    for n, p in model.named_parameters():
-        if not p.requires_grad:
-            raise Mismatch(what, f"parameter `{n}` does not require grad.")
-
-
-def parameters_after(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {n: p.detach().clone() for n, p in model.named_parameters()}
-
-
-def assert_loss_and_gradients(loss, expected: torch.Tensor, leaves: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
-    """The loss ≈ the expected one, then after backward() on both, each name's (got, expected) leaf
-    gradients ≈ too."""
-    from kata.engine.compare import assert_grad, assert_same
-
-    loss = as_tensor(loss, "loss")
-    assert_same(loss, expected, "loss")
-    if not loss.requires_grad:
-        raise Mismatch("loss", "does not require grad: it was computed outside the graph of the parameters.")
-    loss.backward()
-    expected.backward()
-    for name, (got, want) in leaves.items():
-        assert_same(assert_grad(got, f"{name}.grad"), want.grad, f"gradient of {name}")
-
-
 def leaf_copies(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
     return tuple(t.detach().clone().requires_grad_() for t in tensors)
 
@@ -75,21 +41,6 @@ def oracle_fit(x, y, weights, bias, lr, epochs, bs) -> None:
                 for p in (weights, bias):
                     p -= p.grad * lr
                     p.grad = None
-
-
-class Recorder(nn.Module):
-    """A logistic model that keeps a copy of every batch it is called on (and in which mode)."""
-
-    def __init__(self):
-        super().__init__()
-        self.lin = nn.Linear(N_FEATURES, N_CLASSES)
-        self.seen: list[torch.Tensor] = []
-        self.modes: list[tuple[bool, bool]] = []  # (training, grad enabled) per call
-
-    def forward(self, xb):
-        self.seen.append(as_tensor(xb, "a batch").detach().clone())
-        self.modes.append((self.training, torch.is_grad_enabled()))
-        return self.lin(xb)  # (bs, 784) -> (bs, 10)
 
 
 def assert_same_batches(got: list[torch.Tensor], expected: list[torch.Tensor], what: str) -> None:
@@ -148,80 +99,6 @@ def with_hand_made(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str
     return set_params(model, {"weights": w, "bias": b}, what)
 
 
-_REMEMBERED: OrderedDict = OrderedDict()  # what the reference computed, for cases seen before
-REMEMBER_AT_MOST = 512
-
-
-def remember(expected, run):
-    """`expected(x, y, epochs)` computed once per case in this process: the reference is deterministic,
-    and a warm grader (the server, watch mode) sees the same cases again at every grade of a step.
-    Keyed by the judge's own code, the case, the rows used and the epochs."""
-    if getattr(expected, "remembered", False):
-        return expected
-
-    def call(x, y, epochs):
-        key = (expected.__code__, run, int(x.shape[0]), epochs, torch.get_default_dtype())
-        if key in _REMEMBERED:
-            _REMEMBERED.move_to_end(key)
-            return _REMEMBERED[key]
-        value = _REMEMBERED[key] = expected(x, y, epochs)
-        if len(_REMEMBERED) > REMEMBER_AT_MOST:
-            _REMEMBERED.popitem(last=False)
-        return value
-
-    call.remembered = True
-    return call
-
-
-def compare_training(run, mine, expected) -> None:
-    """Train both ways on the run's data and compare every parameter afterwards.
-
-    `mine` and `expected` take (x, y, epochs), train a fresh model from the run's initial
-    weights, and return its parameters by name (in the same layout). When they differ, the
-    message also says after which update they first part, by re-training on the first k batches.
-    """
-    x, y = run.data()
-    expected = remember(expected, run)
-    try:
-        _assert_parameters(mine(x, y, run.epochs), expected(x, y, run.epochs), " after fit")
-    except Mismatch as e:
-        where = _first_update_that_differs(run, x, y, mine, expected)
-        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail) from None
-
-
-def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
-    from kata.engine.compare import assert_same
-
-    for name, value in expected.items():
-        assert_same(got[name], value, f"{name}{suffix}")
-
-
-def _first_update_that_differs(run, x, y, mine, expected) -> str:
-    updates = run.n_batches * run.epochs
-    for k in range(1, run.n_batches + 1):
-        rows = k * run.bs
-        try:
-            _assert_parameters(mine(x[:rows], y[:rows], 1), expected(x[:rows], y[:rows], 1), "")
-        except Mismatch:
-            last = min(rows, run.n)
-            first = "the very first update already differs: look at the output, loss and gradient checks too." \
-                if k == 1 else "the updates before it agree."
-            return f"They part at update {k} of {updates} (batch {k}, rows {(k - 1) * run.bs}..{last - 1}): {first}"
-        except Exception:  # the learner's code fails on a shorter run: the full message says enough
-            return ""
-    return "The first epoch agrees; they part in a later epoch." if run.epochs > 1 else ""
-
-
-# --- steps 07-11 ---
-
-
-class Unlike(Mismatch):
-    """A Mismatch about how the code is put together (a mode, a type, a device, a missing method), not a
-    value that parts from the reference's: no "where it diverged" stage."""
-
-    stage = ""
-
-
 def quietly(fn, *args):
     """fn(*args) with what it prints swallowed: fit prints a line per epoch, the report must not."""
     import contextlib
@@ -262,32 +139,6 @@ def model_pair(got, what: str = "get_model(lr)") -> tuple[nn.Module, torch.optim
     if not isinstance(got[0], nn.Module):
         raise Unlike(what, f"should return (model, opt): the model is {type(got[0]).__name__}, not an nn.Module.")
     return got
-
-
-def expect_sgd(model: nn.Module, opt, lr: float, momentum: float = 0.0, what: str = "opt") -> None:
-    """opt is SGD over every parameter of model, with learning rate lr and this momentum, nothing else:
-    plain SGD (momentum 0) is what the hand-written update did; the tutorial's CNN uses momentum 0.9."""
-    if not isinstance(opt, torch.optim.SGD):
-        raise Mismatch(what, f"is {type(opt).__name__}, expected torch.optim.SGD.")
-    in_opt = {id(p) for group in opt.param_groups for p in group["params"]}
-    missing = [n for n, p in model.named_parameters() if id(p) not in in_opt]
-    if missing:
-        raise Mismatch(what, f"does not update {', '.join(missing)}: build it over model.parameters().")
-    lrs = sorted({group["lr"] for group in opt.param_groups})
-    if lrs != [lr]:
-        raise Mismatch(what, f"has learning rate {lrs}, expected {lr}: use the lr get_model is given.")
-    momenta = sorted({group.get("momentum", 0) for group in opt.param_groups})
-    if momenta != [momentum]:
-        want = "no momentum: plain SGD, as the hand-written update" if momentum == 0 else \
-            f"SGD(model.parameters(), lr=lr, momentum={momentum})"
-        raise Mismatch(what, f"has momentum {momenta}, expected {momentum} ({want}).")
-    group = opt.param_groups[0]
-    if group.get("weight_decay", 0) or group.get("nesterov", False) or group.get("dampening", 0):
-        raise Mismatch(what, "must be plain SGD: no weight decay, dampening or Nesterov momentum.")
-
-
-def expect_momentum_sgd(model: nn.Module, opt, lr: float, what: str = "opt") -> None:
-    expect_sgd(model, opt, lr, 0.9, what)
 
 
 def convs(model: nn.Module, what: str) -> list[nn.Conv2d]:
@@ -335,33 +186,6 @@ def tutorial_cnn(images: torch.Tensor, weights) -> torch.Tensor:
     return xb.mean(dim=(2, 3))  # the average of each map: avg_pool2d(xb, 4) when it is 4x4
 
 
-def compare_fits(run, mine, expected) -> None:
-    """compare_training (the parameters after fit, and where they part), then the validation losses.
-
-    `mine` and `expected` take (x, y, epochs) and return (parameters by name, validation losses
-    per epoch as a tensor, or None to skip that comparison).
-    """
-    from kata.engine.compare import assert_same
-
-    losses = {}
-
-    def keep(fn, side):
-        def call(x, y, epochs):
-            params, per_epoch = fn(x, y, epochs)
-            losses.setdefault(side, per_epoch)
-            return params
-        return call
-
-    kept = keep(remember(expected, run), "expected")
-    kept.remembered = True  # remembered inside, by the judge's own code: the wrapper's is everyone's
-    compare_training(run, keep(mine, "got"), kept)
-    if losses.get("expected") is not None:
-        assert_same(losses["got"], losses["expected"], "the validation loss fit returns for each epoch")
-
-
-# --- steps 12-14 ---
-
-
 def seeded(factory, seed: int, what: str):
     """`factory()` right after torch.manual_seed(seed): the same layers get the same initial weights."""
     torch.manual_seed(seed)
@@ -369,21 +193,6 @@ def seeded(factory, seed: int, what: str):
     if not isinstance(model, nn.Module):
         raise Mismatch(what, f"expected an nn.Module, got {type(model).__name__}.")
     return model
-
-
-def copy_parameters(model: nn.Module, source: nn.Module, what: str) -> nn.Module:
-    """Give `model` exactly the parameters of `source`: same names, same shapes, nothing missing or extra."""
-    got = {n: tuple(p.shape) for n, p in model.named_parameters()}
-    expected = {n: tuple(p.shape) for n, p in source.named_parameters()}
-    missing = [f"{n} {s}" for n, s in expected.items() if n not in got]
-    extra = [f"{n} {s}" for n, s in got.items() if n not in expected]
-    shapes = [f"{n} is {got[n]}, expected {s}" for n, s in expected.items() if n in got and got[n] != s]
-    if missing or extra or shapes:
-        parts = ([f"has no {', '.join(missing)}"] if missing else []) + (
-            [f"has {', '.join(extra)}, which the hand-written version does not"] if extra else []) + shapes
-        raise Mismatch(what, "; ".join(parts) + ". Keep the hand-written layers, their names and sizes: only "
-                       "the parts the step replaces change.")
-    return set_params(model, {n: p.detach() for n, p in source.named_parameters()}, what)
 
 
 def assert_batch_kept(got, expected: torch.Tensor, what: str) -> None:
@@ -409,6 +218,3 @@ def printed(fn, *args):
     return result, out.getvalue()
 
 
-def with_house_weights(model: nn.Module, w: torch.Tensor, b: torch.Tensor, what: str = "model") -> nn.Module:
-    """Give nn.Linear(1, 1) the hand-written regression's w (1,) and b (1,): weight is w as (1, 1)."""
-    return set_params(model, {"weight": w.detach().view(1, 1), "bias": b.detach()}, what)

@@ -5,8 +5,9 @@ import torch.nn.functional as F
 from kata.engine.compare import Mismatch, assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import compare_training, leaf_copies
+from kata.steps.common.fixtures import leaf_copies
 from kata.steps.common.judging import tensor
+from kata.steps.common.training import compare_training
 from kata.steps.step00.judges import expect_leaf, leaves, loss_and_gradients, now, pair
 
 

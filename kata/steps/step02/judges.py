@@ -4,8 +4,9 @@ import torch
 from kata.engine.compare import Mismatch, assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import compare_training, leaf_copies
+from kata.steps.common.fixtures import leaf_copies
 from kata.steps.common.judging import params, set_params, tensor
+from kata.steps.common.training import compare_training
 from kata.steps.step00.judges import loss_and_gradients
 
 PARAMETERS = {"weights": (S.N_FEATURES, S.N_CLASSES), "bias": (S.N_CLASSES,)}

@@ -1,9 +1,10 @@
 """step04_optim against the reference step03_linear."""
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import compare_training, linear_parameters
+from kata.steps.common.fixtures import linear_parameters
 from kata.steps.common.fixtures import with_linear as ref_with_linear
 from kata.steps.common.judging import expect_sgd, linear, model_and_opt, model_pair
+from kata.steps.common.training import compare_training
 
 
 def compare_fit(child, ref, run):

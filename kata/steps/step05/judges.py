@@ -1,10 +1,11 @@
 """step05_dataset against the reference step04_optim."""
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import assert_same_batches, compare_training, linear_parameters
+from kata.steps.common.fixtures import assert_same_batches, linear_parameters
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
 from kata.steps.common.fixtures import seen_batches as ref_seen_batches
 from kata.steps.common.judging import linear, model_and_opt, seen_batches
+from kata.steps.common.training import compare_training
 
 
 @judge('batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)

@@ -5,10 +5,11 @@ from torch.utils.data import TensorDataset
 from kata.engine.compare import Mismatch
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import assert_same_batches, compare_training, linear_parameters
+from kata.steps.common.fixtures import assert_same_batches, linear_parameters
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
 from kata.steps.common.fixtures import seen_batches as ref_seen_batches
 from kata.steps.common.judging import linear, model_and_opt, seen_batches
+from kata.steps.common.training import compare_training
 
 
 def loader_pairs(child, loader) -> list:

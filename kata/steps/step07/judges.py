@@ -6,9 +6,10 @@ from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import as_losses, compare_fits, in_order, linear_parameters
+from kata.steps.common.fixtures import as_losses, in_order, linear_parameters
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
 from kata.steps.common.judging import Unlike, linear, params, with_linear
+from kata.steps.common.training import compare_fits
 
 
 def logistic(child, run):

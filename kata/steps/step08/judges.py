@@ -10,9 +10,10 @@ from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import as_losses, compare_fits, in_order, linear_parameters, quietly, tutorial_cnn
+from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly, tutorial_cnn
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
 from kata.steps.common.judging import Unlike, expect_sgd, linear, model_pair, tensor, with_linear
+from kata.steps.common.training import compare_fits
 
 TUTORIAL_PARAMETERS = {
     "conv1.weight": (16, 1, 3, 3), "conv1.bias": (16,),

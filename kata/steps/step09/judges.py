@@ -5,10 +5,11 @@ import torch.nn.functional as F
 from kata.engine.compare import assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import as_losses, compare_fits, in_order, quietly
+from kata.steps.common.fixtures import as_losses, in_order, quietly
 from kata.steps.common.fixtures import conv_parameters as ref_conv_parameters
 from kata.steps.common.fixtures import with_convs as ref_with_convs
 from kata.steps.common.judging import Unlike, expect_sgd, model_pair, tensor
+from kata.steps.common.training import compare_fits
 from kata.steps.step08.judges import backward, conv_parameters, losses, with_convs
 
 SAME = (("The layers run in the order they are listed: the same order as the lines of step08's forward, "

@@ -1,0 +1,100 @@
+"""Train the learner's way and the reference's way on the same case, and say where they part.
+
+`mine` and `expected` take (x, y, epochs) and return parameters by name (compare_fits: and the
+validation losses per epoch). The reference's answers are remembered per case: a warm grader (the
+server, watch mode) sees the same cases at every grade of a step.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+
+from kata.engine.compare import Mismatch, assert_same
+
+_REMEMBERED: OrderedDict = OrderedDict()  # what the reference computed, for cases seen before
+
+
+REMEMBER_AT_MOST = 512
+
+
+def remember(expected, run):
+    """`expected(x, y, epochs)` computed once per case in this process: the reference is deterministic,
+    and a warm grader (the server, watch mode) sees the same cases again at every grade of a step.
+    Keyed by the judge's own code, the case, the rows used and the epochs."""
+    if getattr(expected, "remembered", False):
+        return expected
+
+    def call(x, y, epochs):
+        key = (expected.__code__, run, int(x.shape[0]), epochs, torch.get_default_dtype())
+        if key in _REMEMBERED:
+            _REMEMBERED.move_to_end(key)
+            return _REMEMBERED[key]
+        value = _REMEMBERED[key] = expected(x, y, epochs)
+        if len(_REMEMBERED) > REMEMBER_AT_MOST:
+            _REMEMBERED.popitem(last=False)
+        return value
+
+    call.remembered = True
+    return call
+
+
+def compare_training(run, mine, expected) -> None:
+    """Train both ways on the run's data and compare every parameter afterwards.
+
+    `mine` and `expected` take (x, y, epochs), train a fresh model from the run's initial
+    weights, and return its parameters by name (in the same layout). When they differ, the
+    message also says after which update they first part, by re-training on the first k batches.
+    """
+    x, y = run.data()
+    expected = remember(expected, run)
+    try:
+        _assert_parameters(mine(x, y, run.epochs), expected(x, y, run.epochs), " after fit")
+    except Mismatch as e:
+        where = _first_update_that_differs(run, x, y, mine, expected)
+        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail) from None
+
+
+def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
+
+    for name, value in expected.items():
+        assert_same(got[name], value, f"{name}{suffix}")
+
+
+def _first_update_that_differs(run, x, y, mine, expected) -> str:
+    updates = run.n_batches * run.epochs
+    for k in range(1, run.n_batches + 1):
+        rows = k * run.bs
+        try:
+            _assert_parameters(mine(x[:rows], y[:rows], 1), expected(x[:rows], y[:rows], 1), "")
+        except Mismatch:
+            last = min(rows, run.n)
+            first = "the very first update already differs: look at the output, loss and gradient checks too." \
+                if k == 1 else "the updates before it agree."
+            return f"They part at update {k} of {updates} (batch {k}, rows {(k - 1) * run.bs}..{last - 1}): {first}"
+        except Exception:  # the learner's code fails on a shorter run: the full message says enough
+            return ""
+    return "The first epoch agrees; they part in a later epoch." if run.epochs > 1 else ""
+
+
+def compare_fits(run, mine, expected) -> None:
+    """compare_training (the parameters after fit, and where they part), then the validation losses.
+
+    `mine` and `expected` take (x, y, epochs) and return (parameters by name, validation losses
+    per epoch as a tensor, or None to skip that comparison).
+    """
+
+    losses = {}
+
+    def keep(fn, side):
+        def call(x, y, epochs):
+            params, per_epoch = fn(x, y, epochs)
+            losses.setdefault(side, per_epoch)
+            return params
+        return call
+
+    kept = keep(remember(expected, run), "expected")
+    kept.remembered = True  # remembered inside, by the judge's own code: the wrapper's is everyone's
+    compare_training(run, keep(mine, "got"), kept)
+    if losses.get("expected") is not None:
+        assert_same(losses["got"], losses["expected"], "the validation loss fit returns for each epoch")
