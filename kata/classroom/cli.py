@@ -89,8 +89,12 @@ def main_class(argv: list[str]) -> int:
         results = classroom.grade_class(args.submissions, steps, jobs=max(args.jobs, 1), timeout=args.timeout,
                                         memory_mb=args.memory or None, hidden_folder=args.extra_tests,
                                         progress=progress)
-    written = class_reports.write_reports(results, args.out)
-    print(class_reports.summary_markdown(results))
+    print(class_reports.summary_markdown(results))  # first: the grades are on the screen whatever happens next
+    try:
+        written = class_reports.write_reports(results, args.out)
+    except OSError as e:  # a link planted in the report folder, a full disk: one sentence, no traceback
+        print(f"grader.py class: the reports could not be written to {args.out}: {e}", file=sys.stderr)
+        return 1
     print(f"{len(results.learners)} learners × {len(steps)} steps graded; reports: "
           + ", ".join(str(p.relative_to(args.out)) for p in written if "gradescope" not in p.parts)
           + f", gradescope/<learner>/results.json in {args.out}")

@@ -1,5 +1,5 @@
 """`python grader.py class SUBMISSIONS --out REPORT_DIR`: grade a whole class, each learner's
-step in isolation (kata.engine.isolate), on a private copy of the submissions, and keep the results.
+step in its own confined child (kata.engine.isolate), and keep the results.
 
 SUBMISSIONS holds one folder per learner, each laid out like steps/, and is only ever read. Each
 learner-step runs in its own confined child with a private copy of its one file: nothing one
@@ -33,7 +33,7 @@ class ClassResults:
         """The step's full max, whether or not grading got to every check."""
         grade = self.grades[learner][step]
         s = registry.BY_ID[step]
-        return int(grade.get("max_score") or len(s.all_rules) + len(s.checks))
+        return int(grade.get("max_score") or len(s.rules) + len(s.checks))
 
 
 def learner_folders(submissions: Path) -> list[Path]:

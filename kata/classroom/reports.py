@@ -24,15 +24,13 @@ def _cell(results: ClassResults, learner: str, step: str) -> str:
     text = f"{results.credit(learner, step)}/{results.total(learner, step)}"
     if grade.get("no_credit") or (grade["status"] == "broken"):
         text += " !"
-    elif results.credit(learner, step) == 0 and grade["status"] != "not started":
-        text += " ✗"  # no credit although it ran: a guard failed
     return text
 
 
 def summary_markdown(results: ClassResults) -> str:
     steps = [s.id for s in results.steps]
     lines = ["# Class summary", "", f"Submissions: `{results.submissions}`; cells are checks passed / total "
-             "(— not submitted, ! could not be graded or no credit, ✗ no credit: a guard failed).", "",
+             "(— not submitted, ! could not be graded: the learner's report says why).", "",
              "| learner | " + " | ".join(steps) + " | steps passed |",
              "|---|" + "---|" * (len(steps) + 1)]
     for learner in results.learners:

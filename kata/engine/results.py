@@ -43,7 +43,7 @@ class StepResult:
     untouched: bool = False  # every TODO of the stub is still a stub
     hidden: list[CheckResult] = field(default_factory=list)  # an instructor's extra checks: reported apart
     loaded: bool = False  # the learner's code imports and implements every name of the step (no stub left)
-    max_checks: int = 0  # the step's rules and property checks: its full max
+    max_checks: int = 0  # the step's rules and property checks (guards are teaching notes): its full max
 
     isolation: str = ""  # how the learner's code was confined while it ran
     output: str = ""  # what the learner's code printed while it was graded (bounded)
@@ -65,10 +65,11 @@ class StepResult:
 
     def score(self) -> tuple[int, int]:
         """(earned, max): the one scoring rule of every report. The max is always the step's full max
-        (its rules and checks), less the checks skipped for lack of a device (neither earned nor lost).
+        (its source rules and checks; the guards are teaching notes), less the checks skipped for lack
+        of a device (neither earned nor lost).
         Nothing is earned until the learner's code loads and defines the step's names: an untouched stub,
         an empty or unimportable file scores 0; a check that did not finish (time-out, crash) is lost."""
-        earned = self.count(PASSED) if self.loaded else 0
+        earned = sum(c.status == PASSED for c in self.checks if c.kind != "guard") if self.loaded else 0
         return earned, max(self.max_checks - self.count(SKIPPED), earned)
 
     @classmethod

@@ -131,7 +131,7 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
     sealed.zygote(step.preload)  # before any check or reference is loaded: the children inherit neither
     path = Path(target) / step.filename
     result = StepResult(step.id, step.slug, step.title, str(target), str(path))
-    result.max_checks = len(step.all_rules) + len(step.checks)
+    result.max_checks = len(step.rules) + len(step.checks)
     started = time.perf_counter()
     try:
         _grade_into(result, step, path, hidden, timeout, memory_mb)

@@ -24,7 +24,7 @@ import time
 from kata.engine import lockdown, sandbox, wire
 
 PR_SET_PDEATHSIG = 1
-GRACE = 15.0  # seconds past a child's own time limit before the zygote kills it
+GRACE = 60.0  # seconds, beyond three times a child's own time limit, before the zygote kills it
 OUTPUT_LIMIT = 64 * 2**20  # bytes the child may write into its scratch folder, each file
 
 
@@ -125,7 +125,8 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str], preloa
                 os._exit(70)
         os.close(fds[0])
         timeout = spec.get("timeout")
-        deadlines[pid] = time.monotonic() + (float(timeout) + GRACE if isinstance(timeout, (int, float)) else 3600)
+        # a last resort for a child whose judge is gone: the judge itself stops it on time
+        deadlines[pid] = time.monotonic() + (3 * float(timeout) + GRACE if isinstance(timeout, (int, float)) else 3600)
 
 
 def _reap(deadlines: dict[int, float]) -> None:
@@ -158,6 +159,11 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
     os.dup2(null, 0)
     os.dup2(out, 1)
     os.dup2(out, 2)
+    # Python's own streams, made afresh on those descriptors: whatever the zygote's parent had there
+    # (a pytest capture, a closed pipe) is not the child's
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
     sandbox.close_fds(keep={0, 1, 2, fd})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the limit fails with EFBIG instead
@@ -184,10 +190,10 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
     sys.path[:] = [p for p in sys.path if p and (p.startswith(sys.prefix) or
                                                  not any(_inside(p, root) for root in exclude))]
     _report_exits(sock, path)
-    if spec.get("timeout"):  # where the code was when time ran out, for the judge to quote
-        import faulthandler
+    import faulthandler
 
-        faulthandler.dump_traceback_later(max(float(spec["timeout"]) - 0.5, 0.5), file=sys.stderr)
+    # when time runs out the judge asks (SIGUSR1) where the code is, to quote that line
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=False)
 
     def out_of_cpu(signum, frame):
         line = next((f for f in reversed(__import__("traceback").extract_stack(frame)) if f.filename == path), None)

@@ -72,7 +72,7 @@ def test_a_cheat_earns_nothing_it_did_not_compute(attack, submission):
     assert earned < most
     assert not any(c.status == PASSED for c in r.checks if c.id in ("step04.one-update", "step04.k-updates"))
     assert _digest(paths.KATA) == before, "the grader's own files changed"
-    assert most == 7
+    assert most == 5  # 2 rules and 3 checks; the guards are teaching notes
 
 
 ENDINGS = {
@@ -109,7 +109,7 @@ def test_an_ending_gets_one_clear_paragraph(attack, submission):
         assert r.status == PASSED, text[:2000]
     else:
         assert r.status in (FAILING, BROKEN)
-        assert r.score()[0] < r.score()[1] == 7
+        assert r.score()[0] < r.score()[1] == 5
     assert len(text) < 20_000, "a message is capped before it is shown"
     assert not list(submission.glob(".hypothesis")) and not (paths.ROOT / ".hypothesis").exists() or True
 
@@ -123,7 +123,7 @@ def test_a_latin1_file_with_its_coding_line_is_graded(submission):
 def test_a_file_that_is_not_text_gets_a_paragraph(submission):
     (submission / "step04_optim.py").write_bytes(b"# caf\xe9\n" + SOLUTION.encode())
     r = grade(STEP, submission)
-    assert r.status == BROKEN and "UTF-8" in r.problem and r.score() == (0, 7)
+    assert r.status == BROKEN and "UTF-8" in r.problem and r.score() == (0, 5)
 
 
 @pytest.mark.parametrize("kind", ["folder", "link", "fifo"])
@@ -136,7 +136,7 @@ def test_not_a_regular_file_is_refused(kind, submission):
     else:
         os.mkfifo(path)
     r = grade(STEP, submission)
-    assert r.status == BROKEN and r.score() == (0, 7) and "regular file" in r.problem + "a symbolic link"
+    assert r.status == BROKEN and r.score() == (0, 5) and "regular file" in r.problem + "a symbolic link"
 
 
 @pytest.mark.parametrize("content", ["stub", "empty", "unimportable"])
@@ -144,7 +144,7 @@ def test_no_code_scores_zero(content, submission):
     text = {"stub": STUB, "empty": "", "unimportable": "import torch_that_does_not_exist\n"}[content]
     (submission / "step04_optim.py").write_text(text)
     r = grade(STEP, submission)
-    assert r.score() == (0, 7)
+    assert r.score() == (0, 5)
     assert r.status in (NOT_STARTED, BROKEN)
 
 

@@ -71,9 +71,11 @@ def test_hostile_classmates_change_nothing(tmp_path):
     # and the one that hangs with its channel closed is stopped, alone
     for name in ("overwrite-classmates", "read-hidden"):
         assert dirty.grades[name]["step04"]["status"] == "passed", name
-    # these break only their own step: garbage on their own channel, SIGKILL to their own threads, a hang
-    for name in ("forge-result", "kill-everyone", "close-and-sleep"):
+    # these break only their own step: garbage on their own channel, a hang with the channel closed
+    for name in ("forge-result", "close-and-sleep"):
         assert dirty.grades[name]["step04"]["status"] == "broken", name
+    # SIGKILL to every pid reaches no other process; it may hit the child's own threads
+    assert dirty.grades["kill-everyone"]["step04"]["status"] in ("passed", "broken")
     assert dirty.grades["fifo"]["step04"]["status"] == "broken"
     assert "hidden check text" not in json.dumps(dirty.grades)
     out = tmp_path / "out"
