@@ -35,6 +35,16 @@ def submission(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True, scope="session")
+def warm_zygote():
+    """One zygote for the session, warmed as the command line warms it (torch._dynamo included), so
+    every child that builds an optimizer starts warm whichever step the session grades first."""
+    from kata.engine import sealed
+
+    sealed.start()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def private_state(tmp_path, monkeypatch):
     """Hints shown and steps passed are remembered per user: keep the tests' record apart."""

@@ -37,8 +37,12 @@ class Mutant:
         return path
 
 
-CATALOGUE: tuple[Mutant, ...] = tuple(
-    Mutant(step.id, w.name, w.description, w.old, w.new, f"{step.id}.{w.catches}") for step in STEPS for w in step.wrong)
+def of(step) -> list[Mutant]:
+    """The wrong versions a step declares."""
+    return [Mutant(step.id, w.name, w.description, w.old, w.new, f"{step.id}.{w.catches}") for w in step.wrong]
+
+
+CATALOGUE: tuple[Mutant, ...] = tuple(m for step in STEPS for m in of(step))
 
 
 def for_step(step_id: str) -> list[Mutant]:

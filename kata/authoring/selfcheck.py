@@ -68,7 +68,7 @@ def mutant_verdict(mutant: Mutant) -> str:
 def check_step(step: Step) -> StepCheck:
     solution, stub = grade_solution(step.id), grade_stub(step.id)
     result = StepCheck(step.id, solution.status == PASSED, stub.status == NOT_STARTED)
-    for m in mutants.for_step(step.id):
+    for m in mutants.of(step):
         why = mutant_verdict(m)
         (result.missed.append(f"{m.name}: {why}") if why else result.caught.append(m.name))
     return result

@@ -71,19 +71,27 @@ def results_json(results: ClassResults) -> str:
 
 
 def gradescope(results: ClassResults, learner: str) -> str:
+    """Gradescope's results.json: one test per check, named by its id, scored by the one scoring rule
+    (guards are teaching notes worth 0; a check skipped for lack of a device is worth 0; what could
+    not be graded is one test holding the rest of the step's max). Hidden checks are named by number
+    only and shown after publication."""
     tests = []
     for step in results.steps:
         grade = results.grades[learner][step.id]
-        no_credit = results.credit(learner, step.id) == 0 and grade["status"] != "not started"
-        if not grade["checks"]:
-            tests.append({"name": f"{step.id}", "score": 0, "max_score": results.total(learner, step.id),
-                          "output": grade.get("problem", "")})
+        counted = grade.get("loaded", False) and not grade.get("no_credit")
+        worth = 0
         for c in grade["checks"]:
-            tests.append({"name": f"{step.id}: {c['name']}", "score": int(c["status"] == PASSED and not no_credit),
-                          "max_score": 1, "output": "\n".join(x for x in (c["status"], c["counterexample"],
-                                                                          c["message"]) if x)})
-        for c in grade.get("hidden", []):
-            tests.append({"name": f"{step.id} (hidden): {c['name']}", "score": int(c["status"] == PASSED),
+            value = 0 if c["kind"] == "guard" or c["status"] == "skipped" else 1
+            worth += value
+            tests.append({"name": f"{c.get('id') or step.id}: {c['name']}",
+                          "score": int(value and counted and c["status"] == PASSED), "max_score": value,
+                          "output": "\n".join(x for x in (c["status"], c["counterexample"], c["message"]) if x)})
+        rest = results.total(learner, step.id) - worth
+        if rest > 0:
+            tests.append({"name": f"{step.id}: could not be graded", "score": 0, "max_score": rest,
+                          "output": grade.get("problem", "")})
+        for i, c in enumerate(grade.get("hidden", []), 1):
+            tests.append({"name": f"{step.id}: hidden check {i}", "score": int(c["status"] == PASSED),
                           "max_score": 1, "output": c["message"], "visibility": "after_published"})
     return json.dumps({"score": sum(t["score"] for t in tests), "tests": tests}, indent=1, ensure_ascii=False)
 

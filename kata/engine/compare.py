@@ -22,20 +22,6 @@ class Mismatch(AssertionError):
         self.what = what
         self.detail = detail
 
-    @property
-    def stage(self) -> str:
-        """Where the values part, read from the name of the value compared."""
-        what = self.what.lower()
-        if "grad" in what:
-            return "gradients"
-        if "after" in what or what.startswith(("opt", "get_model")):
-            return "update"
-        if "batch" in what or what.startswith(("xb", "yb")):
-            return "batches"
-        if "loss" in what or what.startswith("nll"):
-            return "loss"
-        return "output"
-
 
 def _side_by_side(got: torch.Tensor, expected: torch.Tensor, where: tuple[int, ...]) -> list[str]:
     """Up to SMALL values around the worst one, along the last dimension: index, expected, got, diff."""

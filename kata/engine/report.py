@@ -104,6 +104,10 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
             note = paint(NOT_STARTED, "  (not started)")
         elif c.status == SKIPPED:
             note = paint(SKIPPED, f"  (skipped: {c.message})")
+        if c.kind == "guard" and c.status == FAILED:  # a teaching note: it does not change the grade
+            lines.append(paint(NOT_STARTED, "  ! ") + escape(c.name) + paint(NOT_STARTED, "  (a note, not graded)"))
+            lines += _block(c.message, 6)
+            continue
         lines.append(paint(c.status, f"  {MARKS[c.status]} ") + escape(c.name) + note)
         if c.status != FAILED:
             continue

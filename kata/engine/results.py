@@ -55,9 +55,10 @@ class StepResult:
         """Derive the step's state from its checks (unless loading already decided it)."""
         if self.status in (BROKEN, MISSING):
             return self
-        if any(c.status == FAILED for c in self.checks):
+        graded = [c for c in self.checks if c.kind != "guard"]  # guards are teaching notes
+        if any(c.status == FAILED for c in graded):
             self.status = FAILING
-        elif all(c.status in (PASSED, SKIPPED) for c in self.checks):
+        elif all(c.status in (PASSED, SKIPPED) for c in graded):
             self.status = PASSED
         else:
             self.status = NOT_STARTED if self.untouched else IN_PROGRESS

@@ -100,6 +100,13 @@ STEP = Step(
     ),
     wrong=(
         Wrong(
+            'bias-data',
+            'adds self.bias.data in forward: the output is right, but the bias never gets a gradient',
+            old='        return xb @ self.weights + self.bias\n',
+            new='        return xb @ self.weights + self.bias.data\n',
+            catches='gradients',
+        ),
+        Wrong(
             'plain-tensor-bias',
             'stores the bias as a plain tensor: not registered, never updated by fit',
             old='self.bias = nn.Parameter(torch.zeros(10))',

@@ -60,8 +60,8 @@ STEP = Step(
             hints=(
                 'The gradients reach lin.weight and lin.bias only when forward runs the layer itself.',
                 (
-                    'nn.Linear(784, 10) stores weight as (10, 784): with lin.weight = w.T it computes xb @ w + b. A '
-                    'layer built as nn.Linear(10, 784), or weights copied without the transpose, does not.'
+                    "lin.weight.grad has the layer's layout, (10, 784): the transpose of the hand-made weights.grad. "
+                    'A gradient of (784, 10) means the layer was built the other way round.'
                 ),
                 "forward returns self.lin(xb): the layer's own parameters then get their .grad from backward()",
             ),

@@ -72,9 +72,8 @@ STEP = Step(
             uses=('get_model',),
             hints=(
                 (
-                    "Everything an operation uses must be on one device: the model's parameters (model.to(dev) moves "
-                    'them all, in place) and every batch, x and y both (x.to(dev) returns a moved copy: keep what it '
-                    'returns).'
+                    "The model's parameters must live where the batches will: on dev. A model built on the CPU stays "
+                    'there until it is moved, and the optimizer must be built over the moved parameters.'
                 ),
                 'model.to(dev) moves every parameter in place; model.cuda() works only where there is a GPU.',
                 'model.to(dev) right after building the model, before optim.SGD(model.parameters(), ...)',
@@ -116,6 +115,13 @@ STEP = Step(
         ),
     ),
     wrong=(
+        Wrong(
+            'momentum-halved',
+            'moves the model to dev but builds SGD with momentum 0.5: placed right, trained differently',
+            old='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
+            new='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.5)',
+            catches='cpu-fit',
+        ),
         Wrong(
             'targets-left-behind',
             'moves the images to dev but not the targets',

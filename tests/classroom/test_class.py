@@ -1,0 +1,190 @@
+"""Class grading as an instructor runs it, on a small made-up class of one step: the reports, the
+hidden checks, grades equal to grading alone, the same reports whatever the jobs, compare.
+
+Five learners: alice (the reference), bob (the reference with other local names, comments and
+spacing), carol (a catalogued wrong version), dave (a link to the reference: nothing earned) and
+erin (the reference, reaching into the grader: the guard fails).
+Hostile classmates are tests/hostile/test_class.py's.
+"""
+import filecmp
+import json
+import os
+
+import pytest
+
+from kata import paths
+from kata.authoring import mutants
+from kata.classroom import cli as class_cli
+from kata.classroom import grading
+from kata.classroom.reports import write_reports
+from kata.engine.results import BROKEN, FAILING, PASSED
+from kata.steps import registry
+from tests.conftest import grade
+
+STEP = registry.BY_ID["step04"]
+SOLUTION = (paths.SOLUTIONS / STEP.filename).read_text()
+REFORMATTED = SOLUTION.replace(
+    "    model = Mnist_Logistic()\n    return model, optim.SGD(model.parameters(), lr=lr)",
+    "    m = Mnist_Logistic()  # mine\n    return m, optim.SGD(m.parameters(), lr = lr)").replace(
+    "loss.backward()", "loss.backward()  # gradients of every parameter")
+HIDDEN = '''from kata.steps import strategies as S
+from kata.steps.common.base import prop
+from kata.steps.common.judging import expect_sgd, model_pair
+
+
+@prop("hidden.default-lr", "get_model() defaults to lr=0.5", stage="structure", uses=("get_model",),
+      strategy=S.seeds, edges=(0,), max_examples=1)
+def default_lr(child, ref, seed):
+    model, opt = model_pair(child.get("get_model")(), "get_model()")
+    expect_sgd(model, opt, 0.5)
+
+
+CHECKS = [default_lr]
+'''
+REPORTS = ["summary.md", "summary.csv", "results.json", "heatmap.svg"]
+
+
+def snapshot(folder):
+    return sorted((str(p.relative_to(folder)), p.is_symlink(), p.lstat().st_mtime_ns,
+                   p.read_bytes() if p.is_file() and not p.is_symlink() else b"") for p in folder.rglob("*"))
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    submissions = root / "submissions"
+    assert REFORMATTED.count("# mine") == 1
+    for learner, text in {"alice": SOLUTION, "bob": REFORMATTED,
+                          "carol": mutants.find("step04", "momentum").source(),
+                          "erin": "import kata.engine.compare\n" + SOLUTION}.items():
+        (submissions / learner).mkdir(parents=True)
+        (submissions / learner / STEP.filename).write_text(text)
+    (submissions / "dave").mkdir()
+    os.symlink(paths.SOLUTIONS / STEP.filename, submissions / "dave" / STEP.filename)
+    hidden = root / "hidden"
+    hidden.mkdir()
+    (hidden / "step04.py").write_text(HIDDEN)
+    before = snapshot(submissions)
+    out = root / "reports"
+    code = class_cli.main_class([str(submissions), "--out", str(out), "--steps", "step4", "--jobs", "2",
+                                 "--timeout", "30", "--extra-tests", str(hidden)])
+    return {"submissions": submissions, "out": out, "code": code, "before": before, "root": root, "hidden": hidden,
+            "results": json.loads((out / "results.json").read_text())}
+
+
+@pytest.mark.slow
+def test_every_report_is_written(klass):
+    out = klass["out"]
+    assert klass["code"] == 0
+    for name in REPORTS:
+        assert (out / name).stat().st_size > 0
+    summary = (out / "summary.md").read_text()
+    assert "| alice | 5/5 | 1/1 |" in summary and "| bob | 5/5 | 1/1 |" in summary
+    assert "| carol | 3/5 | 0/1 |" in summary and "| dave | 0/5 ! | 0/1 |" in summary
+    assert "| erin | 5/5" in summary
+    assert (out / "summary.csv").read_text().splitlines()[0].startswith("learner,step,status,credit,total")
+    assert (out / "heatmap.svg").read_text().count("<rect") == 5
+    for learner in ("alice", "bob", "carol", "dave", "erin"):
+        gradescope = json.loads((out / "gradescope" / learner / "results.json").read_text())
+        assert {"name", "score", "max_score", "output"} <= set(gradescope["tests"][0])
+    alice = json.loads((out / "gradescope" / "alice" / "results.json").read_text())
+    assert alice["score"] == 5 + 1  # two rules, three checks and the hidden one
+
+
+@pytest.mark.slow
+def test_the_submissions_are_only_read(klass):
+    assert snapshot(klass["submissions"]) == klass["before"]
+
+
+@pytest.mark.slow
+def test_each_learner_gets_the_verdict_of_their_own_code(klass):
+    learners = klass["results"]["learners"]
+    assert [learners[n]["step04"]["status"] for n in ("alice", "bob", "carol", "dave")] == \
+        [PASSED, PASSED, FAILING, BROKEN]
+    carol = learners["carol"]["step04"]
+    assert [c["id"] for c in carol["checks"] if c["status"] == "failed"] == ["step04.sgd", "step04.k-updates"]
+    assert "momentum" in next(c["message"] for c in carol["checks"] if c["id"] == "step04.sgd")
+    dave = learners["dave"]["step04"]
+    assert "is a symbolic link" in dave["problem"] and (dave["credit"], dave["total"]) == (0, 5)
+    erin = learners["erin"]["step04"]
+    guard = next(c for c in erin["checks"] if c["id"] == "step04.rule.does-not-reach-into-the-grader")
+    assert guard["status"] == "failed" and "kata.engine.compare" in guard["message"]
+    # a teaching note, not a grade: reaching into the grader changes nothing the child could reach
+    assert erin["status"] == PASSED and erin["credit"] == erin["total"] == 5
+
+
+@pytest.mark.slow
+def test_grades_are_what_grading_alone_gives(klass):
+    for learner in ("alice", "carol", "erin"):
+        alone = grade("step04", klass["submissions"] / learner, 30).to_dict()
+        in_class = dict(klass["results"]["learners"][learner]["step04"])
+        for key in ("seconds", "credit", "total", "hidden"):
+            alone.pop(key, None), in_class.pop(key, None)
+        assert in_class == alone, learner
+
+
+@pytest.mark.slow
+def test_hidden_checks_are_reported_apart_and_do_not_change_the_grade(klass):
+    results = klass["results"]
+    assert results["hidden_checks"] == {"step04": ["get_model() defaults to lr=0.5"]}
+    alice, carol = results["learners"]["alice"]["step04"], results["learners"]["carol"]["step04"]
+    assert [c["status"] for c in alice["hidden"]] == ["passed"] and alice["credit"] == 5
+    assert [c["status"] for c in carol["hidden"]] == ["failed"] and carol["credit"] == 3
+    assert all(not c["id"].startswith("hidden") for c in alice["checks"])
+    assert "defaults to lr" not in json.dumps(alice["checks"])
+
+
+@pytest.mark.slow
+def test_the_same_submissions_give_the_same_reports_whatever_the_jobs(klass):
+    again = klass["root"] / "again"
+    results = grading.grade_class(klass["submissions"], [STEP], jobs=1, timeout=30, hidden_folder=klass["hidden"])
+    write_reports(results, again)
+    match, mismatch, errors = filecmp.cmpfiles(klass["out"], again, REPORTS, shallow=False)
+    assert match == REPORTS and not mismatch and not errors
+
+
+@pytest.mark.slow
+def test_compare_groups_the_same_approach(klass, capfd):
+    code = class_cli.main_compare(["step04", str(klass["submissions"]), "--timeout", "30"])
+    out = capfd.readouterr().out
+    assert code == 0 and "4 submissions, 3 distinct approaches" in out  # dave's link is not a submission
+    first, second = out.split("group 1", 1)[1].split("group 2", 1)
+    assert "2 learners (alice, bob) · passed" in first and "(the same code as the reference solution)" in first
+    assert "1 learner (carol) · failing" in second and "+" in second and "momentum=0.9" in second
+
+
+@pytest.mark.slow
+def test_compare_side_by_side(klass, capfd, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # a table: as wide as this, whatever the shell running the tests says
+    assert class_cli.main_compare(["step04", str(klass["submissions"]), "--diff", "alice", "carol"]) == 0
+    out = capfd.readouterr().out
+    assert "momentum=0.9" in out and "alice" in out and "carol" in out
+
+
+def test_usage_errors(tmp_path, capfd):
+    assert class_cli.main_class([str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert class_cli.main_class([str(tmp_path), "--out", str(tmp_path / "o"), "--extra-tests",
+                                 str(tmp_path / "nope")]) == 2
+    assert class_cli.main_compare(["step99", str(tmp_path)]) == 2
+    assert class_cli.main_compare(["step04", str(tmp_path), "--diff", "alice", "bob"]) == 2
+    with pytest.raises(SystemExit):
+        class_cli.main_class([str(tmp_path), "--out", str(tmp_path / "o"), "--steps", "step04,step99"])
+    err = capfd.readouterr().err
+    assert "is not a folder" in err and "unknown step" in err and "does not exist" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_a_report_folder_with_a_link_in_it_gets_one_sentence(klass, capfd, monkeypatch, tmp_path):
+    """The grades are shown, the link is not followed, and the instructor reads why, not a traceback."""
+    results = grading.ClassResults(klass["submissions"], [STEP], ["alice"], {
+        "alice": {"step04": klass["results"]["learners"]["alice"]["step04"]}})
+    monkeypatch.setattr(grading, "grade_class", lambda *args, **kwargs: results)
+    out, victim = tmp_path / "out", tmp_path / "victim"
+    out.mkdir(), victim.mkdir()
+    (out / "gradescope").symlink_to(victim, target_is_directory=True)
+    code = class_cli.main_class([str(klass["submissions"]), "--out", str(out), "--steps", "step04"])
+    captured = capfd.readouterr()
+    assert code == 1 and "| alice | 5/5 | 1/1 |" in captured.out
+    assert "the reports could not be written" in captured.err and "is a link" in captured.err
+    assert "Traceback" not in captured.err and not any(victim.iterdir())

@@ -1,0 +1,161 @@
+"""The learner's loop around grading: diffs, reset, the first pass, progress, and where a step diverged."""
+import json
+
+import pytest
+
+from kata import paths
+from kata.authoring import mutants, selfcheck
+from kata.authoring.stubs import make_stub
+from kata.engine import report
+from kata.engine.results import FAILED, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
+from kata.learner import cli, state
+from kata.steps import registry
+from tests.conftest import grade, solution_copy
+
+STEP01 = registry.BY_ID["step01"]
+NO_ZERO_GRAD = mutants.find("step04", "no-zero-grad")  # gradients pile up: parts at the second update
+
+
+@pytest.fixture(autouse=True)
+def no_columns(monkeypatch):
+    """Output as a pipe gets it (never wrapped), whatever the shell running the tests exports."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+def run_main(capfd, *args):
+    code = cli.main(list(args))
+    out = capfd.readouterr()
+    return code, out.out, out.err
+
+
+# --- --diff -----------------------------------------------------------------------------------------
+
+def test_diff_against_the_learners_previous_step_and_the_reference(capfd, submission):
+    solution_copy("step03", submission)
+    solution_copy("step04", submission, ("opt.zero_grad()\n", "opt.zero_grad()  # mine\n"))
+    code, out, _ = run_main(capfd, "step04", "--diff", "--target", str(submission))
+    assert code == 0
+    assert f"--- {submission / 'step03_linear.py'}" in out and f"+++ {submission / 'step04_optim.py'}" in out
+    assert "+from torch import nn, optim" in out and "+            opt.zero_grad()  # mine" in out
+    code, out, _ = run_main(capfd, "step04", "--diff", "solutions", "--target", str(submission))
+    assert code == 0 and f"--- {paths.SOLUTIONS / 'step04_optim.py'}" in out
+    assert "-            opt.zero_grad()" in out and "+            opt.zero_grad()  # mine" in out
+    assert "+from torch import nn, optim" not in out  # only what differs from the reference
+
+
+def test_diff_of_identical_files_says_so(capfd, submission):
+    solution_copy("step04", submission)
+    code, out, _ = run_main(capfd, "step04", "--diff", "solutions", "--target", str(submission))
+    assert code == 0 and "are the same" in out and "+++" not in out
+
+
+def test_diff_needs_both_files_and_a_previous_step(capfd, submission):
+    code, _, err = run_main(capfd, "step04", "--diff", "--target", str(submission))
+    assert code == cli.USAGE_ERROR and f"{submission / 'step04_optim.py'} does not exist" in err
+    solution_copy("step04", submission)
+    code, _, err = run_main(capfd, "step04", "--diff", "--target", str(submission))
+    assert code == cli.USAGE_ERROR and f"{submission / 'step03_linear.py'} does not exist" in err
+    solution_copy("step00", submission)
+    solution_copy("step12", submission)  # compared with a hand-written baseline, not with step11
+    for step in ("step00", "step12"):
+        code, _, err = run_main(capfd, step, "--diff", "--target", str(submission))
+        assert code == cli.USAGE_ERROR and "no previous step" in err and "--diff solutions" in err
+
+
+# --- --reset ----------------------------------------------------------------------------------------
+
+def test_reset_restores_the_stub_and_keeps_numbered_backups(capfd, submission):
+    step = registry.BY_ID["step02"]
+    path = solution_copy("step02", submission)
+    mine = path.read_text()
+    code, out, _ = run_main(capfd, "step02", "--reset", "--target", str(submission))
+    assert code == 0 and path.read_text() == make_stub(step)
+    assert str(submission / ".kata-backups" / "step02_module.1.py") in out
+    path.write_text("# second attempt\n")
+    run_main(capfd, "step02", "--reset", "--target", str(submission))
+    backups = sorted((submission / ".kata-backups").iterdir())
+    assert [b.name for b in backups] == ["step02_module.1.py", "step02_module.2.py"]
+    assert backups[0].read_text() == mine and backups[1].read_text() == "# second attempt\n"
+    code, out, _ = run_main(capfd, "step02", "--reset", "--target", str(submission))
+    assert code == 0 and "already the untouched stub" in out
+    assert len(list((submission / ".kata-backups").iterdir())) == 2
+    assert grade("step02", submission).status == NOT_STARTED
+
+
+def test_reset_of_a_missing_file_writes_the_stub_and_backs_up_nothing(capfd, submission):
+    code, out, _ = run_main(capfd, "step05", "--reset", "--target", str(submission))
+    assert code == 0 and (submission / "step05_dataset.py").read_text() == make_stub(registry.BY_ID["step05"])
+    assert "kept in" not in out and not (submission / ".kata-backups").exists()
+
+
+# --- the first pass, progress, the board --------------------------------------------------------------
+
+def test_the_first_pass_points_to_the_reference_once(capfd, submission):
+    solution_copy("step04", submission)
+    code, out, _ = run_main(capfd, "step04", "--target", str(submission))
+    assert code == 0 and "step04 passed" in out
+    assert "First pass!" in out and "python grader.py step04 --diff solutions" in out
+    assert state.LearnerState(submission).passed() == {"step04"}
+    code, out, _ = run_main(capfd, "step04", "--target", str(submission))
+    assert code == 0 and "First pass!" not in out and "--diff solutions" in out
+
+
+def test_the_board_shows_progress_and_the_next_step(capfd, submission):
+    results = [selfcheck.grade_solution("step00"), selfcheck.grade_mutant(mutants.find("step01", "loss-sum"))]
+    results += [grade(s.id, submission) for s in registry.STEPS[2:]]
+    assert cli.show_board(results, str(submission), False) == 1
+    out = capfd.readouterr().out
+    step00, step01 = results[0], results[1]
+    total = len(registry.BY_ID["step00"].rules) + len(registry.BY_ID["step00"].checks)
+    assert f"passed {total}/{total}" in out
+    earned, most = step01.score()  # the board counts what the step scores
+    assert f"failing {earned}/{most}" in out and 0 < earned < most == len(STEP01.rules) + len(STEP01.checks)
+    assert out.count("file missing") == len(registry.STEPS) - 2 and all(r.status == MISSING for r in results[2:])
+    assert f"1 of {len(registry.STEPS)} steps passed." in out and "Next: python grader.py step01" in out
+    assert step00.status == PASSED
+
+
+# --- where a failing step parts from the reference ---------------------------------------------------
+
+def test_where_it_diverged_names_the_earliest_stage(submission):
+    text = report.step_text(selfcheck.grade_mutant(NO_ZERO_GRAD))
+    assert ("Where it diverged: the parameters after the update, first seen by “k updates over several "
+            "batches and epochs ≈ step03's; gradients do not pile up”.") in text
+    # several failures: the earliest stage in the order values flow wins, whatever the order of the checks
+    result = StepResult("step00", "step00_scratch", "t", "x", "f")
+    result.checks = [_failed("step00.fit", "fit", "update"), _failed("step00.nll", "nll", "loss"),
+                     _failed("step00.rule.r", "rule", "")]
+    assert "Where it diverged: the loss, first seen by “nll”." in report.step_text(result.settle())
+
+
+def _failed(check_id, name, stage):
+    return CheckResult(check_id, name, "static" if not stage else "property", FAILED, "wrong", stage=stage)
+
+
+def test_a_fit_mismatch_says_at_which_update_it_parts():
+    result = selfcheck.grade_mutant(NO_ZERO_GRAD)
+    failed = next(c for c in result.checks if c.status == FAILED)
+    assert failed.id == "step04.k-updates" and failed.stage == "update"
+    assert "They part at update 2 of 3 (batch 2, rows 10..19)" in failed.message
+    assert failed.counterexample.startswith("n=23 rows, bs=10 (3 batches, the last one of 3)")
+    assert failed.hint == registry.BY_ID["step04"].check("k-updates").hints[0]
+
+
+def test_output_is_plain_when_piped_and_json_is_plain_json(capfd, monkeypatch, submission):
+    monkeypatch.setenv("NO_COLOR", "1")
+    NO_ZERO_GRAD.write(submission)
+    code, out, _ = run_main(capfd, "step04", "--target", str(submission))
+    assert code == 1 and "\x1b[" not in out and "✗ k updates" in out
+    code, out, _ = run_main(capfd, "step04", "--target", str(submission), "--json")
+    assert code == 1 and json.loads(out)["status"] == "failing"
+
+
+def test_what_the_code_printed_is_shown_when_a_step_fails_and_capped():
+    result = StepResult("step04", "step04_optim", "torch.optim", "x", "f", status=FAILED, output="".join(
+        f"line {i}\n" for i in range(1, 21)))
+    result.checks = [_failed("step04.sgd", "sgd", "structure")]
+    text = report.step_text(result.settle())
+    assert "your code printed while it was graded:" in text
+    assert "    line 8\n" in text and "line 9\n" not in text and "… (12 more lines)" in text
+    result.checks[0].status = PASSED
+    assert "your code printed" not in report.step_text(result.settle())
