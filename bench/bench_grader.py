@@ -1,9 +1,12 @@
-"""How much a grade costs on top of importing torch, measured in one run.
+"""What a command costs, measured against torch's own import, in one run.
 
     python bench/bench_grader.py [--repeat 5]
 
 Each command runs in a fresh interpreter, the commands interleaved so that machine noise hits
-them alike; the figures are medians, reported as ratios to a bare `python -c "import torch"`.
+them alike; the figures are medians, reported as ratios to a bare `python -c "import torch"` (and,
+for the steps that build an optimizer, to `import torch, torch._dynamo`: torch.optim imports
+torch._dynamo on an optimizer's construction, so that is the floor of any such step).
+Cold runs have the grading server off; warm runs go through a server started (and warmed) first.
 This machine is noisy: compare ratios from one run, not seconds across runs.
 """
 from __future__ import annotations
@@ -13,20 +16,29 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+COLD = {"KATA_SERVER": "off"}
 COMMANDS = {
-    'python -c "import torch"': [sys.executable, "-c", "import torch"],
-    "grader.py step04 (stub)": [sys.executable, "grader.py", "step04"],
-    "grader.py step04 --target solutions": [sys.executable, "grader.py", "step04", "--target", "solutions"],
-    "grader.py --target solutions (board)": [sys.executable, "grader.py", "--target", "solutions"],
+    'python -c "import torch"': ([PY, "-c", "import torch"], {}),
+    'python -c "import torch, torch._dynamo"': ([PY, "-c", "import torch, torch._dynamo"], {}),
+    "cold: grader.py step01 --target solutions": ([PY, "grader.py", "step01", "--target", "solutions"], COLD),
+    "cold: grader.py step04 --target solutions": ([PY, "grader.py", "step04", "--target", "solutions"], COLD),
+    "cold: grader.py step04 (the stub)": ([PY, "grader.py", "step04"], COLD),
+    "warm: grader.py step04 --target solutions": ([PY, "grader.py", "step04", "--target", "solutions"], {}),
+    "warm: grader.py step01 --target solutions": ([PY, "grader.py", "step01", "--target", "solutions"], {}),
+    "grader.py step04 --hint": ([PY, "grader.py", "step04", "--hint"], COLD),
+    "grader.py step04 --diff solutions": ([PY, "grader.py", "step04", "--diff", "solutions"], COLD),
+    "grader.py (the board, nothing changed)": ([PY, "grader.py"], COLD),
+    "grader.py step04 --lang vi --hint": ([PY, "grader.py", "step04", "--hint", "--lang", "vi"], COLD),
 }
 
 
-def timed(cmd: list[str]) -> float:
-    env = os.environ | {"KATA_OFFLINE": "1", "NO_COLOR": "1"}
+def timed(cmd: list[str], env: dict) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -36,16 +48,32 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    timed(COMMANDS['python -c "import torch"'])  # warm the file cache once
-    for _ in range(args.repeat):
-        for name, cmd in COMMANDS.items():
-            times[name].append(timed(cmd))
-    base = statistics.median(times['python -c "import torch"'])
-    print(f"{'command':<40} {'median s':>9} {'x import torch':>15}")
+    with tempfile.TemporaryDirectory() as state:
+        base_env = os.environ | {"KATA_OFFLINE": "1", "NO_COLOR": "1", "KATA_STATE_DIR": state}
+        if subprocess.run([PY, "grader.py", "step04", "--lang", "vi", "--hint"], cwd=ROOT, env=base_env,
+                          capture_output=True).returncode == 2:
+            del COMMANDS["grader.py step04 --lang vi --hint"]  # no --lang in this version
+        subprocess.run([PY, "grader.py", "server", "stop"], cwd=ROOT, env=base_env, capture_output=True)
+        subprocess.run([PY, "grader.py"], cwd=ROOT, env=base_env | COLD, capture_output=True)  # record the board
+        subprocess.run([PY, "grader.py", "step04", "--target", "solutions"], cwd=ROOT, env=base_env,
+                       capture_output=True)  # starts the server
+        for _ in range(600):  # wait until it answers (it warms every step first)
+            done = subprocess.run([PY, "grader.py", "server", "status"], cwd=ROOT, env=base_env, capture_output=True,
+                                  text=True)
+            if "grading server" in done.stdout:
+                break
+            time.sleep(1)
+        times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+        for _ in range(args.repeat):
+            for name, (cmd, extra) in COMMANDS.items():
+                times[name].append(timed(cmd, base_env | extra))
+        subprocess.run([PY, "grader.py", "server", "stop"], cwd=ROOT, env=base_env, capture_output=True)
+    torch_alone = statistics.median(times['python -c "import torch"'])
+    with_dynamo = statistics.median(times['python -c "import torch, torch._dynamo"'])
+    print(f"{'command':<46} {'median s':>9} {'x import torch':>15} {'x torch+dynamo':>15}")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:<40} {median:>9.2f} {median / base:>15.2f}")
+        print(f"{name:<46} {median:>9.2f} {median / torch_alone:>15.2f} {median / with_dynamo:>15.2f}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from kata.engine import wire
 from kata.steps import workbench
 
 MESSAGE_CAP = 2000  # characters of an exception message sent back
+_exit = os._exit  # taken before the child wraps os._exit to report the learner's own calls
 
 
 class Session:
@@ -197,11 +198,14 @@ def serve(sock, path: str) -> None:
         try:
             request = wire.receive(sock)
         except wire.WireError:
-            os._exit(0)  # the judge is done (or gone): nothing to report to anyone
+            _exit(0)  # the judge is done (or gone): nothing to report to anyone
         reply = session.handle(request)
         try:
             wire.send(sock, reply)
         except wire.WireError as e:
             wire.send(sock, {"error": {"kind": "unsendable", "message": str(e)[:MESSAGE_CAP]}})
+        except MemoryError:
+            wire.send(sock, {"error": {"kind": "memory", "type": "MemoryError",
+                                       "message": "the answer did not fit in the memory left"}})
         except OSError:
-            os._exit(0)
+            _exit(0)

@@ -13,7 +13,9 @@ import os
 import pytest
 
 from kata import paths
+from kata.engine import runner
 from kata.engine.results import BROKEN, FAILING, NOT_STARTED, PASSED
+from kata.steps import registry
 from tests.conftest import grade, solution_copy
 
 STEP = "step04"
@@ -101,7 +103,9 @@ def test_an_ending_gets_one_clear_paragraph(attack, submission):
     prelude, says = ENDINGS[attack]
     text = SOLUTION.replace(FIT_ZEROS, FIT_ZEROS + "\n" + CALLS.get(attack, ""), 1)
     (submission / "step04_optim.py").write_text((prelude or "") + text)
-    r = grade(STEP, submission, timeout=8 if attack == "swallowed-timeout" else 60)
+    # a small memory limit, so the bomb goes off at once; a short time limit (it counts the child only)
+    r = runner.grade(registry.BY_ID[STEP], submission, timeout=3 if attack == "swallowed-timeout" else 60,
+                     memory_mb=512 if attack == "memory-bomb" else 4096)
     text = r.problem + "\n".join(c.message for c in r.checks)
     if says:
         assert says in text, (attack, r.status, text[:2000])
