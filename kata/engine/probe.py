@@ -35,7 +35,7 @@ class Session:
     def keep(self, obj) -> dict:
         self.objects.append(obj)
         info = {"h": len(self.objects) - 1, "type": _type_name(obj), "kinds": workbench.kinds(obj)}
-        if _immutable(obj):  # sent along; anything that can change later is read when asked for
+        if _immutable(obj) or _result_tensor(obj):  # sent along; what can change later is read when asked for
             info["value"] = workbench.plain(obj, strict=False)
         return info
 
@@ -138,6 +138,12 @@ class Session:
         line, code, inside = _learner_frame(e.__traceback__, self.path)
         return {"error": {"kind": kind, "type": _type_name(e, short=True), "message": _message(e),
                           "line": line, "code": code, "in_library": inside}}
+
+
+def _result_tensor(obj) -> bool:
+    """A tensor computed by a call (not a leaf being trained, which later calls update in place)."""
+    return (isinstance(obj, torch.Tensor) and not (obj.requires_grad and obj.is_leaf)
+            and obj.device.type != "meta" and obj.numel() <= 2**20)
 
 
 def _immutable(obj, depth: int = 0) -> bool:

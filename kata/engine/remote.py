@@ -124,6 +124,7 @@ class Child:
         self.isolation: list[str] = []
         self.output = ""
         self.dtype = "float64"  # the default dtype in the child while it answers; a check may ask for float32
+        self._names: dict[str, Remote] = {}
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
@@ -184,7 +185,10 @@ class Child:
         return list(self.ask("load")["names"])
 
     def get(self, name: str) -> "Remote":
-        return Remote(self, self.ask("get", name=name))
+        """The learner's module-level name (looked up once per child: a handle to the same object)."""
+        if name not in self._names:
+            self._names[name] = Remote(self, self.ask("get", name=name))
+        return self._names[name]
 
     def module(self) -> "Remote":
         return Remote(self, self.ask("module"))

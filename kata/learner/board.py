@@ -1,6 +1,8 @@
-"""The board's memory: a step whose file (and the kata, and torch) has not changed since it was last
-graded is shown from its recorded result, so `python grader.py` grades, and imports torch, only
-when some step needs it. Records live in the state folder, keyed by what decides a verdict."""
+"""The grader's memory of verdicts: a step whose file (and the kata, and torch) has not changed since
+it was last graded is shown from its recorded result, as the same bytes, so `python grader.py` and
+`python grader.py step04` grade, and import torch, only when something changed (verdicts are
+deterministic: the same code gets the same verdict). Records live in the state folder, keyed by
+everything that decides a verdict."""
 from __future__ import annotations
 
 import hashlib

@@ -106,12 +106,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return reset.reset(step, target)
 
-    if step is None and not (args.check or args.train or args.watch):
+    if not (args.check or args.train or args.watch):
         from kata.learner import board
 
-        results = board.recorded(registry.STEPS, target, args.timeout)
-        if results is not None:  # nothing changed since the last board: no grading, no torch
-            return show_board(results, target, args.json)
+        steps = [step] if step else list(registry.STEPS)
+        results = board.recorded(steps, target, args.timeout)
+        if results is not None:  # nothing changed since the last grade: the same verdict, no torch
+            return show_step(results[0], target, args.json) if step else show_board(results, target, args.json)
     code = _through_server(argv)  # what follows grades: a warm server does it faster
     if code is not None:
         return code
@@ -145,14 +146,22 @@ def _through_server(argv: list[str]) -> int | None:
 
 
 def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
-    from kata.engine import report, runner
+    from kata.engine import runner
+    from kata.learner import board
+
+    result = runner.grade(step, target, timeout)
+    board.record([result], [step], target, timeout)
+    return show_step(result, target, as_json)
+
+
+def show_step(result, target: Path, as_json: bool) -> int:
+    from kata.engine import report
     from kata.engine.results import PASSED
     from kata.learner import state
 
-    result = runner.grade(step, target, timeout)
     record = state.LearnerState(target)
-    first_pass = result.status == PASSED and record.mark_passed(step.id)
-    record.remember_failure(step.id, report.first_failure(result))
+    first_pass = result.status == PASSED and record.mark_passed(result.step)
+    record.remember_failure(result.step, report.first_failure(result))
     if as_json:
         print(report.step_json(result))
     else:
