@@ -117,6 +117,9 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         hint = c.hint  # each check has its own ladder; a rule's message is its own pointer
         if hint:
             lines += [f"[yellow]{line}[/]" for line in _block(f"hint: {hint}", 6)]
+    for note in r.advisories:
+        at = f"line {note['line']}: " if note.get("line") else ""
+        lines += [paint(NOT_STARTED, "  note ") + escape(f"{at}{note['message']}")]
     if r.output.strip() and r.status != PASSED:
         shown = r.output.strip().splitlines()
         lines += ["", "  your code printed while it was graded:"] + [

@@ -45,6 +45,8 @@ class StepResult:
     loaded: bool = False  # the learner's code imports and implements every name of the step (no stub left)
     max_checks: int = 0  # the step's rules and property checks (guards are teaching notes): its full max
 
+    # notes that do not fail the step (a deprecated API, a habit worth changing): {id, line, message}
+    advisories: list[dict] = field(default_factory=list)
     isolation: str = ""  # how the learner's code was confined while it ran
     output: str = ""  # what the learner's code printed while it was graded (bounded)
 

@@ -77,6 +77,8 @@ class Step:
     # modules the learner's code imports lazily while it is checked (building an optimizer imports
     # torch._dynamo): the zygote imports them while the judge loads its checks
     preload: tuple[str, ...] = ()
+    # notes read from the source that never fail the step: functions (tree) -> [(line, local id, message)]
+    advisories: tuple = ()
 
     @property
     def filename(self) -> str:
