@@ -29,19 +29,21 @@ class Session:
     def __init__(self, path: str):
         self.path = path  # the child's private copy of the step file
         self.module = None
-        self.objects: list = []
+        self.objects: dict[int, object] = {}  # handle -> object; the judge numbers the handles
 
     # --- handles -----------------------------------------------------------------------------------
-    def keep(self, obj) -> dict:
-        self.objects.append(obj)
-        info = {"h": len(self.objects) - 1, "type": _type_name(obj), "kinds": workbench.kinds(obj)}
+    def keep(self, obj, into) -> dict:
+        if not isinstance(into, int) or into in self.objects:
+            raise ProtocolError(f"bad handle number {into!r}")
+        self.objects[into] = obj
+        info = {"h": into, "type": _type_name(obj), "kinds": workbench.kinds(obj)}
         if _immutable(obj) or _result_tensor(obj):  # sent along; what can change later is read when asked for
             info["value"] = workbench.plain(obj, strict=False)
         return info
 
     def resolve(self, value):
         if isinstance(value, wire.Ref):
-            if not 0 <= value < len(self.objects):
+            if value not in self.objects:
                 raise ProtocolError(f"no object {int(value)}")
             return self.objects[value]
         if isinstance(value, list):
@@ -62,16 +64,16 @@ class Session:
         self.module = module
         return {"names": sorted(n for n in vars(module) if not n.startswith("_"))}
 
-    def op_module(self):
+    def op_module(self, into):
         """The learner's module itself: train mode's drivers call its names."""
-        return self.keep(self.module)
+        return self.keep(self.module, into)
 
-    def op_get(self, name: str):
+    def op_get(self, name: str, into):
         if self.module is None or not hasattr(self.module, name):
             raise LookupError(name)
-        return self.keep(getattr(self.module, name))
+        return self.keep(getattr(self.module, name), into)
 
-    def op_call(self, h, args=(), kwargs=None, seed=None, cuda=None, capture=False):
+    def op_call(self, h, into, args=(), kwargs=None, seed=None, cuda=None, capture=False):
         fn = self.resolve(h)
         args, kwargs = self.resolve(list(args)), self.resolve(kwargs or {})
         if seed is not None:
@@ -84,20 +86,20 @@ class Session:
                 stack.enter_context(contextlib.redirect_stdout(printed))
             warnings.simplefilter("ignore")
             result = fn(*args, **kwargs)
-        info = self.keep(result)
+        info = self.keep(result, into)
         if capture:
             info["printed"] = printed.getvalue()[:MESSAGE_CAP]
         return info
 
-    def op_attr(self, h, name: str):
-        return self.keep(getattr(self.resolve(h), name))
+    def op_attr(self, h, name: str, into):
+        return self.keep(getattr(self.resolve(h), name), into)
 
-    def op_unpack(self, h, n: int):
+    def op_unpack(self, h, into: list):
         obj = self.resolve(h)
-        if not isinstance(obj, (tuple, list)) or len(obj) != n:
+        if not isinstance(obj, (tuple, list)) or len(obj) != len(into):
             size = f" of {len(obj)}" if isinstance(obj, (tuple, list)) else ""
             return {"unpacked": None, "type": _type_name(obj), "size": size}
-        return {"unpacked": [self.keep(v) for v in obj]}
+        return {"unpacked": [self.keep(v, i) for v, i in zip(obj, into)]}
 
     def op_value(self, h):
         value = workbench.plain(self.resolve(h), strict=True)
@@ -105,8 +107,8 @@ class Session:
             return {"plain": False, "type": _type_name(self.resolve(h))}
         return {"plain": True, "value": value}
 
-    def op_fixture(self, name: str, args=(), kwargs=None):
-        return self.keep(workbench.FIXTURES[name](*self.resolve(list(args)), **self.resolve(kwargs or {})))
+    def op_fixture(self, name: str, into, args=(), kwargs=None):
+        return self.keep(workbench.FIXTURES[name](*self.resolve(list(args)), **self.resolve(kwargs or {})), into)
 
     def op_observe(self, name: str, args=(), kwargs=None):
         return workbench.OBSERVERS[name](*self.resolve(list(args)), **self.resolve(kwargs or {}))

@@ -15,6 +15,7 @@ import shutil
 import signal
 import stat
 import time
+from collections import deque
 from pathlib import Path
 
 from kata import paths
@@ -125,6 +126,8 @@ class Child:
         self.output = ""
         self.dtype = "float64"  # the default dtype in the child while it answers; a check may ask for float32
         self._names: dict[str, Remote] = {}
+        self._pending: deque = deque()  # handles whose answers are still on their way
+        self._next = 0  # the last handle number given
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
@@ -150,11 +153,16 @@ class Child:
         except wire.WireError as e:
             raise ChildGone("protocol", f"the answer from your code's process was not readable ({e})") from None
 
-    def ask(self, op: str, **args):
+    PIPELINE = 16  # requests sent ahead before the judge waits for their answers
+
+    def _send(self, op: str, args: dict) -> None:
         try:
-            wire.send(self.sock, {"op": op, "args": _refs(args), "dtype": self.dtype})
+            wire.send(self.sock, {"op": op, "args": refs(args), "dtype": self.dtype})
         except OSError:
             raise ChildGone("ended", "the process running your code ended by itself") from None
+
+    def _answer(self):
+        """The next answer, within what is left of the learner's time; learner errors raised as such."""
         started = time.monotonic()
         try:
             reply = self._receive(None if self.budget is None else started + max(self.budget, 0.0))
@@ -180,6 +188,42 @@ class Child:
             raise ChildGone("protocol", "the answer from your code's process was not readable")
         return reply["ok"]
 
+    def drain(self) -> None:
+        """Collect the answers to the requests sent ahead; raise the first failure among them (later ones
+        are its consequences: a handle that was never made)."""
+        first = None
+        while self._pending:
+            handle = self._pending.popleft()
+            try:
+                handle.arrived(self._answer())
+            except (LearnerError, NotPlain) as e:
+                handle.failed(e)
+                first = first or e
+        if first is not None:
+            raise first
+
+    def ask(self, op: str, **args):
+        """Send a request and wait for its answer (after those sent ahead)."""
+        self.drain()
+        self._send(op, args)
+        return self._answer()
+
+    def ahead(self, op: str, **args) -> "Remote":
+        """Send a request that makes a handle without waiting for its answer: the judge numbers the
+        handle, so later requests can use it at once; the answer is read when something needs it."""
+        self._next += 1
+        handle = Remote(self, self._next)
+        self._send(op, args | {"into": self._next})
+        self._pending.append(handle)
+        if len(self._pending) >= self.PIPELINE:
+            self.drain()
+        return handle
+
+    def new_handles(self, n: int) -> list[int]:
+        first = self._next + 1
+        self._next += n
+        return list(range(first, first + n))
+
     # --- what the judges use -------------------------------------------------------------------------
     def load(self) -> list[str]:
         return list(self.ask("load")["names"])
@@ -187,14 +231,14 @@ class Child:
     def get(self, name: str) -> "Remote":
         """The learner's module-level name (looked up once per child: a handle to the same object)."""
         if name not in self._names:
-            self._names[name] = Remote(self, self.ask("get", name=name))
+            self._names[name] = self.ahead("get", name=name)
         return self._names[name]
 
     def module(self) -> "Remote":
-        return Remote(self, self.ask("module"))
+        return self.ahead("module")
 
     def fixture(self, name: str, *args, **kwargs) -> "Remote":
-        return Remote(self, self.ask("fixture", name=name, args=list(args), kwargs=kwargs))
+        return self.ahead("fixture", name=name, args=list(args), kwargs=kwargs)
 
     def observe(self, name: str, *args, **kwargs):
         return self.ask("observe", name=name, args=list(args), kwargs=kwargs)
@@ -255,62 +299,4 @@ class Child:
         self.close()
 
 
-class Remote:
-    """A handle to an object in the child. Judges call it, take attributes, unpack, or ask its value."""
-
-    def __init__(self, child: Child, info: dict):
-        self.child = child
-        self.h = wire.Ref(info["h"])
-        self.type = str(info.get("type", "?"))
-        self.kinds = set(info.get("kinds", []))
-        self.printed = info.get("printed", "")
-        self._value = info.get("value", _MISSING)
-
-    def __repr__(self) -> str:
-        return f"<{self.type} in the child>"
-
-    def __call__(self, *args, seed: int | None = None, cuda: bool | None = None, capture: bool = False,
-                 **kwargs) -> "Remote":
-        return Remote(self.child, self.child.ask("call", h=self.h, args=list(args), kwargs=kwargs, seed=seed,
-                                                 cuda=cuda, capture=capture))
-
-    def attr(self, name: str) -> "Remote":
-        return Remote(self.child, self.child.ask("attr", h=self.h, name=name))
-
-    def unpack(self, n: int) -> list["Remote"] | None:
-        """The n items of a tuple or list, or None when it is not one of n items."""
-        got = self.child.ask("unpack", h=self.h, n=n)
-        return None if got.get("unpacked") is None else [Remote(self.child, i) for i in got["unpacked"]]
-
-    @property
-    def plain(self) -> bool:
-        return self._value is not _MISSING
-
-    def value(self):
-        """The object as plain data (tensors, numbers, text, lists, tuples, dicts); NotPlain otherwise."""
-        if self._value is not _MISSING:
-            return self._value
-        got = self.child.ask("value", h=self.h)
-        if not got.get("plain"):
-            raise NotPlain(self.type)
-        self._value = got["value"]
-        return self._value
-
-    def is_a(self, kind: str) -> bool:
-        return kind in self.kinds
-
-
-_MISSING = object()
-
-
-def _refs(value):
-    """Remote handles inside arguments become wire references."""
-    if isinstance(value, Remote):
-        return value.h
-    if isinstance(value, list):
-        return [_refs(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_refs(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _refs(v) for k, v in value.items()}
-    return value
+from kata.engine.handle import Remote, refs  # noqa: E402  (a handle needs the Child above)
