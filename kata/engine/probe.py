@@ -18,7 +18,7 @@ import warnings
 
 import torch
 
-from kata.engine import wire
+from kata.engine import ran, wire
 from kata.steps import workbench
 
 MESSAGE_CAP = 2000  # characters of an exception message sent back
@@ -30,6 +30,8 @@ class Session:
         self.path = path  # the child's private copy of the step file
         self.module = None
         self.objects: dict[int, object] = {}  # handle -> object; the judge numbers the handles
+        self.names: dict[int, str] = {}  # handle -> the learner's name it was looked up by
+        self.ledger = ran.Ledger()
 
     # --- handles -----------------------------------------------------------------------------------
     def keep(self, obj, into) -> dict:
@@ -71,9 +73,10 @@ class Session:
     def op_get(self, name: str, into):
         if self.module is None or not hasattr(self.module, name):
             raise LookupError(name)
+        self.names[into] = name
         return self.keep(getattr(self.module, name), into)
 
-    def op_call(self, h, into, args=(), kwargs=None, seed=None, cuda=None, capture=False):
+    def op_call(self, h, into, args=(), kwargs=None, seed=None, cuda=None, capture=False, record=False):
         fn = self.resolve(h)
         args, kwargs = self.resolve(list(args)), self.resolve(kwargs or {})
         if seed is not None:
@@ -85,6 +88,10 @@ class Session:
             if capture:
                 stack.enter_context(contextlib.redirect_stdout(printed))
             warnings.simplefilter("ignore")
+            if record:  # what it runs, for the API rules (a few calls: recording slows torch down)
+                name = self.names.get(int(h)) or ("forward" if isinstance(fn, torch.nn.Module) else "other")
+                stack.enter_context(self.ledger.call(name, fn))
+                ran.watch(list(args) + list(kwargs.values()))
             result = fn(*args, **kwargs)
         info = self.keep(result, into)
         if capture:
@@ -106,6 +113,10 @@ class Session:
         if value is workbench.NOT_PLAIN:
             return {"plain": False, "type": _type_name(self.resolve(h))}
         return {"plain": True, "value": value}
+
+    def op_ran(self):
+        """What the learner's code ran so far, per name it was called by."""
+        return self.ledger.plain()
 
     def op_fixture(self, name: str, into, args=(), kwargs=None):
         return self.keep(workbench.FIXTURES[name](*self.resolve(list(args)), **self.resolve(kwargs or {})), into)
@@ -201,6 +212,8 @@ def _learner_frame(tb, path: str) -> tuple[int | None, str, bool]:
 
 def serve(sock, path: str) -> None:
     """Answer the judge's requests until it closes the channel."""
+    ran.install()
+    ran.LEARNER["path"] = path
     session = Session(path)
     while True:
         try:

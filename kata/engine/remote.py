@@ -128,6 +128,7 @@ class Child:
         self._names: dict[str, Remote] = {}
         self._pending: deque = deque()  # handles whose answers are still on their way
         self._next = 0  # the last handle number given
+        self.record = False  # calls record what the learner's code runs (kata.engine.ran): a few, not all
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
@@ -239,6 +240,10 @@ class Child:
 
     def fixture(self, name: str, *args, **kwargs) -> "Remote":
         return self.ahead("fixture", name=name, args=list(args), kwargs=kwargs)
+
+    def ran(self) -> dict:
+        """What the learner's code ran in the recorded calls, per name it was called by."""
+        return self.ask("ran")
 
     def observe(self, name: str, *args, **kwargs):
         return self.ask("observe", name=name, args=list(args), kwargs=kwargs)

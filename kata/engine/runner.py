@@ -69,7 +69,12 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
 
     def test(case):
         last["case"] = case
-        check.body(child, ref, case)
+        child.record = "recorded" not in last  # the first example shows what the code runs, for the rules
+        last["recorded"] = True
+        try:
+            check.body(child, ref, case)
+        finally:
+            child.record = False
 
     config = settings(max_examples=check.max_examples, database=None, deadline=None, derandomize=False,
                       verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
@@ -198,6 +203,28 @@ def _run_checks(result, step, child, path, pending, checks, hidden) -> None:
                                         f"{todo}: still a stub"))
             else:
                 into.append(run_property(check, child, ref, path, label))
+    if not pending:
+        judge_rules_by_what_ran(result, step, child.ran())
+
+
+def judge_rules_by_what_ran(result: StepResult, step: Step, record: dict) -> None:
+    """A rule that kata.steps.behaviour can judge from what the code ran is decided by that; the
+    source reading stays only to point at a line."""
+    from kata.steps import behaviour
+
+    for c in result.checks:
+        if c.kind != "static":
+            continue
+        verdict = behaviour.judge(c.id.rsplit(".", 1)[-1], record)
+        if verdict is None:
+            continue
+        held, why = verdict
+        lines = [m.split(":", 1)[0] for m in c.message.splitlines() if m.startswith("line ")]
+        if held:
+            c.status, c.message = PASSED, ""
+        else:
+            where = f" (see {lines[0]})" if lines else ""
+            c.status, c.message = FAILED, f"while the checks ran your code, {why}{where}."
 
 
 def _missing(child: Child, name: str) -> bool:

@@ -1,0 +1,84 @@
+"""The API rules judged by what ran (kata.engine.ran's record), keyed by rule id.
+
+A rule with an entry here is decided by what the learner's code did while the checks called it;
+its reading of the source only points at a line. An entry says which names' calls it looks at
+(fit, loss_func, forward: how the judges called the code; "*": any), what must have run there,
+and what must not. Where the checks never recorded a call to those names (the step's code did not
+load, or every check is pending), the source rule stands in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class Ran:
+    names: tuple[str, ...] = (ANY,)  # the learner names whose calls are looked at
+    needs: tuple[tuple[str, str], ...] = ()  # (kind, name): one of them must have run there
+    never: tuple[tuple[str, str], ...] = ()  # (kind, name): none of them may have run there
+    by_hand: bool = False  # no parameter of an optimizer may change outside its step()
+    says_needs: str = ""
+    says_never: str = ""
+
+
+def _needs(kind: str, *names: str, where=(ANY,), says: str = "") -> Ran:
+    return Ran(names=tuple(where), needs=tuple((kind, n) for n in names), says_needs=says)
+
+
+BEHAVIOUR: dict[str, Ran] = {
+    "uses-cross-entropy": _needs("functions", "cross_entropy", where=("loss_func", "fit"),
+                                 says="F.cross_entropy never ran when the checks called loss_func and fit"),
+    "no-hand-written-log-softmax-nll": Ran(
+        names=("loss_func", "fit", "model"), never=(("functions", "exp"), ("functions", "logsumexp"),
+                                                    ("functions", "log_softmax")),
+        says_never="your loss still computes a log_softmax by hand (exp, log and sums ran where "
+                   "F.cross_entropy should do it all)"),
+    "uses-zero-grad": _needs("apis", "zero_grad", where=("fit",), says="zero_grad() never ran in fit"),
+    "uses-linear": _needs("modules", "Linear", says="no nn.Linear layer ran in the model"),
+    "forward-does-no-matrix-product-by-hand": Ran(
+        names=("forward",), never=(("functions", "matmul"), ("functions", "__matmul__"), ("functions", "mm")),
+        says_never="forward still multiplies by hand (a matrix product ran in forward itself)"),
+    "uses-sgd": _needs("optimizers", "SGD", says="no torch.optim.SGD stepped while the checks ran your code"),
+    "fit-updates-no-parameter-by-hand": Ran(
+        names=("fit",), by_hand=True,
+        says_never="parameters changed outside opt.step() while fit ran: an update by hand (in fit or in "
+                   "a function it calls)"),
+    "uses-tensordataset": _needs("apis", "TensorDataset", where=("fit",),
+                                 says="fit never indexed a TensorDataset"),
+    "uses-dataloader": _needs("apis", "DataLoader", where=("fit",), says="fit never iterated a DataLoader"),
+    "fit-does-no-index-arithmetic-for-batches": _needs(
+        "apis", "DataLoader", where=("fit",), says="fit slices its batches without iterating a DataLoader"),
+    "uses-no-grad": _needs("apis", "no_grad", where=("fit", "loss_batch"),
+                           says="torch.no_grad() never ran in fit"),
+    "uses-eval": _needs("apis", "eval", where=("fit",), says="model.eval() never ran in fit"),
+    "uses-conv2d": _needs("modules", "Conv2d", says="no nn.Conv2d layer ran"),
+    "uses-sequential": _needs("modules", "Sequential", says="no nn.Sequential ran"),
+    "uses-adaptiveavgpool2d": _needs("modules", "AdaptiveAvgPool2d", says="no nn.AdaptiveAvgPool2d layer ran"),
+    "uses-flatten-or-flatten": Ran(names=(ANY,), needs=(("modules", "Flatten"), ("functions", "flatten")),
+                                   says_needs="neither nn.Flatten nor torch.flatten ran"),
+    "uses-register-forward-hook": _needs("apis", "register_forward_hook", where=("inspect", "record_output"),
+                                         says="register_forward_hook never ran in inspect"),
+    "uses-mseloss-or-mse-loss": Ran(names=(ANY,), needs=(("modules", "MSELoss"), ("functions", "mse_loss")),
+                                    says_needs="neither nn.MSELoss nor F.mse_loss ran"),
+}
+
+
+def judge(rule_id: str, record: dict) -> tuple[bool, str] | None:
+    """(held, why not) from what ran, or None when the record cannot tell (no call it looks at)."""
+    ran = BEHAVIOUR.get(rule_id)
+    if ran is None:
+        return None
+    calls = [r for name, r in record.items() if ANY in ran.names or name in ran.names]
+    if not calls:
+        return None
+    seen = {kind: set().union(*(set(r.get(kind, ())) for r in calls)) for kind in
+            ("functions", "modules", "optimizers", "apis")}
+    if ran.needs and not any(name in seen.get(kind, ()) for kind, name in ran.needs):
+        return False, ran.says_needs
+    if any(name in seen.get(kind, ()) for kind, name in ran.never):
+        return False, ran.says_never
+    if ran.by_hand and sum(int(r.get("by_hand", 0)) for r in calls):
+        return False, ran.says_never
+    return True, ""
