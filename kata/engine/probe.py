@@ -79,8 +79,9 @@ class Session:
     def op_call(self, h, into, args=(), kwargs=None, seed=None, cuda=None, capture=False, record=False):
         fn = self.resolve(h)
         args, kwargs = self.resolve(list(args)), self.resolve(kwargs or {})
-        if seed is not None:
-            torch.manual_seed(seed)  # whatever the learner's code drew before, the case is the same
+        # whatever the learner's code drew from torch's global generator before (an extra torch.rand at
+        # import, in another function), every call starts from the same state: the same case
+        torch.manual_seed(0 if seed is None else seed)
         printed = io.StringIO()
         with contextlib.ExitStack() as stack:
             if cuda is not None:

@@ -159,3 +159,4 @@ def test_grading_writes_nothing_in_the_graded_folder(submission, tmp_path):
     assert sorted(p.name for p in submission.iterdir()) == before
     scratch = paths.state_dir() / "scratch"
     assert not scratch.exists() or not any(scratch.iterdir()), "a scratch folder was left behind"
+

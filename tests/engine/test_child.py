@@ -1,0 +1,52 @@
+"""The learner's child as the judge sees it: every call starts from the same random state, whatever
+the learner's code drew before; its handles, values and errors."""
+from __future__ import annotations
+
+import torch
+
+from kata.engine import sealed
+from kata.engine.remote import Child, LearnerError
+
+SOURCE = """import torch
+torch.rand(5)  # a draw at import: the state after it is the learner's business, not the case's
+
+def draw():
+    return torch.rand(3)
+
+def draw_twice():
+    torch.rand(1)
+    return torch.rand(3)
+
+def fails():
+    raise ValueError("no")
+"""
+
+
+def child_of(tmp_path, source=SOURCE):
+    path = tmp_path / "step99_child.py"
+    path.write_text(source)
+    child = Child(sealed.zygote(), path, 30, 4096)
+    child.load()
+    return child
+
+
+def test_every_call_starts_from_the_same_random_state(tmp_path):
+    with child_of(tmp_path) as child:
+        first, again = child.get("draw")().value(), child.get("draw")().value()
+        assert torch.equal(first, again)
+        torch.manual_seed(0)
+        assert torch.equal(first, torch.rand(3, dtype=first.dtype))  # the state is seed 0's, not the import's
+        assert not torch.equal(child.get("draw_twice")().value(), first)  # the learner's own draws still count
+        assert torch.equal(child.get("draw")(seed=7).value(), torch.manual_seed(7) and torch.rand(3, dtype=first.dtype))
+
+
+def test_an_error_surfaces_where_the_judge_reads_the_answer(tmp_path):
+    with child_of(tmp_path) as child:
+        result = child.get("fails")()  # sent ahead: nothing read yet
+        try:
+            result.value()
+        except LearnerError as e:
+            assert e.info["type"] == "ValueError" and e.info["line"] == 12
+        else:
+            raise AssertionError("the learner's exception was lost")
+        assert torch.equal(child.get("draw")().value(), child.get("draw")().value())  # and the child goes on
