@@ -51,10 +51,17 @@ def assert_same_batches(got: list[torch.Tensor], expected: list[torch.Tensor], w
         raise Mismatch(what, f"expected {_batches(len(expected))} of sizes {sizes(expected)}, "
                        f"got {len(got)} of sizes {sizes(got)}.")
     if _same_rows_reordered(got, expected):
-        raise Mismatch(what, "the same rows arrive in another order: the batches are shuffled, "
-                       "where step05 keeps the data set's order.")
+        first = next(i for i, (g, e) in enumerate(zip(got, expected)) if g.shape != e.shape or not torch.equal(g, e))
+        raise Mismatch(what, f"the same rows arrive in another order: batch {first + 1} of {len(expected)} is the "
+                       f"first whose rows differ ({_rows(expected, first)} expected there). The batches are "
+                       "shuffled, where the step before keeps the data set's order.")
     for i, (g, e) in enumerate(zip(got, expected)):
         assert_same(g, e, f"{what}, batch {i}")
+
+
+def _rows(batches: list[torch.Tensor], i: int) -> str:
+    start = sum(len(b) for b in batches[:i])
+    return f"rows {start}..{start + len(batches[i]) - 1}"
 
 
 def _batches(n: int) -> str:
