@@ -10,13 +10,12 @@ import ast
 import hashlib
 import importlib.util
 import io
-import os
 import sys
 import tokenize
 from pathlib import Path
 from types import ModuleType
 
-from kata.engine import remote
+from kata.engine import scratch
 
 
 class LoadProblem(Exception):
@@ -24,28 +23,8 @@ class LoadProblem(Exception):
 
 
 def read_source(path: Path) -> str:
-    """The file's text; remote.Refused when it is missing, a link or not a regular file."""
-    fd = None
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        raise remote.Refused("missing") from None
-    import stat
-
-    if stat.S_ISLNK(info.st_mode):
-        raise remote.Refused("a symbolic link")
-    if stat.S_ISDIR(info.st_mode):
-        raise remote.Refused("a folder")
-    if not stat.S_ISREG(info.st_mode):
-        raise remote.Refused("not a regular file (a pipe, a socket or a device)")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        data = os.read(fd, remote.MAX_SOURCE + 1)
-    finally:
-        if fd is not None:
-            os.close(fd)
-    if len(data) > remote.MAX_SOURCE:
-        raise remote.Refused(f"larger than {remote.MAX_SOURCE // 2**20} MiB")
+    """The file's text; scratch.Refused when it is missing, a link or not a regular file."""
+    data = scratch.read_regular(path)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding)

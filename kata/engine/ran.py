@@ -8,7 +8,7 @@ counts as "forward"):
 - functions: the torch functions and tensor methods the learner's code called itself (a torch
   function mode: calls made inside torch, e.g. by F.cross_entropy, are not the learner's);
 - modules: the classes of the modules whose forward ran;
-- optimizers: the classes of the optimizers that stepped;
+- optimizers: the classes of the optimizers built or stepped;
 - apis: the torch.nn / torch.optim / torch.utils.data methods of interest that were called
   (zero_grad, train, eval, no_grad, DataLoader iteration, TensorDataset indexing, hook registration);
 - by_hand: parameters the call was given (in a model or an optimizer) changed outside any step().
@@ -119,6 +119,14 @@ def install() -> None:
 
     register_optimizer_step_pre_hook(_before_step)
     register_optimizer_step_post_hook(_stepped)
+    original_init = torch.optim.Optimizer.__init__
+
+    def built(opt, *args, **kwargs):  # an optimizer the learner's code builds counts as one it uses
+        if _current is not None:
+            _current["optimizers"].add(type(opt).__name__)
+        return original_init(opt, *args, **kwargs)
+
+    torch.optim.Optimizer.__init__ = built
     _wrap(torch.nn.Module, "zero_grad", "zero_grad")
     _wrap(torch.optim.Optimizer, "zero_grad", "zero_grad")
     _wrap(torch.nn.Module, "eval", "eval")
@@ -157,14 +165,12 @@ class Ledger:
         record = _new()
         if getattr(fn, "__module__", "") and str(fn.__module__).startswith("torch"):
             record["functions"].add(getattr(fn, "__name__", ""))  # the name is a torch function itself
-        try:
-            with recording(record):
-                yield
-        finally:
-            into = self.by_name[name]
-            for key in ("functions", "modules", "optimizers", "apis"):
-                into[key] |= record[key]
-            into["by_hand"] += record["by_hand"]
+        with recording(record):
+            yield  # a call that raised says nothing about what the code does when it works: not kept
+        into = self.by_name[name]
+        for key in ("functions", "modules", "optimizers", "apis"):
+            into[key] |= record[key]
+        into["by_hand"] += record["by_hand"]
 
     def plain(self) -> dict:
         return {name: {k: sorted(v) if isinstance(v, set) else v for k, v in r.items()}

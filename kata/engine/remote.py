@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import signal
-import stat
 import time
 from collections import deque
 from pathlib import Path
 
-from kata import paths
 from kata.engine import wire
+from kata.engine.scratch import MAX_SOURCE, Refused, new_scratch, private_copy, sweep_stale_scratch  # noqa: F401
 
-MAX_SOURCE = 1 * 2**20  # bytes of a step file
 OUTPUT_SHOWN = 4000  # characters of what the learner's code printed, kept for the report
 
 
@@ -48,70 +45,6 @@ class LearnerError(Exception):
 
 class NotPlain(Exception):
     """value() of an object that is not plain data (a model, say): the judge asked the wrong thing."""
-
-
-class Refused(Exception):
-    """The step file cannot be graded as it is (missing, a link, not a regular file, too big)."""
-
-
-def private_copy(source: Path, scratch: Path) -> Path:
-    """Copy the learner's step file into the scratch folder, refusing anything but a regular file.
-    Opened without following links and without blocking, so a FIFO cannot hang the grader."""
-    try:
-        info = os.lstat(source)
-    except FileNotFoundError:
-        raise Refused("missing") from None
-    if stat.S_ISLNK(info.st_mode):
-        raise Refused("a symbolic link")
-    if stat.S_ISDIR(info.st_mode):
-        raise Refused("a folder")
-    if not stat.S_ISREG(info.st_mode):
-        raise Refused("not a regular file (a pipe, a socket or a device)")
-    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Refused("not a regular file")
-        data = os.read(fd, MAX_SOURCE + 1)
-    finally:
-        os.close(fd)
-    if len(data) > MAX_SOURCE:
-        raise Refused(f"larger than {MAX_SOURCE // 2**20} MiB")
-    copy = scratch / source.name
-    copy.write_bytes(data)
-    return copy
-
-
-def scratch_root() -> Path:
-    return paths.state_dir() / "scratch"
-
-
-def new_scratch() -> Path:
-    root = scratch_root()
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder = root / f"{os.getpid()}-{secrets.token_hex(6)}"
-    folder.mkdir(mode=0o700)
-    return folder
-
-
-def sweep_stale_scratch() -> None:
-    """Remove the scratch folders of runs that were killed before they could clean up."""
-    root = scratch_root()
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        owner = folder.name.split("-", 1)[0]
-        if owner.isdigit() and not _alive(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Child:

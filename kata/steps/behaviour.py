@@ -40,7 +40,7 @@ BEHAVIOUR: dict[str, Ran] = {
     "forward-does-no-matrix-product-by-hand": Ran(
         names=("forward",), never=(("functions", "matmul"), ("functions", "__matmul__"), ("functions", "mm")),
         says_never="forward still multiplies by hand (a matrix product ran in forward itself)"),
-    "uses-sgd": _needs("optimizers", "SGD", says="no torch.optim.SGD stepped while the checks ran your code"),
+    "uses-sgd": _needs("optimizers", "SGD", says="no torch.optim.SGD was built or stepped"),
     "fit-updates-no-parameter-by-hand": Ran(
         names=("fit",), by_hand=True,
         says_never="parameters changed outside opt.step() while fit ran: an update by hand (in fit or in "
