@@ -1,8 +1,9 @@
 """Step 00 · scratch: an MNIST classifier with nothing but tensors.
 
-Everything is written by hand: the activation (log_softmax), the loss (negative log
-likelihood), the accuracy, the weight initialisation, the model and the training loop with
-its SGD update. Later steps replace these parts, one at a time, with torch.nn.
+Everything is written by hand, with nothing but tensors: the activation (log_softmax), the
+loss (negative log likelihood), the accuracy, the weight initialisation, the model and the
+training loop with its SGD update. Each function's docstring gives its maths. Later steps
+replace these parts, one at a time, with torch.nn, and prove that the numbers stay the same.
 
 Shapes: a batch `xb` is (bs, 784) float pixels in [0, 1]; targets `yb` are (bs,) int64
 class indices 0..9; weights (784, 10); bias (10,).
@@ -22,7 +23,8 @@ def log_softmax(x):
 
     x: (bs, 10) -> (bs, 10). Each row's normaliser is subtracted from that row only.
     """
-    # TODO(step00): subtract from each row the log of the sum of that row's exponentials.
+    # TODO(step00): from each row, subtract the log of the sum of that row's exponentials; keep the summed
+    #   dimension so that it broadcasts along the row.
     raise NotImplementedError("step00_scratch: log_softmax")
 
 
@@ -33,7 +35,8 @@ def nll(input, target):
 
     input: (bs, 10) log-probabilities, target: (bs,) int64 -> a scalar.
     """
-    # TODO(step00): pick input[i, target[i]] for every row i, take the mean, negate it.
+    # TODO(step00): for every row, the log-probability of its true class (index rows and columns together);
+    #   their mean, negated.
     raise NotImplementedError("step00_scratch: nll")
 
 
@@ -42,7 +45,8 @@ def accuracy(out, yb):
 
     out: (bs, 10), yb: (bs,) -> a float scalar in [0, 1].
     """
-    # TODO(step00): argmax over the classes, compare with yb, the mean of the hits as a float.
+    # TODO(step00): the predicted class of each row is its largest output; the fraction of rows where it is
+    #   the true class, as a float.
     raise NotImplementedError("step00_scratch: accuracy")
 
 
@@ -53,7 +57,8 @@ def init_weights(n_in=784, n_out=10):
     Scale *before* asking for gradients: `randn(..., requires_grad=True) / k` is not a leaf,
     so its .grad stays None.
     """
-    # TODO(step00): Xavier weights and zero bias, both leaf tensors that require grad.
+    # TODO(step00): Xavier weights and zero bias, both leaf tensors that require grad: scale first, then ask
+    #   for gradients.
     raise NotImplementedError("step00_scratch: init_weights")
 
 
@@ -62,7 +67,7 @@ def model(xb, weights, bias):
 
     (bs, 784) @ (784, 10) + (10,) -> (bs, 10) log-probabilities.
     """
-    # TODO(step00): the linear map, then log_softmax.
+    # TODO(step00): the linear map of the batch, then log_softmax.
     raise NotImplementedError("step00_scratch: model")
 
 
@@ -72,13 +77,14 @@ loss_func = nll
 def fit(x_train, y_train, weights, bias, lr=0.5, epochs=2, bs=64):
     """Train in place with mini-batch SGD.
 
-    For each epoch, for each batch i (the last one may be shorter):
-        xb, yb = rows [i*bs, i*bs + bs) of x_train, y_train
-        loss = nll(model(xb)); loss.backward()
-        under torch.no_grad(): p -= p.grad * lr, then p.grad.zero_(), for weights and bias.
+    For each epoch, for each batch i (the last one may be shorter): rows [i*bs, i*bs + bs) of
+    x_train and y_train; the loss (nll) of the model on them, and its gradients by backpropagation;
+    then, outside the graph, each of weights and bias moves by -lr times its gradient, and its
+    gradient goes back to zero.
     x_train: (n, 784), y_train: (n,). Returns nothing: weights and bias change in place.
     """
-    # TODO(step00): the batch loop: loss, backward, the update under torch.no_grad(), zero the grads.
+    # TODO(step00): the batch loop: for each epoch and each batch, the loss, its backward, then the update of
+    #   both tensors without recording it in the graph, and their gradients zeroed.
     raise NotImplementedError("step00_scratch: fit")
 
 

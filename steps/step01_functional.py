@@ -1,8 +1,10 @@
 """Step 01 · functional: F.cross_entropy replaces log_softmax + nll.
 
-`F.cross_entropy(logits, target)` is `nll(log_softmax(logits), target)` in one call, computed
-in a way that does not overflow. So the model stops applying log_softmax and returns raw
-scores (logits); the loss does the rest.
+log_softmax followed by nll is one common operation, and torch.nn.functional has it as one
+function: the cross-entropy of raw scores. It takes the logits themselves and computes the
+log-probabilities inside, in a way that does not overflow for large scores. So the hand-written
+log_softmax and nll go, loss_func becomes that library function, and the model stops applying
+log_softmax: it returns raw scores, and the loss does the rest. fit is step 00's.
 
 Shapes: xb (bs, 784), yb (bs,) int64, weights (784, 10), bias (10,).
 
@@ -22,7 +24,8 @@ def loss_func(input, target):
 
     input: (bs, 10) logits, target: (bs,) int64 -> a scalar.
     """
-    # TODO(step01): F.cross_entropy does log_softmax and nll in one call (`loss_func = F.cross_entropy`).
+    # TODO(step01): torch.nn.functional's cross-entropy does log_softmax and nll in one call: make loss_func
+    #   that function.
     raise NotImplementedError("step01_functional: loss_func")
 
 
@@ -47,11 +50,11 @@ def init_weights(n_in=784, n_out=10):
 
 
 def model(xb, weights, bias):
-    """The logistic model, now returning raw logits: xb @ weights + bias.
+    """The logistic model, now returning raw scores (logits): no log_softmax any more.
 
     (bs, 784) @ (784, 10) + (10,) -> (bs, 10).
     """
-    # TODO(step01): return the raw logits: F.cross_entropy applies log_softmax itself.
+    # TODO(step01): return the raw scores (logits): the loss applies log_softmax itself now.
     raise NotImplementedError("step01_functional: model")
 
 

@@ -1,9 +1,13 @@
 """Step 03 · linear: nn.Linear replaces the hand-made weights and `xb @ w + b`.
 
-`nn.Linear(784, 10)` creates and initialises its own weight and bias and computes
-`xb @ weight.T + bias`. Mind the layout: nn.Linear stores weight as (out, in) = (10, 784),
-the transpose of the hand-made (784, 10) matrix. The same model with `lin.weight = w.T`
-computes exactly what step 02 computed with `weights = w`.
+nn.Linear is the layer that step 02's module computes by hand: it creates and initialises its
+own weight and bias as parameters, and calling it on a batch applies them. The module keeps one
+such layer, named `lin`, for 784 inputs and 10 outputs, and its forward calls it; fit is
+step 02's.
+
+Mind the layout: nn.Linear stores its weight as (out, in) = (10, 784), the transpose of the
+hand-made (784, 10) matrix, and computes xb @ weight.T + bias. So the module with
+lin.weight = w.T (and the same bias) computes exactly what step 02 computed with weights = w.
 
 Shapes: xb (bs, 784), yb (bs,) int64, lin.weight (10, 784), lin.bias (10,).
 
@@ -27,17 +31,19 @@ def accuracy(out, yb):
 
 
 class Mnist_Logistic(nn.Module):
-    """The logistic model with one nn.Linear(784, 10) layer named `lin`.
+    """The logistic model with one linear layer named `lin`, from 784 inputs to 10 outputs.
 
-    forward(xb) = lin(xb) = xb @ lin.weight.T + lin.bias: (bs, 784) -> (bs, 10).
+    forward(xb): (bs, 784) -> (bs, 10), what step 02's module computed.
     """
 
     def __init__(self):
-        # TODO(step03): one nn.Linear(784, 10) layer, named lin.
+        super().__init__()
+        # TODO(step03): one linear layer from 784 inputs to 10 outputs, named lin: it makes its own weight and
+        #   bias.
         raise NotImplementedError("step03_linear: Mnist_Logistic.__init__")
 
     def forward(self, xb):
-        # TODO(step03): call the layer.
+        # TODO(step03): call the layer on the batch.
         raise NotImplementedError("step03_linear: Mnist_Logistic.forward")
 
 

@@ -1,8 +1,12 @@
 """Step 04 · optim: torch.optim.SGD replaces `p -= p.grad * lr` and the manual zeroing.
 
-An optimizer is built over the model's parameters with the learning rate. After
-`loss.backward()`, `opt.step()` does the update (p -= lr * p.grad for plain SGD) and
-`opt.zero_grad()` clears the gradients, so they do not pile up from one batch to the next.
+torch.optim holds the update rule. An optimizer is built once, over the parameters it will
+update and with the learning rate; from then on one call of it does what step 03's hand-written
+update did (p -= lr * p.grad for every parameter, for plain SGD), and another clears the
+gradients of the parameters it holds. So get_model builds the model and its optimizer together,
+fit is given the optimizer instead of lr, and the update and the zeroing in fit become those
+two calls. Gradients still add up in .grad from one backward to the next: each batch's update
+must use that batch's gradient only. The batch loop is step 03's.
 
 Shapes: xb (bs, 784), yb (bs,) int64, lin.weight (10, 784), lin.bias (10,).
 
@@ -38,14 +42,26 @@ class Mnist_Logistic(nn.Module):
 
 def get_model(lr=0.5):
     """A new Mnist_Logistic and a plain SGD optimizer over its parameters: (model, opt)."""
-    # TODO(step04): a Mnist_Logistic and optim.SGD over its parameters with this lr.
+    model = Mnist_Logistic()
+    # TODO(step04): return both: the model, and plain SGD from torch.optim over all its parameters with this
+    #   lr.
     raise NotImplementedError("step04_optim: get_model")
 
 
 def fit(model, opt, x_train, y_train, epochs=2, bs=64):
-    """Train `model` in place: loss.backward(), opt.step(), opt.zero_grad() for each batch."""
-    # TODO(step04): after backward, opt.step() and opt.zero_grad() replace the hand-written update and zeroing.
-    raise NotImplementedError("step04_optim: fit")
+    """Train `model` in place, one update by `opt` for each batch; the batches are step 03's."""
+    n = x_train.shape[0]
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            start_i = i * bs
+            end_i = start_i + bs
+            xb = x_train[start_i:end_i]  # (bs, 784), shorter at the end
+            yb = y_train[start_i:end_i]  # (bs,)
+            loss = loss_func(model(xb), yb)
+            loss.backward()
+            # TODO(step04): after backward, let the optimizer update every parameter it holds, then clear
+            #   their gradients, so that the next batch starts from zero.
+            raise NotImplementedError("step04_optim: fit")
 
 
 def main():

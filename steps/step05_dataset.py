@@ -1,8 +1,9 @@
 """Step 05 · dataset: TensorDataset replaces slicing x_train and y_train in parallel.
 
-`TensorDataset(x_train, y_train)` pairs the two tensors row by row: `train_ds[a:b]` returns
-`(x_train[a:b], y_train[a:b])`, so one index gives both halves of a batch and they cannot
-drift apart.
+Step 04 slices x_train and y_train in parallel, with the same bounds: two slices that must
+agree. A TensorDataset pairs the tensors row by row, so that one index, or one slice, gives
+both halves of a batch at once and they cannot drift apart. fit now takes the data set instead
+of the two tensors; the batch loop and its bounds stay as they are (step 06 replaces them).
 
 Shapes: train_ds[a:b] -> ((b-a, 784), (b-a,)); lin.weight (10, 784), lin.bias (10,).
 
@@ -45,8 +46,15 @@ def get_model(lr=0.5):
 
 def fit(model, opt, train_ds, epochs=2, bs=64):
     """Train `model` in place on a TensorDataset, one slice of it per batch."""
-    # TODO(step05): one slice of train_ds per batch gives xb and yb together.
-    raise NotImplementedError("step05_dataset: fit")
+    n = len(train_ds)
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            # TODO(step05): one slice of train_ds, over this batch's rows, gives xb and yb together.
+            raise NotImplementedError("step05_dataset: fit")
+            loss = loss_func(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
 
 
 def main():

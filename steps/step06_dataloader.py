@@ -1,7 +1,10 @@
 """Step 06 · dataloader: DataLoader replaces the index arithmetic for batches.
 
-`DataLoader(train_ds, batch_size=bs)` hands out the batches in order, the last one shorter
-when bs does not divide the data set's size: `for xb, yb in train_dl:` is the whole loop.
+A DataLoader over a data set hands out its batches in order, the last one shorter when the
+batch size does not divide the set's size: looping over it replaces the index arithmetic (the
+number of batches, the bounds of each slice). get_dataloader builds it; fit takes the loader
+instead of the data set and the batch size, and loops over its batches. What fit does with each
+batch is step 05's.
 
 Shapes: each batch is ((bs, 784), (bs,)); lin.weight (10, 784), lin.bias (10,).
 
@@ -44,14 +47,20 @@ def get_model(lr=0.5):
 
 def get_dataloader(train_ds, bs=64):
     """A DataLoader over train_ds with batch size bs, in order (no shuffling yet)."""
-    # TODO(step06): a DataLoader over train_ds with batch size bs, in order.
+    # TODO(step06): a DataLoader over train_ds that hands out batches of bs rows, in order (no shuffling yet).
     raise NotImplementedError("step06_dataloader: get_dataloader")
 
 
 def fit(model, opt, train_dl, epochs=2):
     """Train `model` in place on every batch the loader gives, for `epochs` passes."""
-    # TODO(step06): `for xb, yb in train_dl:` replaces the index arithmetic.
-    raise NotImplementedError("step06_dataloader: fit")
+    for epoch in range(epochs):
+        # TODO(step06): loop over the batches train_dl hands out, each one a pair (xb, yb), in place of the
+        #   index arithmetic (the lines below the raise are its body: indent them under it)
+        raise NotImplementedError("step06_dataloader: fit")
+        loss = loss_func(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
 
 
 def main():

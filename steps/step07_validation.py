@@ -3,20 +3,22 @@
 Training loss alone cannot show overfitting, so after every epoch fit measures the loss on a
 validation set the model never trains on. What changes:
 
-- `get_data` builds both loaders. The training loader shuffles, a new order every epoch (so
-  that consecutive batches are not correlated), drawn from its own `torch.Generator` seeded
-  with `seed`: the same seed gives the same run. The validation loader keeps the order and
-  uses batches twice as large: without a backward pass each row needs less memory.
-- `model.train()` before training and `model.eval()` before validating: layers such as
-  nn.Dropout and nn.BatchNorm2d behave differently in the two modes. Validation runs under
-  `torch.no_grad()`: no graph is built for a loss that is never backpropagated.
-- `loss_batch` computes one batch's loss, and takes an optimizer step only when given `opt`.
-- fit returns the validation loss of every epoch, the mean over *every row* of the set:
+- get_data builds both loaders. The training loader shuffles, a new order every epoch (so
+  that consecutive batches are not correlated), drawn from its own random generator seeded
+  with `seed`: the same seed gives the same run, whatever else draws random numbers. The
+  validation loader keeps the order and uses batches twice as large: without a backward pass
+  each row needs less memory.
+- loss_batch computes one batch's loss, and updates the model only when given an optimizer:
+  step 06's loss, backward, step and zero_grad move into it.
+- fit puts the model in training mode before training and in evaluation mode before
+  validating: layers such as nn.Dropout and nn.BatchNorm2d behave differently in the two.
+  Validation builds no graph: its loss is never backpropagated.
+- fit returns the validation loss of every epoch, the mean over every row of the set:
 
       val_loss = sum_b n_b * loss_b / sum_b n_b      (loss_b: the mean over batch b of n_b rows)
 
-  A plain mean of the batch means, sum_b loss_b / n_batches, gives the last, shorter batch
-  the weight of a full one: wrong whenever the batch size does not divide the set's size.
+  A plain mean of the batch means gives the last, shorter batch the weight of a full one:
+  wrong whenever the batch size does not divide the set's size.
 
 Shapes: a training batch is ((bs, 784), (bs,)), a validation batch ((2 * bs, 784), (2 * bs,)).
 
@@ -63,7 +65,14 @@ def loss_batch(model, loss_func, xb, yb, opt=None):
     xb: (bs, ...) inputs, yb: (bs,) -> (the loss as a Python float, bs). Without opt (validation)
     nothing is updated and no gradient is computed.
     """
-    # TODO(step07): the loss of the batch; when opt is given: backward, opt.step(), opt.zero_grad(). Return (loss.item(), len(xb)).
+    loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
+    # TODO(step07): update only when given an optimizer: validation calls this without one, and must change
+    #   nothing (the lines below the raise are its body: indent them under it)
+    raise NotImplementedError("step07_validation: loss_batch")
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    # TODO(step07): give back the batch's loss as a plain Python number, and the number of rows in the batch.
     raise NotImplementedError("step07_validation: loss_batch")
 
 
@@ -74,20 +83,34 @@ def get_data(train_ds, valid_ds, bs, seed=0):
     torch.Generator seeded with `seed` (the same seed gives the same orders, whatever else draws
     from torch's global random generator). valid_dl: valid_ds in order, in batches of 2 * bs.
     """
-    # TODO(step07): a shuffled training DataLoader with its own torch.Generator seeded with seed, and an in-order validation DataLoader with batch size 2 * bs.
+    # TODO(step07): a training DataLoader that shuffles, drawing its order from its own torch.Generator seeded
+    #   with seed, and a validation DataLoader in order, with batches twice as large; return both.
     raise NotImplementedError("step07_validation: get_data")
 
 
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     """Train for `epochs` passes over train_dl; after each, the loss over the whole of valid_dl.
 
-    Every epoch: model.train() and one optimizer step per training batch (loss_batch with opt);
-    then model.eval() and, under torch.no_grad(), the loss of every validation batch, combined
-    into the mean over all validation rows (each batch weighted by its size). Prints it and
-    returns the list of these losses, one float per epoch. Everything fit uses is an argument.
+    Every epoch: training mode and one optimizer step per training batch; then evaluation mode
+    and, with no graph built, the loss over every validation row (each batch weighted by its
+    size). Prints it and returns the list of these losses, one float per epoch. Everything fit
+    uses is an argument.
     """
-    # TODO(step07): every epoch: model.train(), loss_batch with opt on each training batch; model.eval(), and under torch.no_grad() loss_batch on each validation batch; their size-weighted mean, printed and collected. Return the list.
-    raise NotImplementedError("step07_validation: fit")
+    losses = []
+    for epoch in range(epochs):
+        # TODO(step07): training mode on for the training batches: the evaluation below switches it off.
+        raise NotImplementedError("step07_validation: fit")
+        for xb, yb in train_dl:
+            # TODO(step07): one optimizer step on this batch, through loss_batch.
+            raise NotImplementedError("step07_validation: fit")
+
+        # TODO(step07): evaluation mode, then, without building a graph, the loss and the size of every
+        #   validation batch (loss_batch without an optimizer); val_loss is the mean over all the validation
+        #   rows: each batch's mean weighted by its size.
+        raise NotImplementedError("step07_validation: fit")
+        print(f"epoch {epoch + 1}: validation loss {val_loss:.4f}")
+        losses.append(val_loss)
+    return losses
 
 
 def main():

@@ -5,16 +5,17 @@ are given. This step swaps the logistic model for the tutorial's CNN and leaves 
 are. Three convolutions, each 3x3 with stride 2 and padding 1, so each halves the image's
 sides (rounding up): 28 -> 14 -> 7 -> 4.
 
-    xb (bs, 784) -> view                                        (bs, 1, 28, 28)
+    xb (bs, 784) -> one channel per image                       (bs, 1, 28, 28)
       -> conv1:  1 -> 16 channels, ReLU                         (bs, 16, 14, 14)
       -> conv2: 16 -> 16 channels, ReLU                         (bs, 16, 7, 7)
       -> conv3: 16 -> 10 channels, ReLU                         (bs, 10, 4, 4)
-      -> average over each 4x4 map (F.avg_pool2d(xb, 4))       (bs, 10, 1, 1)
-      -> view: one score per class                              (bs, 10)
+      -> the average of each 4x4 map                            (bs, 10, 1, 1)
+      -> one score per class                                    (bs, 10)
 
 Each image goes through on its own: row i of the output depends on image i alone, for any
-batch size, 1 included. The optimizer is SGD with momentum 0.9: each step follows a running
-sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much faster.
+batch size, 1 included. The optimizer becomes SGD with momentum 0.9: each step follows a
+running sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much
+faster.
 
 Grade it:        python grader.py step08
 Run it on MNIST:  python -m steps.step08_cnn
@@ -44,17 +45,21 @@ class Mnist_CNN(nn.Module):
     """
 
     def __init__(self):
-        # TODO(step08): three nn.Conv2d layers conv1, conv2, conv3: 3x3 kernels, stride 2, padding 1; 1 -> 16 -> 16 -> 10 channels.
+        super().__init__()
+        # TODO(step08): three convolution layers conv1, conv2, conv3, as in the plan above: 3x3 kernels,
+        #   stride 2, padding 1; 1 -> 16 -> 16 -> 10 channels.
         raise NotImplementedError("step08_cnn: Mnist_CNN.__init__")
 
     def forward(self, xb):
-        # TODO(step08): one-channel 28x28 images, each convolution followed by F.relu, a 4x4 average pool, then (bs, 10).
+        # TODO(step08): the plan above, line by line: one-channel 28x28 images, each convolution followed by
+        #   ReLU, the average of each 4x4 map, then one row of 10 scores per image.
         raise NotImplementedError("step08_cnn: Mnist_CNN.forward")
 
 
 def get_model(lr=0.1):
     """A new Mnist_CNN and SGD with momentum 0.9 over its parameters: (model, opt)."""
-    # TODO(step08): a Mnist_CNN and optim.SGD over its parameters, with this lr and momentum=0.9.
+    model = Mnist_CNN()
+    # TODO(step08): SGD over the model's parameters as before, now with momentum 0.9.
     raise NotImplementedError("step08_cnn: get_model")
 
 

@@ -1,25 +1,21 @@
 """Step 09 · sequential: nn.Sequential replaces the hand-written CNN class.
 
 Mnist_CNN's forward only calls its layers one after the other, which is exactly what
-nn.Sequential does: it holds modules and feeds each one's output to the next. Two things
-in forward were not modules:
+nn.Sequential does: it holds modules and feeds each one's output to the next. Two kinds of
+things in that forward were not modules:
 
-- the reshapes: `Lambda(func)` wraps any function as a layer without parameters, so the
-  first layer is Lambda(preprocess) and the last one turns (bs, 10, 1, 1) into (bs, 10);
-- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU() is
-  the same function as a module (no parameters), so it can sit in a Sequential, show up in
+- the reshapes: Lambda(func) wraps any function as a layer without parameters, so the first
+  layer reshapes the flat rows into images (preprocess) and the last one turns
+  (bs, 10, 1, 1) into (bs, 10);
+- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU is the
+  same function as a module (no parameters), so it can sit in a Sequential, show up in
   print(model) and carry hooks. The numbers are the same either way. Average pooling becomes
-  the module nn.AvgPool2d(4) in the same way.
+  a module in the same way.
 
-    Lambda(preprocess)                          (bs, 784) -> (bs, 1, 28, 28)
-    Conv2d(1, 16, 3, stride 2, padding 1), ReLU         -> (bs, 16, 14, 14)
-    Conv2d(16, 16, ...), ReLU                           -> (bs, 16, 7, 7)
-    Conv2d(16, 10, ...), ReLU                           -> (bs, 10, 4, 4)
-    AvgPool2d(4)                                        -> (bs, 10, 1, 1)
-    Lambda(x.view(x.size(0), -1))                       -> (bs, 10)
-
-The convolutions are numbered by their position: their parameters are 1.weight, 1.bias,
-3.weight, ... With step08's weights copied in, outputs and gradients are step08's.
+The layers in order: the first reshape, step 08's three convolutions each followed by its
+activation, the pooling, the last reshape. The convolutions are numbered by their position:
+their parameters are 1.weight, 1.bias, 3.weight, ... With step 08's weights copied in,
+outputs and gradients are step 08's.
 
 Grade it:        python grader.py step09
 Run it on MNIST:  python -m steps.step09_sequential
@@ -45,24 +41,27 @@ class Lambda(nn.Module):
     """A layer that applies `func` to its input: any function, as a module without parameters."""
 
     def __init__(self, func):
-        # TODO(step09): super().__init__(), then keep func.
+        super().__init__()
+        # TODO(step09): keep the function, for forward to apply.
         raise NotImplementedError("step09_sequential: Lambda.__init__")
 
     def forward(self, x):
-        # TODO(step09): apply the function to x.
+        # TODO(step09): apply the kept function to x.
         raise NotImplementedError("step09_sequential: Lambda.forward")
 
 
 def preprocess(x):
     """Flat pixels to one-channel images: (bs, 784) -> (bs, 1, 28, 28)."""
-    # TODO(step09): (bs, 784) -> (bs, 1, 28, 28).
+    # TODO(step09): flat rows to one-channel 28x28 images, as step 08's forward began.
     raise NotImplementedError("step09_sequential: preprocess")
 
 
 def get_model(lr=0.1):
     """step08's CNN as an nn.Sequential, and SGD with momentum 0.9 over it: (model, opt)."""
-    # TODO(step09): nn.Sequential of step08's forward as layers (Lambda for the reshapes, nn.ReLU for the activations, nn.AvgPool2d(4)), and SGD with momentum 0.9.
+    # TODO(step09): step 08's forward as an nn.Sequential of modules, in order: Lambda for the two reshapes,
+    #   ReLU modules for the activations, and the average pooling as a module.
     raise NotImplementedError("step09_sequential: get_model")
+    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 
 def loss_batch(model, loss_func, xb, yb, opt=None):

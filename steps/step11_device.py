@@ -1,17 +1,18 @@
 """Step 11 · device: the same code on a GPU when there is one, on the CPU otherwise.
 
-A tensor lives on a device (`x.device`), and an operation needs all its tensors on the same
-one. `torch.device("cuda")` names the GPU, `torch.device("cpu")` the CPU; `.to(dev)` returns
-a tensor moved there, and `model.to(dev)` moves every parameter of a model in place. So:
+A tensor lives on a device (x.device), and an operation needs all its tensors on the same one.
+torch.device names a device, "cuda" the GPU and "cpu" the CPU; a tensor's .to(dev) returns it
+moved there, and a module's .to(dev) moves every parameter of it in place. So:
 
-- get_device() picks the device once: cuda when torch.cuda.is_available(), else cpu;
-- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built;
-- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the
-  data set itself stays where it is, in ordinary memory); the loader gets a preprocess with
-  dev filled in (see main).
+- get_device() picks the device once: the GPU when torch says one is available, else the CPU;
+- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built over
+  them (an optimizer keeps the very tensors it was given);
+- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the data
+  set itself stays where it is, in ordinary memory); the loader gets a preprocess with dev
+  filled in (see main).
 
 Nothing else changes: loss_batch's loss.item() brings each loss back to the CPU as a float.
-On the CPU the results are step10's; on a GPU they agree up to floating-point rounding.
+On the CPU the results are step 10's; on a GPU they agree up to floating-point rounding.
 
 Shapes: preprocess gives ((bs, 1, 28, 28), (bs,)), both on dev; the model (bs, 10) on dev.
 
@@ -47,8 +48,8 @@ class Lambda(nn.Module):
 
 
 def get_device():
-    """The device to train on: torch.device("cuda") when a GPU is available, else torch.device("cpu")."""
-    # TODO(step11): torch.device("cuda") when torch.cuda.is_available(), else torch.device("cpu").
+    """The device to train on, a torch.device: the GPU when there is one, else the CPU."""
+    # TODO(step11): the GPU when torch.cuda says one is available, else the CPU, as a torch.device.
     raise NotImplementedError("step11_device: get_device")
 
 
@@ -57,7 +58,7 @@ def preprocess(x, y, dev):
 
     x (bs, 784) -> (bs, 1, 28, 28) on dev; y (bs,) -> (bs,) on dev.
     """
-    # TODO(step11): step10's preprocess, with x and y both moved to dev.
+    # TODO(step11): step 10's reshape, with x and y both moved to dev.
     raise NotImplementedError("step11_device: preprocess")
 
 
@@ -84,8 +85,19 @@ def get_model(lr=0.1, dev=torch.device("cpu")):
 
     Reads (bs, 1, H, W) images on dev and returns (bs, 10) on dev.
     """
-    # TODO(step11): your step10 get_model, the model moved to dev (model.to(dev)) before the optimizer is built over its parameters.
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # (bs, 1, H, W) -> (bs, 16, H/2, W/2)
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),  # -> (bs, 16, H/4, W/4)
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, H/8, W/8), rounded up
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),  # -> (bs, 10, 1, 1): the mean of each map, whatever its size
+        Lambda(lambda x: x.view(x.size(0), -1)),  # -> (bs, 10)
+    )
+    # TODO(step11): put the model's parameters on dev, before the optimizer is built over them.
     raise NotImplementedError("step11_device: get_model")
+    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 
 def loss_batch(model, loss_func, xb, yb, opt=None):

@@ -1,19 +1,18 @@
-"""Step 12 · flatten: nn.Flatten and torch.flatten(x, 1) replace `num_flat_features` and `view`.
+"""Step 12 · flatten: nn.Flatten and torch.flatten replace `num_flat_features` and `view`.
 
 The companion lessons flatten the last feature maps by hand before the first linear layer:
-
-    x = x.view(-1, self.num_flat_features(x))   # num_flat_features multiplies every size but the batch's
-
-(the hand-written versions are in kata/baselines/step12_handwritten.py). torch does that
-count itself: `torch.flatten(x, 1)` and the layer `nn.Flatten()` (start_dim=1 by default)
-keep dimension 0, the batch, and merge all the others:
+num_flat_features counts the features of one image, multiplying every size but the batch's,
+and view(-1, that count) lets torch work out the number of rows (the hand-written versions are
+in kata/steps/baselines/step12_handwritten.py). torch does that count itself: the function
+torch.flatten and the layer nn.Flatten merge the dimensions from a start dimension on:
 
     (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)
 
-Mind the start dimension. Seed 000 writes `torch.flatten(x)`, whose start_dim is 0: it merges
-the batch too, (bs, 32, 14, 14) -> (bs * 6272,). With one image the network then quietly
-returns shape (10,) instead of (1, 10); with more, fc1 receives bs * 6272 numbers and fails.
-`view(-1, n)` has its own trap: with a wrong n it silently makes a different number of rows.
+Mind the start dimension: the batch, dimension 0, must stay. The layer's default keeps it; the
+function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). Seed
+000 falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);
+with more, fc1 receives bs * 6272 numbers and fails. view(-1, n) has its own trap: with a
+wrong n it silently makes a different number of rows.
 
 Shapes: LeNet reads (bs, 1, 32, 32), CNN reads (bs, 1, 28, 28); both return (bs, 10) logits.
 
@@ -26,29 +25,41 @@ from torch import nn
 
 
 class LeNet(nn.Module):
-    """LeNet of seeds 001/004 with an nn.Flatten() layer named `flatten` (no num_flat_features).
+    """LeNet of seeds 001/004 with a flattening layer named `flatten` (no num_flat_features).
 
-    conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten nn.Flatten(),
+    conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten (torch.nn's flattening layer),
     fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).
     forward: relu(conv1) max-pool 2, relu(conv2) max-pool 2, flatten, relu(fc1), relu(fc2), fc3.
-    nn.Flatten has no parameters: the model's parameters are those of the hand-written LeNet.
+    The flattening layer has no parameters: the model's parameters are those of the hand-written LeNet.
     """
 
     def __init__(self):
-        # TODO(step12): the hand-written LeNet's layers (same names and sizes), plus an nn.Flatten() named flatten.
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)  # (bs, 1, 32, 32) -> (bs, 6, 28, 28)
+        self.conv2 = nn.Conv2d(6, 16, 5)  # (bs, 6, 14, 14) -> (bs, 16, 10, 10)
+        # TODO(step12): torch.nn's flattening layer, named flatten, in place of num_flat_features; it must
+        #   keep the batch dimension.
         raise NotImplementedError("step12_flatten: LeNet.__init__")
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
 
     def forward(self, x):
-        # TODO(step12): the hand-written forward, with self.flatten(x) where it called view and num_flat_features.
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (bs, 1, 32, 32) -> (bs, 6, 14, 14)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # -> (bs, 16, 5, 5)
+        # TODO(step12): flatten the feature maps with that layer: one row per image.
         raise NotImplementedError("step12_flatten: LeNet.forward")
+        x = F.relu(self.fc1(x))  # -> (bs, 120)
+        x = F.relu(self.fc2(x))  # -> (bs, 84)
+        return self.fc3(x)  # -> (bs, 10)
 
 
 class CNN(nn.Module):
-    """The 32-channel CNN of seeds 000/002, flattening with torch.flatten(x, 1).
+    """The 32-channel CNN of seeds 000/002, flattening with torch.flatten (mind its start dimension).
 
     conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),
     fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).
-    forward: relu(conv1), relu(conv2) max-pool 2, flatten from dimension 1, relu(fc1), fc2.
+    forward: relu(conv1), relu(conv2) max-pool 2, flatten all but the batch, relu(fc1), fc2.
     """
 
     def __init__(self):
@@ -59,8 +70,13 @@ class CNN(nn.Module):
         self.fc2 = nn.Linear(128, 10)
 
     def forward(self, x):
-        # TODO(step12): the hand-written forward, with torch.flatten(x, 1) in place of the view.
+        x = F.relu(self.conv1(x))  # (bs, 1, 28, 28) -> (bs, 32, 28, 28)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # -> (bs, 32, 14, 14)
+        # TODO(step12): flatten with the function torch.flatten in place of the view: every dimension but the
+        #   batch's merged into one.
         raise NotImplementedError("step12_flatten: CNN.forward")
+        x = F.relu(self.fc1(x))  # -> (bs, 128)
+        return self.fc2(x)  # -> (bs, 10)
 
 
 def train(model, x, y, lr=0.05, epochs=1, bs=16):

@@ -1,23 +1,23 @@
 """Step 13 · hooks: forward and backward hooks replace print statements inside forward.
 
-To see what the layers of a network produce, the companion lessons print from inside
-forward, and keep each output with retain_grad() to print its gradient after backward
-(kata/baselines/step13_printing.py). A hook does the looking from outside, and the model
-stays clean:
+To see what the layers of a network produce, the companion lessons print from inside forward,
+and keep each output with retain_grad() to print its gradient after backward
+(kata/steps/baselines/step13_printing.py). A hook does the looking from outside, and the
+model stays clean, as CNN below is:
 
-    handle = layer.register_forward_hook(hook)        # hook(module, inputs, output), after forward
-    handle = layer.register_full_backward_hook(hook)  # hook(module, grad_input, grad_output)
-    handle.remove()                                   # each registration returns a handle
+    layer.register_forward_hook(hook)          hook(module, inputs, output), after forward
+    layer.register_full_backward_hook(hook)    hook(module, grad_input, grad_output)
 
-grad_output[0] is the gradient of the loss with respect to the layer's output: it has the
-output's shape, (bs, 32, 28, 28) for conv1. Backward runs from the loss to the input, so the
-backward hooks fire in the reverse order: fc2, fc1, conv2, conv1. A hook stays until its
-handle is removed: forgotten handles keep recording on every later pass.
+Each registration returns a handle, and the hook stays until that handle is removed:
+forgotten handles keep recording on every later pass. grad_output holds the gradient of the
+loss with respect to the layer's output, with the output's shape: (bs, 32, 28, 28) for conv1.
+Backward runs from the loss to the input, so the backward hooks fire in the reverse order:
+fc2, fc1, conv2, conv1.
 
-Hooks run only when the module is called: `model(xb)` is `model.__call__(xb)`, which runs the
-forward pre-hooks, then `model.forward(xb)`, then the forward hooks (and sets up the backward
-ones). Calling `model.forward(xb)` yourself does the arithmetic and skips all of them; see
-hooks_run() below. So call modules, never their .forward.
+Hooks run only when the module is called: model(xb) runs the forward pre-hooks, then
+model.forward(xb), then the forward hooks (and sets up the backward ones). Calling
+model.forward(xb) yourself does the arithmetic and skips all of them; see hooks_run() below.
+So call modules, never their .forward.
 
 Shapes: xb (bs, 1, 28, 28), yb (bs,) int64; outputs conv1 (bs, 32, 28, 28),
 conv2 (bs, 32, 28, 28), fc1 (bs, 128), fc2 (bs, 10).
@@ -45,8 +45,11 @@ class CNN(nn.Module):
         self.fc2 = nn.Linear(128, 10)
 
     def forward(self, x):
-        # TODO(step13): the layers as before, without the print statements; call each layer as a module.
-        raise NotImplementedError("step13_hooks: CNN.forward")
+        x = F.relu(self.conv1(x))  # (bs, 1, 28, 28) -> (bs, 32, 28, 28)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # -> (bs, 32, 14, 14)
+        x = torch.flatten(x, 1)  # -> (bs, 6272)
+        x = F.relu(self.fc1(x))  # -> (bs, 128)
+        return self.fc2(x)  # -> (bs, 10)
 
 
 def record_output(log, name):
@@ -55,7 +58,8 @@ def record_output(log, name):
     Returns hook(module, inputs, output); `inputs` is the tuple of forward's arguments,
     `output` what forward returned. Keep a detached copy: the output itself belongs to the graph.
     """
-    # TODO(step13): return a hook(module, inputs, output) that appends (name, a detached copy of output) to log.
+    # TODO(step13): define hook(module, inputs, output) here, appending (name, a detached copy of the output)
+    #   to log, and return it.
     raise NotImplementedError("step13_hooks: record_output")
 
 
@@ -65,7 +69,8 @@ def record_grad(log, name):
     Returns hook(module, grad_input, grad_output): grad_output[0] has the output's shape;
     grad_input holds the gradients for forward's inputs (None where an input needs none).
     """
-    # TODO(step13): return a hook(module, grad_input, grad_output) that appends (name, a detached copy of grad_output[0]) to log.
+    # TODO(step13): define hook(module, grad_input, grad_output) here, appending (name, a detached copy of the
+    #   gradient for the layer's output) to log, and return it.
     raise NotImplementedError("step13_hooks: record_grad")
 
 
@@ -76,7 +81,9 @@ def inspect(model, xb, yb):
     Returns (outputs, grads): lists of (layer name, tensor), the outputs in forward order
     (conv1 first), the output gradients in backward order (fc2 first).
     """
-    # TODO(step13): hooks on every child layer, one forward (call the model) and backward of F.cross_entropy, every handle removed; return (outputs, grads).
+    # TODO(step13): a forward hook and a full backward hook on every child layer, recording into outputs and
+    #   grads; one pass of cross-entropy by calling the model, and its backward; every handle removed
+    #   afterwards, even when something fails. Return (outputs, grads).
     raise NotImplementedError("step13_hooks: inspect")
 
 

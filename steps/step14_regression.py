@@ -1,20 +1,19 @@
-"""Step 14 · regression: nn.Linear(1, 1), nn.MSELoss and optim.SGD replace the hand-written regression.
+"""Step 14 · regression: nn.Linear, nn.MSELoss and optim.SGD replace the hand-written regression.
 
 The house-price regression of seeds 000/002 predicts price = w * area + b. Written by hand
-(kata/baselines/step14_handwritten.py) that is two leaf tensors, `((y_hat - y) ** 2).mean()`
-and `w -= lr * w.grad` with the zeroing after it. With torch.nn:
-
-    model = nn.Linear(1, 1)        # weight (1, 1) is w, bias (1,) is b
-    loss_fn = nn.MSELoss()         # mean over every element of (input - target) ** 2
-    opt = optim.SGD(model.parameters(), lr=lr)
-
-and each epoch is opt.zero_grad(), loss.backward(), opt.step(), as in the seeds.
+(kata/steps/baselines/step14_handwritten.py), that is two leaf tensors, the mean of the
+squared errors, and the update of each parameter under torch.no_grad() with the zeroing after
+it. With torch.nn each part is a library object: a linear layer with one input and one output
+is the model (its weight (1, 1) is w, its bias (1,) is b), nn.MSELoss is the loss (the mean
+over every element of (input - target) ** 2), and SGD from torch.optim over the model's
+parameters is the update. Each epoch is then: clear the gradients, backward, step, as in the
+seeds.
 
 Mind the shapes. The data come as columns, area x (n,) and price y (n,), but nn.Linear reads
 rows of features, (n, 1), and returns (n, 1). nn.MSELoss does not check that its two inputs
 have the same shape: predictions (n, 1) against targets (n,) broadcast to an (n, n) table of
 every prediction minus every price, and the "loss" is that table's mean, silently wrong for
-any n > 1 (torch only warns). Give both the same shape: y.unsqueeze(1) is (n, 1).
+any n > 1 (torch only warns). Give both the same shape.
 
 Grade it:        python grader.py step14
 Run it:  python -m steps.step14_regression
@@ -28,7 +27,7 @@ def loss_fn(input, target):
 
     input and target: the same shape, (n, 1) here -> a scalar.
     """
-    # TODO(step14): nn.MSELoss() computes it (`loss_fn = nn.MSELoss()`).
+    # TODO(step14): torch.nn's mean squared error loss, as a module: make loss_fn one.
     raise NotImplementedError("step14_regression: loss_fn")
 
 
@@ -37,13 +36,16 @@ def loss_of(model, x, y):
 
     loss = (1/n) * sum_i (model(x)[i] - y[i]) ** 2, with model(x) computed on x as one column (n, 1).
     """
-    # TODO(step14): the model on the areas as one column, then loss_fn against the prices in the same shape.
+    # TODO(step14): the model on the areas as one column, then loss_fn against the prices in that same shape.
     raise NotImplementedError("step14_regression: loss_of")
 
 
 def get_model(lr):
-    """The model nn.Linear(1, 1) itself (weight (1, 1), bias (1,)) and plain SGD over its parameters: (model, opt)."""
-    # TODO(step14): nn.Linear(1, 1) and optim.SGD over its parameters with this lr.
+    """The model, itself one linear layer from one input to one output (weight (1, 1), bias (1,)),
+    and plain SGD over its parameters: (model, opt).
+    """
+    # TODO(step14): a linear layer from one input to one output, and plain SGD from torch.optim over its
+    #   parameters with this lr; return both.
     raise NotImplementedError("step14_regression: get_model")
 
 
@@ -52,8 +54,15 @@ def fit(model, opt, x, y, epochs):
 
     Returns each epoch's loss as a float, taken before that epoch's update.
     """
-    # TODO(step14): each epoch: the loss, opt.zero_grad(), loss.backward(), opt.step(); return every epoch's loss.
-    raise NotImplementedError("step14_regression: fit")
+    losses = []
+    for epoch in range(epochs):
+        # TODO(step14): this epoch's loss from loss_of, then clear the gradients the optimizer holds.
+        raise NotImplementedError("step14_regression: fit")
+        loss.backward()
+        # TODO(step14): let the optimizer update the parameters.
+        raise NotImplementedError("step14_regression: fit")
+        losses.append(loss.item())
+    return losses
 
 
 def house_prices(n=30, seed=0):

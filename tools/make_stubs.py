@@ -1,10 +1,12 @@
-"""Write steps/stepNN_*.py from solutions/stepNN_*.py and the registry's TODOs (kata/stubs.py).
+"""Write steps/stepNN_*.py from solutions/stepNN_*.py and each step's stub edits (kata/authoring/stubs.py).
 
     python tools/make_stubs.py          # rewrite every stub
     python tools/make_stubs.py --check  # exit 1 if a stub differs from what this would write
 
-The test suite runs --check, so stubs and solutions cannot drift apart: change a solution's
-docstring or a step's `todos` in kata/registry.py, then run this again.
+A stub is its solution with only the step's lesson left to do: the `todos` of its declaration
+(kata/steps/stepNN/__init__.py) name the solution lines each TODO replaces, and `stub_doc` is its
+docstring. The test suite runs --check, so stubs and solutions cannot drift apart: change a
+solution or a step's `todos`/`stub_doc`, then run this again.
 """
 from __future__ import annotations
 

@@ -43,6 +43,23 @@ class Wrong:
 
 
 @dataclass(frozen=True)
+class Todo:
+    """One place the stub leaves to the learner (kata.authoring.stubs makes the stub).
+
+    `text` follows `# TODO(stepNN):` there: the idea and the API at most, never the finished line.
+    `lines` are the reference solution's lines it replaces, found once inside its function, each as
+    it reads without its indentation (a trailing comment may be left off); they become the TODO and
+    a `raise NotImplementedError`, and every other line stays working code. Without `lines`, the
+    whole body is the TODO (a function the step adds). `doc`, when given, is the function's
+    docstring in the stub, for a solution's docstring that spells out the finished code.
+    """
+
+    text: str
+    lines: str = ""
+    doc: str = ""
+
+
+@dataclass(frozen=True)
 class Train:
     """How `--train` drives the step's code (a driver in kata.steps.drivers) and on what."""
 
@@ -66,10 +83,15 @@ class Step:
     rules: tuple[Rule, ...] = ()
     wrong: tuple[Wrong, ...] = ()
     train: Train | None = None
-    # what the stub leaves to do: name -> TODO text (a class: method -> text); the stub raises there
+    # what the stub leaves to do, keyed by name: a Todo (or several, a tuple) at the solution's lines
+    # that are this step's lesson; a plain string is a Todo for the whole body. A class: method -> the
+    # same, and "__doc__" -> the class's docstring in the stub. The stub raises NotImplementedError there.
     todos: dict = field(default_factory=dict, hash=False)
     # a module-level name the stub turns into a function to write: name -> its def line and docstring
     stub_defs: dict = field(default_factory=dict, hash=False)
+    # the stub's module docstring up to the solution's "Shapes:" (or "Run it") lines, which follow it:
+    # its title, what changes in this step and why, never the finished code; "" keeps the solution's
+    stub_doc: str = ""
     # the module the checks compare with, relative to the project root; default: the reference
     # solution of the step before. Companion steps name the hand-written version they replace.
     baseline: str = ""

@@ -26,7 +26,8 @@ class Rule:
 
 
 def pending_names(tree: ast.Module) -> set[str]:
-    """Top-level functions and classes still holding a stub's `raise NotImplementedError`."""
+    """Top-level functions and classes still holding a stub's `raise NotImplementedError` anywhere in
+    their code: a stub's TODO may sit inside a loop or a `with` block it keeps."""
     pending = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _raises_not_implemented(node):
@@ -39,7 +40,7 @@ def pending_names(tree: ast.Module) -> set[str]:
 
 
 def _raises_not_implemented(fn: ast.FunctionDef) -> bool:
-    for stmt in fn.body:
+    for stmt in ast.walk(fn):
         if isinstance(stmt, ast.Raise) and stmt.exc is not None:
             exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
             if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":

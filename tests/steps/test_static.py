@@ -24,8 +24,30 @@ def test_pending_names_finds_stubbed_functions_and_classes():
         "def done():\n    return 1\n"
         "def todo():\n    '''doc'''\n    raise NotImplementedError('step01: todo')\n"
         "class Model:\n    def forward(self):\n        raise NotImplementedError\n"
-        "def nested():\n    if x:\n        raise NotImplementedError\n")
-    assert static.pending_names(tree) == {"todo", "Model"}
+        "def nested():\n    if x:\n        raise NotImplementedError\n"
+        "def also_done():\n    raise ValueError('not a stub')\n")
+    assert static.pending_names(tree) == {"todo", "Model", "nested"}
+
+
+def test_a_todo_inside_a_kept_loop_is_still_pending():
+    """A stub keeps the previous step's batch loop and raises inside it, where the lesson's lines were."""
+    tree = ast.parse(
+        "def fit(model, opt, xs, epochs=2):\n"
+        "    for epoch in range(epochs):\n"
+        "        for xb in xs:\n"
+        "            model(xb).sum().backward()\n"
+        "            with no_grad():\n"
+        "                # TODO(step04): let the optimizer update the parameters\n"
+        "                raise NotImplementedError('step04_optim: fit')\n"
+        "class Model:\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        if True:\n"
+        "            raise NotImplementedError('step03_linear: Model.__init__')\n"
+        "        self.b = 1\n")
+    assert static.pending_names(tree) == {"fit", "Model"}
+    done = ast.parse("def fit(model, xs):\n    for xb in xs:\n        model(xb)\n")
+    assert static.pending_names(done) == set()
 
 
 def test_uses_accepts_call_attribute_or_import():

@@ -6,7 +6,8 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step00',
@@ -15,6 +16,7 @@ STEP = Step(
     replaces='nothing yet',
     replaced_by='plain tensor operations',
     names=("log_softmax", "nll", "accuracy", "init_weights", "model", "fit"),
+    advisories=(advisories.last_batch_loss,),
     checks=(
         Check(
             'log-softmax',
@@ -197,11 +199,45 @@ STEP = Step(
     ),
     train=Train("functional"),
     todos={
-        "log_softmax": "subtract from each row the log of the sum of that row's exponentials.",
-        "nll": "pick input[i, target[i]] for every row i, take the mean, negate it.",
-        "accuracy": "argmax over the classes, compare with yb, the mean of the hits as a float.",
-        "init_weights": "Xavier weights and zero bias, both leaf tensors that require grad.",
-        "model": "the linear map, then log_softmax.",
-        "fit": "the batch loop: loss, backward, the update under torch.no_grad(), zero the grads.",
+        "log_softmax": (
+            "from each row, subtract the log of the sum of that row's exponentials; keep the "
+            "summed dimension so that it broadcasts along the row."
+        ),
+        "nll": (
+            "for every row, the log-probability of its true class (index rows and columns together); "
+            "their mean, negated."
+        ),
+        "accuracy": (
+            "the predicted class of each row is its largest output; the fraction of rows where it "
+            "is the true class, as a float."
+        ),
+        "init_weights": (
+            "Xavier weights and zero bias, both leaf tensors that require grad: scale first, "
+            "then ask for gradients."
+        ),
+        "model": "the linear map of the batch, then log_softmax.",
+        "fit": Todo(
+            (
+                "the batch loop: for each epoch and each batch, the loss, its backward, then the update of both "
+                "tensors without recording it in the graph, and their gradients zeroed."
+            ),
+            doc=(
+                "Train in place with mini-batch SGD.\n"
+                "\n"
+                "For each epoch, for each batch i (the last one may be shorter): rows [i*bs, i*bs + bs) of\n"
+                "x_train and y_train; the loss (nll) of the model on them, and its gradients by backpropagation;\n"
+                "then, outside the graph, each of weights and bias moves by -lr times its gradient, and its\n"
+                "gradient goes back to zero.\n"
+                "x_train: (n, 784), y_train: (n,). Returns nothing: weights and bias change in place."
+            ),
+        ),
     },
+    stub_doc=(
+        "Step 00 · scratch: an MNIST classifier with nothing but tensors.\n"
+        "\n"
+        "Everything is written by hand, with nothing but tensors: the activation (log_softmax), the\n"
+        "loss (negative log likelihood), the accuracy, the weight initialisation, the model and the\n"
+        "training loop with its SGD update. Each function's docstring gives its maths. Later steps\n"
+        "replace these parts, one at a time, with torch.nn, and prove that the numbers stay the same."
+    ),
 )

@@ -5,8 +5,8 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories, static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step01',
@@ -15,6 +15,7 @@ STEP = Step(
     replaces='log_softmax + nll',
     replaced_by='F.cross_entropy',
     names=("loss_func", "accuracy", "init_weights", "model", "fit"),
+    advisories=(advisories.last_batch_loss,),
     rules=(
         static.uses("cross_entropy", "the loss is F.cross_entropy now."),
         static.defines_none("log_softmax", "nll"),
@@ -148,8 +149,18 @@ STEP = Step(
     ),
     train=Train("functional"),
     todos={
-        "loss_func": "F.cross_entropy does log_softmax and nll in one call (`loss_func = F.cross_entropy`).",
-        "model": "return the raw logits: F.cross_entropy applies log_softmax itself.",
+        "loss_func": (
+            "torch.nn.functional's cross-entropy does log_softmax and nll in one call: make "
+            "loss_func that function."
+        ),
+        "model": Todo(
+            "return the raw scores (logits): the loss applies log_softmax itself now.",
+            doc=(
+                "The logistic model, now returning raw scores (logits): no log_softmax any more.\n"
+                "\n"
+                "(bs, 784) @ (784, 10) + (10,) -> (bs, 10)."
+            ),
+        ),
     },
     stub_defs={
         'loss_func': (
@@ -160,4 +171,13 @@ STEP = Step(
             '    """\n'
         )
     },
+    stub_doc=(
+        "Step 01 · functional: F.cross_entropy replaces log_softmax + nll.\n"
+        "\n"
+        "log_softmax followed by nll is one common operation, and torch.nn.functional has it as one\n"
+        "function: the cross-entropy of raw scores. It takes the logits themselves and computes the\n"
+        "log-probabilities inside, in a way that does not overflow for large scores. So the hand-written\n"
+        "log_softmax and nll go, loss_func becomes that library function, and the model stops applying\n"
+        "log_softmax: it returns raw scores, and the loss does the rest. fit is step 00's."
+    ),
 )

@@ -5,8 +5,8 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories, static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step02',
@@ -15,6 +15,7 @@ STEP = Step(
     replaces='loose weights and bias, updated and zeroed by name',
     replaced_by='nn.Module, nn.Parameter, model.parameters(), model.zero_grad()',
     names=("loss_func", "accuracy", "Mnist_Logistic", "fit"),
+    advisories=(advisories.last_batch_loss,),
     rules=(
         static.uses("Parameter", "the weights and bias are nn.Parameter attributes of the module."),
         static.uses("zero_grad", "model.zero_grad() clears every gradient at once."),
@@ -138,9 +139,50 @@ STEP = Step(
     train=Train("module"),
     todos={
         "Mnist_Logistic": {
-            "__init__": "super().__init__(), then weights and bias as nn.Parameter, made as init_weights made them.",
-            "forward": "xb @ self.weights + self.bias.",
+            "__doc__": (
+                "The logistic model as a module with two parameters, `weights` (784, 10) and `bias` "
+                "(10,).\n"
+                "\n"
+                "__init__ makes them as init_weights made its tensors, as nn.Parameter attributes.\n"
+                "forward(xb): (bs, 784) -> (bs, 10), the logits of step 01's model."
+            ),
+            "__init__": (
+                "let nn.Module set itself up first, then weights and bias as nn.Parameter "
+                "attributes, initialised as init_weights did (Xavier weights, zero bias)."
+            ),
+            "forward": "the logits of step 01's model, from the module's own parameters.",
         },
-        "fit": "update every p in model.parameters() under torch.no_grad(), then model.zero_grad().",
+        "fit": (
+            Todo(
+                (
+                    "one loop over every parameter the model registered, each updated as step 01 updated "
+                    "weights and bias."
+                ),
+                lines=(
+                    "for p in model.parameters():\n"
+                    "p -= p.grad * lr"
+                ),
+                doc=(
+                    "Train `model` in place with mini-batch SGD over its parameters, as step 01's fit did.\n"
+                    "\n"
+                    "x_train: (n, 784), y_train: (n,). Returns nothing: the model's parameters change in place."
+                ),
+            ),
+            Todo(
+                "clear the gradients of every parameter at once: the module can do that itself.",
+                lines="model.zero_grad()",
+            ),
+        ),
     },
+    stub_doc=(
+        "Step 02 · module: nn.Module and nn.Parameter replace the loose weights and bias.\n"
+        "\n"
+        "A model class that subclasses nn.Module owns its weights and bias as nn.Parameter attributes,\n"
+        "instead of loose tensors passed from function to function. The module then knows its\n"
+        "parameters: model.parameters() walks them all, so fit's update becomes one loop over the\n"
+        "parameters instead of one line per tensor, and the module's zero_grad() clears every\n"
+        "gradient at once. nn.Module's own __init__ must run before any parameter is assigned: it sets\n"
+        "up the bookkeeping that registers them. The arithmetic is step 01's: the same initialisation,\n"
+        "the same forward, the same update."
+    ),
 )

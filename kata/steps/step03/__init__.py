@@ -5,8 +5,8 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories, static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step03',
@@ -15,6 +15,7 @@ STEP = Step(
     replaces='hand-made weights and xb @ w + b',
     replaced_by='nn.Linear(784, 10)',
     names=("loss_func", "accuracy", "Mnist_Logistic", "fit"),
+    advisories=(advisories.last_batch_loss,),
     rules=(
         static.uses("Linear", "the model's layer is nn.Linear(784, 10)."),
         static.avoids("Parameter", "nn.Linear creates and registers its own weight and bias."),
@@ -111,8 +112,28 @@ STEP = Step(
     train=Train("module"),
     todos={
         "Mnist_Logistic": {
-            "__init__": "one nn.Linear(784, 10) layer, named lin.",
-            "forward": "call the layer.",
+            "__doc__": (
+                "The logistic model with one linear layer named `lin`, from 784 inputs to 10 outputs.\n"
+                "\n"
+                "forward(xb): (bs, 784) -> (bs, 10), what step 02's module computed."
+            ),
+            "__init__": Todo(
+                "one linear layer from 784 inputs to 10 outputs, named lin: it makes its own weight and bias.",
+                lines="self.lin = nn.Linear(784, 10)",
+            ),
+            "forward": "call the layer on the batch.",
         },
     },
+    stub_doc=(
+        "Step 03 · linear: nn.Linear replaces the hand-made weights and `xb @ w + b`.\n"
+        "\n"
+        "nn.Linear is the layer that step 02's module computes by hand: it creates and initialises its\n"
+        "own weight and bias as parameters, and calling it on a batch applies them. The module keeps one\n"
+        "such layer, named `lin`, for 784 inputs and 10 outputs, and its forward calls it; fit is\n"
+        "step 02's.\n"
+        "\n"
+        "Mind the layout: nn.Linear stores its weight as (out, in) = (10, 784), the transpose of the\n"
+        "hand-made (784, 10) matrix, and computes xb @ weight.T + bias. So the module with\n"
+        "lin.weight = w.T (and the same bias) computes exactly what step 02 computed with weights = w."
+    ),
 )

@@ -5,8 +5,8 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories, static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step04',
@@ -15,6 +15,7 @@ STEP = Step(
     replaces='p -= p.grad * lr and the manual zeroing',
     replaced_by='optim.SGD, opt.step(), opt.zero_grad()',
     names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "fit"),
+    advisories=(advisories.last_batch_loss,),
     rules=(
         static.uses("SGD", "the optimizer is torch.optim.SGD."),
         static.no_parameter_update_by_hand("fit"),
@@ -99,8 +100,32 @@ STEP = Step(
     ),
     train=Train("optim"),
     todos={
-        "get_model": "a Mnist_Logistic and optim.SGD over its parameters with this lr.",
-        "fit": "after backward, opt.step() and opt.zero_grad() replace the hand-written update and zeroing.",
+        "get_model": Todo(
+            "return both: the model, and plain SGD from torch.optim over all its parameters with this lr.",
+            lines="return model, optim.SGD(model.parameters(), lr=lr)",
+        ),
+        "fit": Todo(
+            (
+                "after backward, let the optimizer update every parameter it holds, then clear their gradients, "
+                "so that the next batch starts from zero."
+            ),
+            lines=(
+                "opt.step()\n"
+                "opt.zero_grad()"
+            ),
+            doc="Train `model` in place, one update by `opt` for each batch; the batches are step 03's.",
+        ),
     },
+    stub_doc=(
+        "Step 04 · optim: torch.optim.SGD replaces `p -= p.grad * lr` and the manual zeroing.\n"
+        "\n"
+        "torch.optim holds the update rule. An optimizer is built once, over the parameters it will\n"
+        "update and with the learning rate; from then on one call of it does what step 03's hand-written\n"
+        "update did (p -= lr * p.grad for every parameter, for plain SGD), and another clears the\n"
+        "gradients of the parameters it holds. So get_model builds the model and its optimizer together,\n"
+        "fit is given the optimizer instead of lr, and the update and the zeroing in fit become those\n"
+        "two calls. Gradients still add up in .grad from one backward to the next: each batch's update\n"
+        "must use that batch's gradient only. The batch loop is step 03's."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -5,8 +5,8 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories, static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step05',
@@ -15,6 +15,7 @@ STEP = Step(
     replaces='slicing x_train and y_train in parallel',
     replaced_by='TensorDataset',
     names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "fit"),
+    advisories=(advisories.last_batch_loss,),
     rules=(
         static.uses("TensorDataset", "the data is wrapped in a TensorDataset."),
         static.avoids("tensors", "pulls x and y back out of the dataset to slice them apart."),
@@ -84,7 +85,18 @@ STEP = Step(
     ),
     train=Train("optim_dataset"),
     todos={
-        "fit": "one slice of train_ds per batch gives xb and yb together.",
+        "fit": Todo(
+            "one slice of train_ds, over this batch's rows, gives xb and yb together.",
+            lines="xb, yb = train_ds[i * bs : i * bs + bs]",
+        ),
     },
+    stub_doc=(
+        "Step 05 · dataset: TensorDataset replaces slicing x_train and y_train in parallel.\n"
+        "\n"
+        "Step 04 slices x_train and y_train in parallel, with the same bounds: two slices that must\n"
+        "agree. A TensorDataset pairs the tensors row by row, so that one index, or one slice, gives\n"
+        "both halves of a batch at once and they cannot drift apart. fit now takes the data set instead\n"
+        "of the two tensors; the batch loop and its bounds stay as they are (step 06 replaces them)."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

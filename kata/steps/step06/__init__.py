@@ -5,8 +5,8 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps import advisories, static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step06',
@@ -15,6 +15,7 @@ STEP = Step(
     replaces='index arithmetic for batches',
     replaced_by='DataLoader',
     names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "get_dataloader", "fit"),
+    advisories=(advisories.last_batch_loss,),
     rules=(
         static.uses("DataLoader", "the batches come from a DataLoader."),
         static.no_batch_index_arithmetic("fit"),
@@ -96,8 +97,23 @@ STEP = Step(
     ),
     train=Train("optim_loader"),
     todos={
-        "get_dataloader": "a DataLoader over train_ds with batch size bs, in order.",
-        "fit": "`for xb, yb in train_dl:` replaces the index arithmetic.",
+        "get_dataloader": (
+            "a DataLoader over train_ds that hands out batches of bs rows, in order (no "
+            "shuffling yet)."
+        ),
+        "fit": Todo(
+            "loop over the batches train_dl hands out, each one a pair (xb, yb), in place of the index arithmetic",
+            lines="for xb, yb in train_dl:",
+        ),
     },
+    stub_doc=(
+        "Step 06 · dataloader: DataLoader replaces the index arithmetic for batches.\n"
+        "\n"
+        "A DataLoader over a data set hands out its batches in order, the last one shorter when the\n"
+        "batch size does not divide the set's size: looping over it replaces the index arithmetic (the\n"
+        "number of batches, the bounds of each slice). get_dataloader builds it; fit takes the loader\n"
+        "instead of the data set and the batch size, and loops over its batches. What fit does with each\n"
+        "batch is step 05's."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

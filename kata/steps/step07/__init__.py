@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step07',
@@ -49,7 +49,7 @@ STEP = Step(
         Check(
             'valid-loader',
             (
-                'get_data(train_ds, valid_ds, bs, seed): valid_dl gives every validation row once, in order, in '
+                'get_data(train_ds, valid_ds, bs): valid_dl gives every validation row once, in order, in '
                 'batches of 2 * bs, the last one shorter'
             ),
             stage='batches',
@@ -67,22 +67,24 @@ STEP = Step(
             'train-loader',
             (
                 "get_data's train_dl gives every training row once per epoch in batches of bs, shuffled anew each "
-                'epoch; the same seed gives the same orders, whatever else draws random numbers'
+                "epoch; the same random state gives the same orders, and get_data leaves torch's global generator "
+                'as it found it'
             ),
             stage='batches',
             uses=('get_data',),
             hints=(
                 (
-                    'The training loader shuffles, every epoch anew, yet its order should depend on the seed alone: '
-                    'building a model between get_data and fit draws random numbers too.'
+                    'The training loader shuffles, every epoch anew, with random numbers; seeding them is the '
+                    "program's business, once at its top, not get_data's."
                 ),
                 (
-                    'The training DataLoader shuffles with a generator of its own, made from the seed: '
-                    'torch.Generator().manual_seed(seed), passed as generator=, not torch.manual_seed.'
+                    'DataLoader(..., shuffle=True) draws a new order each time it is iterated, from torch\'s global '
+                    'generator, or from its own with generator=torch.Generator().manual_seed(seed); '
+                    'torch.manual_seed inside get_data resets every random number drawn after it.'
                 ),
                 (
-                    'g = <a torch.Generator seeded with seed>; DataLoader(train_ds, batch_size=bs, shuffle=True, '
-                    'generator=g)'
+                    'DataLoader(train_ds, batch_size=bs, shuffle=True[, generator=<a torch.Generator of its own>]), '
+                    'and no torch.manual_seed in get_data'
                 ),
             ),
         ),
@@ -112,8 +114,8 @@ STEP = Step(
         Check(
             'valid-loss',
             (
-                "fit returns each epoch's validation loss: the mean loss over every validation row, whatever the "
-                'batch sizes'
+                "fit returns (or, as the tutorial's, prints) each epoch's validation loss: the mean loss over every "
+                'validation row, whatever the batch sizes'
             ),
             stage='loss',
             uses=('fit',),
@@ -202,8 +204,8 @@ STEP = Step(
         Wrong(
             'global-seed',
             (
-                "seeds torch's global generator in get_data instead of giving the loader its own: building the "
-                'model afterwards changes the shuffle'
+                "seeds torch's global generator inside get_data: every random number drawn after it (the "
+                "model's initial weights, the shuffle) is the same whatever seed the program chose"
             ),
             old="    g = torch.Generator().manual_seed(seed)  # the shuffle's own random numbers, not the global ones\n    return (\n        DataLoader(train_ds, batch_size=bs, shuffle=True, generator=g),",
             new='    torch.manual_seed(seed)\n    return (\n        DataLoader(train_ds, batch_size=bs, shuffle=True),',
@@ -239,13 +241,76 @@ STEP = Step(
         note="step07 shuffles the training batches every epoch, where step06 kept their order: expect curves that differ a little and end close together.",
     ),
     todos={
-        "loss_batch": "the loss of the batch; when opt is given: backward, opt.step(), opt.zero_grad(). "
-        "Return (loss.item(), len(xb)).",
-        "get_data": "a shuffled training DataLoader with its own torch.Generator seeded with seed, and an "
-        "in-order validation DataLoader with batch size 2 * bs.",
-        "fit": "every epoch: model.train(), loss_batch with opt on each training batch; model.eval(), and under "
-        "torch.no_grad() loss_batch on each validation batch; their size-weighted mean, printed and "
-        "collected. Return the list.",
+        "loss_batch": (
+            Todo(
+                "update only when given an optimizer: validation calls this without one, and must change nothing",
+                lines="if opt is not None:",
+            ),
+            Todo(
+                "give back the batch's loss as a plain Python number, and the number of rows in the batch.",
+                lines="return loss.item(), len(xb)",
+            ),
+        ),
+        "get_data": (
+            "a training DataLoader that shuffles, drawing its order from its own torch.Generator "
+            "seeded with seed, and a validation DataLoader in order, with batches twice as large; "
+            "return both."
+        ),
+        "fit": (
+            Todo(
+                "training mode on for the training batches: the evaluation below switches it off.",
+                lines="model.train()",
+            ),
+            Todo(
+                "one optimizer step on this batch, through loss_batch.",
+                lines="loss_batch(model, loss_func, xb, yb, opt)",
+            ),
+            Todo(
+                (
+                    "evaluation mode, then, without building a graph, the loss and the size of every validation "
+                    "batch (loss_batch without an optimizer); val_loss is the mean over all the validation "
+                    "rows: each batch's mean weighted by its size."
+                ),
+                lines=(
+                    "model.eval()\n"
+                    "with torch.no_grad():\n"
+                    "batch_losses, sizes = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])\n"
+                    "# each batch's mean weighted by its size: the last batch may be shorter than the others\n"
+                    "val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)"
+                ),
+                doc=(
+                    "Train for `epochs` passes over train_dl; after each, the loss over the whole of valid_dl.\n"
+                    "\n"
+                    "Every epoch: training mode and one optimizer step per training batch; then evaluation mode\n"
+                    "and, with no graph built, the loss over every validation row (each batch weighted by its\n"
+                    "size). Prints it and returns the list of these losses, one float per epoch. Everything fit\n"
+                    "uses is an argument."
+                ),
+            ),
+        ),
     },
+    stub_doc=(
+        "Step 07 · validation: a held-out set, a shuffled training loader, train and eval modes.\n"
+        "\n"
+        "Training loss alone cannot show overfitting, so after every epoch fit measures the loss on a\n"
+        "validation set the model never trains on. What changes:\n"
+        "\n"
+        "- get_data builds both loaders. The training loader shuffles, a new order every epoch (so\n"
+        "  that consecutive batches are not correlated), drawn from its own random generator seeded\n"
+        "  with `seed`: the same seed gives the same run, whatever else draws random numbers. The\n"
+        "  validation loader keeps the order and uses batches twice as large: without a backward pass\n"
+        "  each row needs less memory.\n"
+        "- loss_batch computes one batch's loss, and updates the model only when given an optimizer:\n"
+        "  step 06's loss, backward, step and zero_grad move into it.\n"
+        "- fit puts the model in training mode before training and in evaluation mode before\n"
+        "  validating: layers such as nn.Dropout and nn.BatchNorm2d behave differently in the two.\n"
+        "  Validation builds no graph: its loss is never backpropagated.\n"
+        "- fit returns the validation loss of every epoch, the mean over every row of the set:\n"
+        "\n"
+        "      val_loss = sum_b n_b * loss_b / sum_b n_b      (loss_b: the mean over batch b of n_b rows)\n"
+        "\n"
+        "  A plain mean of the batch means gives the last, shorter batch the weight of a full one:\n"
+        "  wrong whenever the batch size does not divide the set's size."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step08',
@@ -166,12 +166,46 @@ STEP = Step(
     train=Train("validation", epochs=5),
     todos={
         "Mnist_CNN": {
-            "__init__": "three nn.Conv2d layers conv1, conv2, conv3: 3x3 kernels, stride 2, padding 1; "
-            "1 -> 16 -> 16 -> 10 channels.",
-            "forward": "one-channel 28x28 images, each convolution followed by F.relu, a 4x4 average pool, "
-            "then (bs, 10).",
+            "__init__": Todo(
+                (
+                    "three convolution layers conv1, conv2, conv3, as in the plan above: 3x3 kernels, stride 2, "
+                    "padding 1; 1 -> 16 -> 16 -> 10 channels."
+                ),
+                lines=(
+                    "self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)\n"
+                    "self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)\n"
+                    "self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1)"
+                ),
+            ),
+            "forward": (
+                "the plan above, line by line: one-channel 28x28 images, each convolution followed "
+                "by ReLU, the average of each 4x4 map, then one row of 10 scores per image."
+            ),
         },
-        "get_model": "a Mnist_CNN and optim.SGD over its parameters, with this lr and momentum=0.9.",
+        "get_model": Todo(
+            "SGD over the model's parameters as before, now with momentum 0.9.",
+            lines="return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)",
+        ),
     },
+    stub_doc=(
+        "Step 08 · cnn: a convolutional network, trained by the same fit.\n"
+        "\n"
+        "Nothing in loss_batch, get_data or fit depends on the model: they train whatever module they\n"
+        "are given. This step swaps the logistic model for the tutorial's CNN and leaves them as they\n"
+        "are. Three convolutions, each 3x3 with stride 2 and padding 1, so each halves the image's\n"
+        "sides (rounding up): 28 -> 14 -> 7 -> 4.\n"
+        "\n"
+        "    xb (bs, 784) -> one channel per image                       (bs, 1, 28, 28)\n"
+        "      -> conv1:  1 -> 16 channels, ReLU                         (bs, 16, 14, 14)\n"
+        "      -> conv2: 16 -> 16 channels, ReLU                         (bs, 16, 7, 7)\n"
+        "      -> conv3: 16 -> 10 channels, ReLU                         (bs, 10, 4, 4)\n"
+        "      -> the average of each 4x4 map                            (bs, 10, 1, 1)\n"
+        "      -> one score per class                                    (bs, 10)\n"
+        "\n"
+        "Each image goes through on its own: row i of the output depends on image i alone, for any\n"
+        "batch size, 1 included. The optimizer becomes SGD with momentum 0.9: each step follows a\n"
+        "running sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much\n"
+        "faster."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step09',
@@ -171,12 +171,52 @@ STEP = Step(
     train=Train("validation", epochs=5),
     todos={
         "Lambda": {
-            "__init__": "super().__init__(), then keep func.",
-            "forward": "apply the function to x.",
+            "__init__": Todo(
+                "keep the function, for forward to apply.",
+                lines="self.func = func",
+            ),
+            "forward": "apply the kept function to x.",
         },
-        "preprocess": "(bs, 784) -> (bs, 1, 28, 28).",
-        "get_model": "nn.Sequential of step08's forward as layers (Lambda for the reshapes, nn.ReLU for the "
-        "activations, nn.AvgPool2d(4)), and SGD with momentum 0.9.",
+        "preprocess": "flat rows to one-channel 28x28 images, as step 08's forward began.",
+        "get_model": Todo(
+            (
+                "step 08's forward as an nn.Sequential of modules, in order: Lambda for the two reshapes, ReLU "
+                "modules for the activations, and the average pooling as a module."
+            ),
+            lines=(
+                "model = nn.Sequential(\n"
+                "Lambda(preprocess),\n"
+                "nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),\n"
+                "nn.ReLU(),\n"
+                "nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),\n"
+                "nn.ReLU(),\n"
+                "nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),\n"
+                "nn.ReLU(),\n"
+                "nn.AvgPool2d(4),\n"
+                "Lambda(lambda x: x.view(x.size(0), -1)),\n"
+                ")"
+            ),
+        ),
     },
+    stub_doc=(
+        "Step 09 · sequential: nn.Sequential replaces the hand-written CNN class.\n"
+        "\n"
+        "Mnist_CNN's forward only calls its layers one after the other, which is exactly what\n"
+        "nn.Sequential does: it holds modules and feeds each one's output to the next. Two kinds of\n"
+        "things in that forward were not modules:\n"
+        "\n"
+        "- the reshapes: Lambda(func) wraps any function as a layer without parameters, so the first\n"
+        "  layer reshapes the flat rows into images (preprocess) and the last one turns\n"
+        "  (bs, 10, 1, 1) into (bs, 10);\n"
+        "- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU is the\n"
+        "  same function as a module (no parameters), so it can sit in a Sequential, show up in\n"
+        "  print(model) and carry hooks. The numbers are the same either way. Average pooling becomes\n"
+        "  a module in the same way.\n"
+        "\n"
+        "The layers in order: the first reshape, step 08's three convolutions each followed by its\n"
+        "activation, the pooling, the last reshape. The convolutions are numbered by their position:\n"
+        "their parameters are 1.weight, 1.bias, 3.weight, ... With step 08's weights copied in,\n"
+        "outputs and gradients are step 08's."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

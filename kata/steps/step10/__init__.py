@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step10',
@@ -155,14 +155,34 @@ STEP = Step(
     ),
     train=Train("validation", epochs=5),
     todos={
-        "preprocess": "x (bs, 784) -> (bs, 1, 28, 28); y as it is. Return both.",
+        "preprocess": "one batch as the model reads it: x as one-channel 28x28 images, y as it is; return both.",
         "WrappedDataLoader": {
-            "__init__": "keep dl and func.",
-            "__len__": "the number of batches of dl.",
-            "__iter__": "for every batch b of dl, yield func(*b).",
+            "__init__": "keep the loader and the function.",
+            "__len__": "as many batches as the wrapped loader has.",
+            "__iter__": (
+                "a new pass over the wrapped loader each time: every batch of it, in its order, "
+                "passed through the function (the batch's parts are its arguments)."
+            ),
         },
-        "get_model": "step09's nn.Sequential without the first reshape, nn.AdaptiveAvgPool2d(1) as its pooling, "
-        "and SGD with momentum 0.9.",
+        "get_model": Todo(
+            "a pooling layer told its output size, 1x1, instead of its window, so that any image size works.",
+            lines="nn.AdaptiveAvgPool2d(1),",
+        ),
     },
+    stub_doc=(
+        "Step 10 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.\n"
+        "\n"
+        "Two things tied step 09's model to flat 28x28 MNIST rows:\n"
+        "\n"
+        "- its first layer reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is about the data, not the\n"
+        "  model, so it moves into the loader: a WrappedDataLoader wraps a loader and hands out each of\n"
+        "  its batches passed through a function, and preprocess(x, y) reshapes x. The model now\n"
+        "  takes images (bs, 1, H, W): its first layer is gone.\n"
+        "- its average pooling takes 4x4 windows, the size conv3's maps have for 28x28 input only.\n"
+        "  Adaptive pooling is told the output size instead, 1x1, and picks its window from its\n"
+        "  input: the mean of each map, whatever the image size. On 28x28 input both compute the same.\n"
+        "\n"
+        "loss_batch, get_data and fit stay as they are: the wrapped loaders are what fit iterates over."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step11',
@@ -160,10 +160,32 @@ STEP = Step(
     ),
     train=Train("validation", epochs=5),
     todos={
-        "get_device": "torch.device(\"cuda\") when torch.cuda.is_available(), else torch.device(\"cpu\").",
-        "preprocess": "step10's preprocess, with x and y both moved to dev.",
-        "get_model": "your step10 get_model, the model moved to dev (model.to(dev)) before the optimizer is "
-        "built over its parameters.",
+        "get_device": Todo(
+            "the GPU when torch.cuda says one is available, else the CPU, as a torch.device.",
+            doc="The device to train on, a torch.device: the GPU when there is one, else the CPU.",
+        ),
+        "preprocess": "step 10's reshape, with x and y both moved to dev.",
+        "get_model": Todo(
+            "put the model's parameters on dev, before the optimizer is built over them.",
+            lines="model.to(dev)",
+        ),
     },
+    stub_doc=(
+        "Step 11 · device: the same code on a GPU when there is one, on the CPU otherwise.\n"
+        "\n"
+        "A tensor lives on a device (x.device), and an operation needs all its tensors on the same one.\n"
+        'torch.device names a device, "cuda" the GPU and "cpu" the CPU; a tensor\'s .to(dev) returns it\n'
+        "moved there, and a module's .to(dev) moves every parameter of it in place. So:\n"
+        "\n"
+        "- get_device() picks the device once: the GPU when torch says one is available, else the CPU;\n"
+        "- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built over\n"
+        "  them (an optimizer keeps the very tensors it was given);\n"
+        "- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the data\n"
+        "  set itself stays where it is, in ordinary memory); the loader gets a preprocess with dev\n"
+        "  filled in (see main).\n"
+        "\n"
+        "Nothing else changes: loss_batch's loss.item() brings each loss back to the CPU as a float.\n"
+        "On the CPU the results are step 10's; on a GPU they agree up to floating-point rounding."
+    ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

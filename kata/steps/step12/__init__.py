@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step12',
@@ -119,12 +119,65 @@ STEP = Step(
     train=Train("flatten", epochs=5),
     todos={
         "LeNet": {
-            "__init__": "the hand-written LeNet's layers (same names and sizes), plus an nn.Flatten() named flatten.",
-            "forward": "the hand-written forward, with self.flatten(x) where it called view and num_flat_features.",
+            "__doc__": (
+                "LeNet of seeds 001/004 with a flattening layer named `flatten` (no "
+                "num_flat_features).\n"
+                "\n"
+                "conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten (torch.nn's flattening "
+                "layer),\n"
+                "fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).\n"
+                "forward: relu(conv1) max-pool 2, relu(conv2) max-pool 2, flatten, relu(fc1), "
+                "relu(fc2), fc3.\n"
+                "The flattening layer has no parameters: the model's parameters are those of the "
+                "hand-written LeNet."
+            ),
+            "__init__": Todo(
+                (
+                    "torch.nn's flattening layer, named flatten, in place of num_flat_features; it must keep "
+                    "the batch dimension."
+                ),
+                lines="self.flatten = nn.Flatten()",
+            ),
+            "forward": Todo(
+                "flatten the feature maps with that layer: one row per image.",
+                lines="x = self.flatten(x)",
+            ),
         },
         "CNN": {
-            "forward": "the hand-written forward, with torch.flatten(x, 1) in place of the view.",
+            "__doc__": (
+                "The 32-channel CNN of seeds 000/002, flattening with torch.flatten (mind its start "
+                "dimension).\n"
+                "\n"
+                "conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),\n"
+                "fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).\n"
+                "forward: relu(conv1), relu(conv2) max-pool 2, flatten all but the batch, relu(fc1), "
+                "fc2."
+            ),
+            "forward": Todo(
+                (
+                    "flatten with the function torch.flatten in place of the view: every dimension but the "
+                    "batch's merged into one."
+                ),
+                lines="x = torch.flatten(x, 1)",
+            ),
         },
     },
+    stub_doc=(
+        "Step 12 · flatten: nn.Flatten and torch.flatten replace `num_flat_features` and `view`.\n"
+        "\n"
+        "The companion lessons flatten the last feature maps by hand before the first linear layer:\n"
+        "num_flat_features counts the features of one image, multiplying every size but the batch's,\n"
+        "and view(-1, that count) lets torch work out the number of rows (the hand-written versions are\n"
+        "in kata/steps/baselines/step12_handwritten.py). torch does that count itself: the function\n"
+        "torch.flatten and the layer nn.Flatten merge the dimensions from a start dimension on:\n"
+        "\n"
+        "    (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)\n"
+        "\n"
+        "Mind the start dimension: the batch, dimension 0, must stay. The layer's default keeps it; the\n"
+        "function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). Seed\n"
+        "000 falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);\n"
+        "with more, fc1 receives bs * 6272 numbers and fails. view(-1, n) has its own trap: with a\n"
+        "wrong n it silently makes a different number of rows."
+    ),
     baseline='kata/steps/baselines/step12_handwritten.py',
 )

@@ -5,7 +5,7 @@ checks (their judges are in judges.py, keyed by id), the wrong versions each che
 how train mode drives it, and what its stub leaves to do.
 """
 
-from kata.steps import static
+from kata.steps import advisories, static
 from kata.steps.declare import Check, Step, Wrong
 
 STEP = Step(
@@ -21,13 +21,14 @@ STEP = Step(
         ),
         static.calls_modules_not_forward("hooks_run"),
         static.uses("register_forward_hook", "record each layer's output with a forward hook."),
-        static.uses(
-            "register_full_backward_hook",
-            "record the gradients with a full backward hook. "
-            "register_backward_hook is deprecated: on a layer made of several operations it reports "
-            "the gradients of the last one only.",
+        static.uses_one_of(
+            ("register_full_backward_hook", "register_backward_hook"),
+            "record the gradients with a backward hook: register_full_backward_hook (the deprecated "
+            "register_backward_hook is accepted, with a note: on a layer made of several operations it reports "
+            "the gradients of the last one only).",
         ),
     ),
+    advisories=(advisories.deprecated_backward_hook,),
     checks=(
         Check(
             'forward',
@@ -200,23 +201,51 @@ STEP = Step(
             catches='forward',
         ),
         Wrong(
-            'deprecated-backward-hook',
-            "copies seed 000's register_backward_hook, deprecated and wrong for layers made of several operations",
+            'gradients-by-forward-hook',
+            "registers the gradient recorder with register_forward_hook, copying the line above it: it runs on "
+            "the way forward, with the layer's inputs and output, and no backward hook is registered",
             old='handles.append(layer.register_full_backward_hook(',
-            new='handles.append(layer.register_backward_hook(',
-            catches='rule.uses-register-full-backward-hook',
+            new='handles.append(layer.register_forward_hook(',
+            catches='rule.uses-register-full-backward-hook-or-register-backward-hook',
         ),
     ),
     train=None,
     todos={
-        "CNN": {
-            "forward": "the layers as before, without the print statements; call each layer as a module.",
-        },
-        "record_output": "return a hook(module, inputs, output) that appends (name, a detached copy of output) to log.",
-        "record_grad": "return a hook(module, grad_input, grad_output) that appends (name, a detached copy of "
-        "grad_output[0]) to log.",
-        "inspect": "hooks on every child layer, one forward (call the model) and backward of F.cross_entropy, "
-        "every handle removed; return (outputs, grads).",
+        "record_output": (
+            "define hook(module, inputs, output) here, appending (name, a detached copy of the "
+            "output) to log, and return it."
+        ),
+        "record_grad": (
+            "define hook(module, grad_input, grad_output) here, appending (name, a detached copy "
+            "of the gradient for the layer's output) to log, and return it."
+        ),
+        "inspect": (
+            "a forward hook and a full backward hook on every child layer, recording into outputs "
+            "and grads; one pass of cross-entropy by calling the model, and its backward; every "
+            "handle removed afterwards, even when something fails. Return (outputs, grads)."
+        ),
     },
+    stub_doc=(
+        "Step 13 · hooks: forward and backward hooks replace print statements inside forward.\n"
+        "\n"
+        "To see what the layers of a network produce, the companion lessons print from inside forward,\n"
+        "and keep each output with retain_grad() to print its gradient after backward\n"
+        "(kata/steps/baselines/step13_printing.py). A hook does the looking from outside, and the\n"
+        "model stays clean, as CNN below is:\n"
+        "\n"
+        "    layer.register_forward_hook(hook)          hook(module, inputs, output), after forward\n"
+        "    layer.register_full_backward_hook(hook)    hook(module, grad_input, grad_output)\n"
+        "\n"
+        "Each registration returns a handle, and the hook stays until that handle is removed:\n"
+        "forgotten handles keep recording on every later pass. grad_output holds the gradient of the\n"
+        "loss with respect to the layer's output, with the output's shape: (bs, 32, 28, 28) for conv1.\n"
+        "Backward runs from the loss to the input, so the backward hooks fire in the reverse order:\n"
+        "fc2, fc1, conv2, conv1.\n"
+        "\n"
+        "Hooks run only when the module is called: model(xb) runs the forward pre-hooks, then\n"
+        "model.forward(xb), then the forward hooks (and sets up the backward ones). Calling\n"
+        "model.forward(xb) yourself does the arithmetic and skips all of them; see hooks_run() below.\n"
+        "So call modules, never their .forward."
+    ),
     baseline='kata/steps/baselines/step13_printing.py',
 )

@@ -6,7 +6,7 @@ how train mode drives it, and what its stub leaves to do.
 """
 
 from kata.steps import static
-from kata.steps.declare import Check, Step, Train, Wrong
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step14',
@@ -167,10 +167,31 @@ STEP = Step(
     ),
     train=Train("regression", data="houses", baseline_family="regression_by_hand"),
     todos={
-        "loss_fn": "nn.MSELoss() computes it (`loss_fn = nn.MSELoss()`).",
-        "loss_of": "the model on the areas as one column, then loss_fn against the prices in the same shape.",
-        "get_model": "nn.Linear(1, 1) and optim.SGD over its parameters with this lr.",
-        "fit": "each epoch: the loss, opt.zero_grad(), loss.backward(), opt.step(); return every epoch's loss.",
+        "loss_fn": "torch.nn's mean squared error loss, as a module: make loss_fn one.",
+        "loss_of": "the model on the areas as one column, then loss_fn against the prices in that same shape.",
+        "get_model": Todo(
+            (
+                "a linear layer from one input to one output, and plain SGD from torch.optim over its "
+                "parameters with this lr; return both."
+            ),
+            doc=(
+                "The model, itself one linear layer from one input to one output (weight (1, 1), bias (1,)),\n"
+                "and plain SGD over its parameters: (model, opt)."
+            ),
+        ),
+        "fit": (
+            Todo(
+                "this epoch's loss from loss_of, then clear the gradients the optimizer holds.",
+                lines=(
+                    "loss = loss_of(model, x, y)\n"
+                    "opt.zero_grad()"
+                ),
+            ),
+            Todo(
+                "let the optimizer update the parameters.",
+                lines="opt.step()",
+            ),
+        ),
     },
     stub_defs={
         'loss_fn': (
@@ -180,6 +201,24 @@ STEP = Step(
             '    """\n'
         )
     },
+    stub_doc=(
+        "Step 14 · regression: nn.Linear, nn.MSELoss and optim.SGD replace the hand-written regression.\n"
+        "\n"
+        "The house-price regression of seeds 000/002 predicts price = w * area + b. Written by hand\n"
+        "(kata/steps/baselines/step14_handwritten.py), that is two leaf tensors, the mean of the\n"
+        "squared errors, and the update of each parameter under torch.no_grad() with the zeroing after\n"
+        "it. With torch.nn each part is a library object: a linear layer with one input and one output\n"
+        "is the model (its weight (1, 1) is w, its bias (1,) is b), nn.MSELoss is the loss (the mean\n"
+        "over every element of (input - target) ** 2), and SGD from torch.optim over the model's\n"
+        "parameters is the update. Each epoch is then: clear the gradients, backward, step, as in the\n"
+        "seeds.\n"
+        "\n"
+        "Mind the shapes. The data come as columns, area x (n,) and price y (n,), but nn.Linear reads\n"
+        "rows of features, (n, 1), and returns (n, 1). nn.MSELoss does not check that its two inputs\n"
+        "have the same shape: predictions (n, 1) against targets (n,) broadcast to an (n, n) table of\n"
+        'every prediction minus every price, and the "loss" is that table\'s mean, silently wrong for\n'
+        "any n > 1 (torch only warns). Give both the same shape."
+    ),
     baseline='kata/steps/baselines/step14_handwritten.py',
     preload=("torch._dynamo",),  # its code builds optimizers
 )
