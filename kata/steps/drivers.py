@@ -5,6 +5,7 @@ confined child, so both are built, trained and measured alike. torch only (loade
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 from dataclasses import dataclass, field
 from typing import Callable
@@ -75,8 +76,8 @@ def validation(m, data: Data, lr: float | None, bs: int, seed: int) -> Trainee:
         model, opt = m.get_model() if lr is None else m.get_model(lr)
     else:
         model, opt = m.get_model(dev=device) if lr is None else m.get_model(lr, device)
-    train_dl, valid_dl = m.get_data(TensorDataset(data.x_train, data.y_train),
-                                    TensorDataset(data.x_valid, data.y_valid), bs, seed)
+    train_dl, valid_dl = get_data(m, TensorDataset(data.x_train, data.y_train),
+                                  TensorDataset(data.x_valid, data.y_valid), bs, seed)
     scores = model
     if hasattr(m, "WrappedDataLoader"):  # the loaders reshape (and move) every batch
         prep = m.preprocess if device is None else (lambda x, y: m.preprocess(x, y, device))
@@ -87,6 +88,18 @@ def validation(m, data: Data, lr: float | None, bs: int, seed: int) -> Trainee:
 
     return Trainee(list(model.parameters()), lambda: quiet(m.fit, 1, model, m.loss_func, opt, train_dl, valid_dl),
                    scores, model)
+
+
+def get_data(m, train_ds, valid_ds, bs: int, seed: int):
+    """m.get_data(train_ds, valid_ds, bs, seed); the tutorial's get_data takes no seed (its loader shuffles with
+    torch's global generator, which build() seeded): then m.get_data(train_ds, valid_ds, bs)."""
+    try:
+        inspect.signature(m.get_data).bind(train_ds, valid_ds, bs, seed)
+    except TypeError:
+        return m.get_data(train_ds, valid_ds, bs)
+    except ValueError:  # no signature to read: call it as the reference is called
+        pass
+    return m.get_data(train_ds, valid_ds, bs, seed)
 
 
 def flatten(m, data: Data, lr: float | None, bs: int, seed: int) -> Trainee:

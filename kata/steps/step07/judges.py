@@ -6,9 +6,10 @@ from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import as_losses, in_order, linear_parameters
+from kata.steps.common.fixtures import in_order, linear_parameters
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
 from kata.steps.common.judging import Unlike, linear, params, with_linear
+from kata.steps.common.reported import agrees, assert_losses, fit_losses
 from kata.steps.common.training import compare_fits
 
 
@@ -113,7 +114,7 @@ def expected_sizes(n: int, bs: int) -> list[int]:
 @judge('valid-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12)
 def validation_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
-    _, valid_dl = pair(child.get("get_data")(train_ds, valid_ds, split.bs, split.seed), "get_data(...)")
+    _, valid_dl = pair(child.get("get_data")(train_ds, valid_ds, split.bs), "get_data(train_ds, valid_ds, bs)")
     got = rows_of(child, valid_dl, "valid_dl")
     sizes = [len(b) for b in got]
     if sizes != expected_sizes(split.n_valid, 2 * split.bs):
@@ -125,17 +126,40 @@ def validation_loader(child, ref, split):
                        "set's order. Validation does not train, so there is nothing to shuffle for.")
 
 
+def global_state(seed: int) -> torch.Tensor:
+    """The state of torch's global generator right after torch.manual_seed(seed), computed on a generator of the
+    judge's own (the same kind, so the same state)."""
+    return torch.Generator().manual_seed(seed).get_state()
+
+
 @judge('train-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12)
 def training_loader(child, ref, split):
+    """The tutorial's loader shuffles with torch's global generator, the reference's with a generator of its
+    own: both pass. What is judged is what the loader does: every row once per epoch, a new order every
+    epoch, the same orders again from the same random state, and get_data leaves the global generator as
+    it found it (seeding is the program's business, once, at its top)."""
     train_ds, valid_ds = datasets(child, split)
+    # every call into the child starts from torch.manual_seed(its seed); never 0 here, so that a
+    # torch.manual_seed(0) inside get_data (its seed argument's default) changes the state and shows
+    state_seed = split.seed + 1
 
-    def two_epochs(seed: int, draw_between: bool) -> list[list[torch.Tensor]]:
-        train_dl, _ = pair(child.get("get_data")(train_ds, valid_ds, split.bs, seed), "get_data(...)")
-        if draw_between:
-            child.fixture("draw_from_global", 3)  # what building a model does between get_data and fit
+    def loader(check_state: bool):
+        train_dl, _ = pair(child.get("get_data")(train_ds, valid_ds, split.bs, seed=state_seed),
+                           "get_data(train_ds, valid_ds, bs)")
+        if check_state and not torch.equal(child.observe("global_rng_state"), global_state(state_seed)):
+            raise Mismatch("torch's global random generator after get_data(...)", "is not as get_data found it: "
+                           "get_data reseeded it (torch.manual_seed inside get_data?) or drew from it. Seeding is "
+                           "the program's business, once, at its top: reseeded inside get_data, every random "
+                           "number drawn after it (the model's initial weights, each epoch's shuffle) comes out the "
+                           "same whatever seed the program chose. A DataLoader with shuffle=True draws its order "
+                           "when it is iterated, from the global generator or from a torch.Generator of its own "
+                           "(generator=...).")
+        return train_dl
+
+    def two_epochs(train_dl) -> list[list[torch.Tensor]]:
         return [rows_of(child, train_dl, "train_dl") for _ in range(2)]
 
-    first = two_epochs(split.seed, draw_between=False)
+    first = two_epochs(loader(check_state=True))
     for epoch, got in enumerate(first, 1):
         sizes = [len(b) for b in got]
         if sizes != expected_sizes(split.n, split.bs):
@@ -152,18 +176,14 @@ def training_loader(child, ref, split):
         if torch.equal(flat[0], flat[1]):
             raise Mismatch("train_dl's batches", f"come in the same order in both epochs, {show(first[0])}: a "
                            "shuffling DataLoader draws a new order every epoch.")
-    again = two_epochs(split.seed, draw_between=True)
+    again = two_epochs(loader(check_state=False))
     for epoch, (f, a) in enumerate(zip(first, again), 1):
         if not (len(f) == len(a) and all(torch.equal(p, q) for p, q in zip(f, a))):
-            raise Mismatch("train_dl's batch order", f"get_data with seed={split.seed} gave {show(f)} in epoch {epoch}, "
-                           f"then {show(a)} when something drew from torch's global random generator between "
-                           "get_data and the loop (as building a model does). The shuffle should depend on the seed "
-                           "alone.")
-    if split.n >= 8:
-        other = two_epochs(split.seed + 1, draw_between=False)
-        if all(torch.equal(torch.cat(f), torch.cat(o)) for f, o in zip(first, other)):
-            raise Mismatch("train_dl's batch order", f"seed={split.seed} and seed={split.seed + 1} give the same orders: "
-                           "the seed argument is not used.")
+            raise Mismatch("train_dl's batch order", f"with torch's global generator in the same state before "
+                           f"get_data, epoch {epoch} gave {show(f)} once and {show(a)} the next time: the order "
+                           "should come from torch's random generator (DataLoader's shuffle=True, drawing from the "
+                           "global generator or from the loader's own), so that seeding the program repeats the "
+                           "run.")
 
 
 # --- fit ---------------------------------------------------------------------------------------------
@@ -180,10 +200,12 @@ def describe_mode(mode: tuple[bool, bool]) -> str:
     return f"{'train' if training else 'eval'} mode with gradients {'on' if grad else 'off'}"
 
 
-def run_fit(child, run, model, opt, epochs: int, train_dl=None):
-    """The learner's fit(epochs, model, loss_func, opt, train_dl, valid_dl) in its child, in-order loaders."""
+def run_fit(child, run, model, opt, epochs: int, train_dl=None, capture: bool = False):
+    """The learner's fit(epochs, model, loss_func, opt, train_dl, valid_dl) in its child, in-order loaders;
+    with `capture`, what it prints comes back with the result (the tutorial's fit prints its losses)."""
     default_train, valid_dl = loaders(child, run)
-    return child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl or default_train, valid_dl)
+    return child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl or default_train, valid_dl,
+                            capture=capture)
 
 
 @judge('modes', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=10)
@@ -202,15 +224,11 @@ def train_and_eval_modes(child, ref, run):
                      f"in each of {run.epochs} epoch(s).")
 
 
-def losses_of(got, epochs: int) -> torch.Tensor:
-    value = plain_value(got, "fit(...)", "the list of validation losses, one number per epoch")
-    return as_losses(value, epochs)
-
-
 @judge('valid-loss', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15)
 def validation_loss_over_the_whole_set(child, ref, run):
     model, opt = logistic(child, run)
-    got = losses_of(run_fit(child, run, model, opt, run.epochs), run.epochs)
+    # the list fit returns, or, for the tutorial's fit (it returns None), the losses it prints
+    got = fit_losses(run_fit(child, run, model, opt, run.epochs, capture=True), run.epochs)
     # step06's fit, one epoch at a time, and the loss over the whole validation set after each
     train_dl, valid_dl = in_order(*run.data(), run.bs), in_order(*run.valid_data(), run.valid_bs)
     expected_model, expected_opt = ref_model_and_opt(ref, run)
@@ -222,9 +240,9 @@ def validation_loss_over_the_whole_set(child, ref, run):
             expected.append(F.cross_entropy(expected_model(x_valid), y_valid))  # (n_valid, 10) -> a scalar
             batch_means.append(torch.stack([F.cross_entropy(expected_model(xb), yb) for xb, yb in valid_dl]).mean())
     try:
-        assert_same(got, torch.stack(expected), "the validation loss fit returns for each epoch")
+        assert_losses(got, torch.stack(expected), "the validation loss fit reports for each epoch")
     except Mismatch as e:
-        if torch.allclose(got, torch.stack(batch_means)):
+        if agrees(got, torch.stack(batch_means)):
             last = run.n_valid - (run.n_valid_batches - 1) * run.valid_bs
             e = Mismatch(e.what, f"{e.detail}\nThat is the plain mean of the {run.n_valid_batches} batch means: the "
                          f"last batch, of {last} row(s), weighs as much as a full one of {run.valid_bs}.")

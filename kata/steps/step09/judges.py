@@ -91,7 +91,7 @@ def fit_matches(child, ref, run):
         model, opt = sequential(child, run.lr, run.seed, run.conv_weights())
         got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt,
                                child.fixture("in_order", x, y, run.bs),
-                               child.fixture("in_order", *run.valid_data(), run.valid_bs))
+                               child.fixture("in_order", *run.valid_data(), run.valid_bs), capture=True)
         return conv_parameters(model, "get_model(lr)'s model"), losses(got, epochs)
 
     def expected(x, y, epochs):

@@ -118,7 +118,7 @@ def fit_matches(child, ref, run):
         wrap, preprocess = child.get("WrappedDataLoader"), child.get("preprocess")
         train_dl = wrap(child.fixture("in_order", x, y, run.bs), preprocess)
         valid_dl = wrap(child.fixture("in_order", *run.valid_data(), run.valid_bs), preprocess)
-        got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl, valid_dl)
+        got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl, valid_dl, capture=True)
         return conv_parameters(model, "get_model(lr)'s model"), losses(got, epochs)
 
     def expected(x, y, epochs):

@@ -102,7 +102,7 @@ def learner_fit(child, run, dev: str, x, y, epochs):
     wrap = child.get("WrappedDataLoader")
     train_dl = wrap(child.fixture("in_order", x, y, run.bs), move)
     valid_dl = wrap(child.fixture("in_order", *run.valid_data(), run.valid_bs), move)
-    got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl, valid_dl)
+    got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt, train_dl, valid_dl, capture=True)
     return conv_parameters(model, "get_model(lr, dev)'s model"), losses(got, epochs)
 
 
