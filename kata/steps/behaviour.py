@@ -60,6 +60,10 @@ BEHAVIOUR: dict[str, Ran] = {
                                    says_needs="neither nn.Flatten nor torch.flatten ran"),
     "uses-register-forward-hook": _needs("apis", "register_forward_hook", where=("inspect", "record_output"),
                                          says="register_forward_hook never ran in inspect"),
+    "uses-register-full-backward-hook-or-register-backward-hook": Ran(
+        names=("inspect", "record_grad"), needs=(("apis", "register_full_backward_hook"),
+                                                 ("apis", "register_backward_hook")),
+        says_needs="no backward hook was registered in inspect"),
     "uses-mseloss-or-mse-loss": Ran(names=(ANY,), needs=(("modules", "MSELoss"), ("functions", "mse_loss")),
                                     says_needs="neither nn.MSELoss nor F.mse_loss ran"),
 }
