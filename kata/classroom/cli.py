@@ -3,6 +3,9 @@
     python grader.py class SUBMISSIONS --out REPORT_DIR [--jobs N] [--timeout S] [--memory MB]
                                        [--steps step00,step04] [--extra-tests DIR]
     python grader.py compare STEP SUBMISSIONS [--diff LEARNER_A LEARNER_B]
+    python grader.py gradescope build --out DIR [--steps ...] [--weights step04=2] [--timeout S]
+                                      [--memory MB] [--extra-tests DIR]
+    python grader.py classroom [--steps ...] [--points N | --points step04=20,...] [--out FILE]
 """
 from __future__ import annotations
 
@@ -52,6 +55,95 @@ def compare_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for one group's grading (default 60)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="groups graded at once (default: cores)")
     return p
+
+
+def gradescope_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader.py gradescope", description="Gradescope: build the autograder bundle "
+                                "(autograder.zip: setup.sh, run_autograder and the kata) to upload to a "
+                                "programming assignment.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="write DIR/autograder.zip")
+    b.add_argument("--out", type=Path, required=True, help="the folder to write autograder.zip into")
+    b.add_argument("--steps", type=_steps, default=None, help="comma-separated steps to grade (default: all)")
+    b.add_argument("--weights", default=None, metavar="STEP=W,...",
+                   help="multiply a step's points, e.g. step04=2,step07=0.5 (default: 1 point a check)")
+    b.add_argument("--timeout", type=float, default=60.0, help="seconds for one step (default 60)")
+    b.add_argument("--memory", type=int, default=4096, metavar="MB",
+                   help="address space one step may add (default 4096 MB; 0: no limit)")
+    b.add_argument("--extra-tests", type=Path, default=None, metavar="DIR",
+                   help="hidden checks: DIR/stepNN.py files with a CHECKS list; learners see them once grades "
+                        "are published, by number only")
+    return p
+
+
+def main_gradescope(argv: list[str]) -> int:
+    args = gradescope_parser().parse_args(argv)
+    from kata.classroom import gradescope
+
+    steps = args.steps or list(registry.STEPS)
+    try:
+        weights = gradescope.parse_weights(args.weights, steps)
+    except ValueError as e:
+        print(f"grader.py gradescope: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    if args.extra_tests is not None and not args.extra_tests.is_dir():
+        print(f"grader.py gradescope: --extra-tests {args.extra_tests} is not a folder", file=sys.stderr)
+        return USAGE_ERROR
+    if args.timeout <= 0 or args.memory < 0:
+        print("grader.py gradescope: --timeout must be above 0 and --memory 0 or more", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        path = gradescope.build(args.out, steps, weights, args.timeout, args.memory, args.extra_tests)
+    except (OSError, ValueError, SyntaxError, ImportError, AttributeError) as e:
+        print(f"grader.py gradescope: the bundle could not be built: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(f"{path}: upload it as the autograder of a Gradescope programming assignment (Ubuntu base image).\n"
+          f"It grades {', '.join(s.id for s in steps)}"
+          + (f" with {len(list(args.extra_tests.glob('step*.py')))} file(s) of hidden checks" if args.extra_tests
+             else "") + "; learners submit their step files (or their steps/ folder, or their repository). "
+          "See docs/INSTRUCTORS.md.")
+    return 0
+
+
+def classroom_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader.py classroom", description="GitHub Classroom: print (or write) the "
+                                "autograding workflow that grades each step on every push.")
+    p.add_argument("--steps", type=_steps, default=None, help="comma-separated steps to grade (default: all)")
+    p.add_argument("--points", default=None, metavar="N | STEP=N,...",
+                   help="whole points a step earns when every check passes: one number for every step, or "
+                        "step04=20,step07=30 (default: the step's number of scored checks)")
+    p.add_argument("--minutes", type=int, default=None, help="minutes before a step's test is stopped (default 10)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="grader.py's own --timeout for each step (default: grader.py's)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="write it there (e.g. .github/workflows/classroom.yml) instead of printing it")
+    return p
+
+
+def main_classroom(argv: list[str]) -> int:
+    args = classroom_parser().parse_args(argv)
+    from kata.classroom import gradescope, workflow
+
+    steps = args.steps or list(registry.STEPS)
+    try:
+        points = workflow.parse_points(args.points, steps)
+    except ValueError as e:
+        print(f"grader.py classroom: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    text = workflow.render(steps, points, args.minutes or workflow.DEFAULT_MINUTES, args.timeout,
+                           gradescope.dependencies()[0])
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        print(f"grader.py classroom: {args.out} could not be written: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}: {len(steps)} steps, {sum(points.values())} points in all. Commit it to the "
+          "assignment's template repository (see docs/INSTRUCTORS.md).")
+    return 0
 
 
 def main_class(argv: list[str]) -> int:
@@ -108,7 +200,9 @@ def main_compare(argv: list[str]) -> int:
         print(f"grader.py compare: unknown step {args.step!r} or no folder {args.submissions}", file=sys.stderr)
         return USAGE_ERROR
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from kata.classroom import similarity
     from kata.learner import diffs
@@ -120,10 +214,13 @@ def main_compare(argv: list[str]) -> int:
             if not path.is_file():
                 print(f"grader.py compare: {path} does not exist", file=sys.stderr)
                 return USAGE_ERROR
-        table = Table(args.diff[0], args.diff[1], show_lines=False, expand=True)
+        # Text, never markup: code is full of [a:b] and [i], which rich would read as its own tags
+        table = Table(show_lines=False, expand=True)
+        for name in args.diff:
+            table.add_column(Text(name))
         colours = {"equal": "", "replace": "yellow", "delete": "red", "insert": "green"}
         for left, right, tag in similarity.side_by_side(a, b):
-            table.add_row(left, right, style=colours[tag])
+            table.add_row(Text(left), Text(right), style=colours[tag])
         out.print(table)
         return 0
 
@@ -139,7 +236,7 @@ def main_compare(argv: list[str]) -> int:
     for i, g in enumerate(groups, 1):
         g.status = grades[(str(i - 1), step.id)]["status"]
         out.print(f"\n[bold]group {i}[/]: {len(g.learners)} learner{'s' * (len(g.learners) > 1)} "
-                  f"({', '.join(g.learners)}) · {g.status}", markup=True)
+                  f"({escape(', '.join(g.learners))}) · {g.status}", markup=True)
         lines = similarity.diff_against(runner.SOLUTIONS / step.filename, g.path)
         for line in lines or ["(the same code as the reference solution)"]:
             out.print(line, style=diffs.style(line), markup=False)

@@ -96,18 +96,44 @@ def gradescope(results: ClassResults, learner: str) -> str:
     return json.dumps({"score": sum(t["score"] for t in tests), "tests": tests}, indent=1, ensure_ascii=False)
 
 
+RED, YELLOW, GREEN, GREY = (215, 48, 39), (254, 224, 139), (26, 152, 80), "#e0e0e0"  # RdYlGn's ends and middle
+
+
 def _colour(fraction: float | None) -> str:
+    """The cell's colour: red (nothing passed) through yellow (half) to green (every check); grey: not submitted."""
     if fraction is None:
-        return "#e0e0e0"  # not submitted
-    red, green = (215, 48, 39), (26, 152, 80)
-    r, g, b = (round(a + (z - a) * fraction) for a, z in zip(red, green))
+        return GREY
+    low, high, t = (RED, YELLOW, fraction * 2) if fraction <= 0.5 else (YELLOW, GREEN, fraction * 2 - 1)
+    r, g, b = (round(a + (z - a) * t) for a, z in zip(low, high))
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _legend(x: float, y: float) -> list[str]:
+    """The colour scale under the grid: a bar from 0 % to 100 % of the checks passed, labelled every
+    25 %, a grey swatch for a step not submitted, and what a cell's tooltip says."""
+    bar, high = 200, 12
+    parts = ['<defs><linearGradient id="scale">'
+             + "".join(f'<stop offset="{p}%" stop-color="{_colour(p / 100)}"/>' for p in (0, 25, 50, 75, 100))
+             + "</linearGradient></defs>",
+             '<style>.not-submitted{fill:#e0e0e0}</style>',
+             f'<text x="{x}" y="{y + 10}">checks passed:</text>',
+             f'<path d="M{x + 90} {y}h{bar}v{high}h-{bar}z" fill="url(#scale)" stroke="#888"/>']
+    for p in (0, 25, 50, 75, 100):
+        tx = x + 90 + bar * p / 100
+        parts.append(f'<path d="M{tx} {y + high}v3" stroke="#888"/>')
+        parts.append(f'<text x="{tx}" y="{y + high + 14}" text-anchor="middle">{p}%</text>')
+    parts.append(f'<path class="not-submitted" d="M{x + 310} {y}h{high}v{high}h-{high}z" stroke="#888"/>')
+    parts.append(f'<text x="{x + 310 + high + 4}" y="{y + 10}">not submitted</text>')
+    parts.append(f'<text x="{x}" y="{y + high + 32}" fill="#555">Hover a cell for its score (passed / total; '
+                 '! could not be graded: the learner\'s report says why).</text>')
+    return parts
 
 
 def heatmap_svg(results: ClassResults) -> str:
     cell, left, top = 28, 140, 70
     steps = [s.id for s in results.steps]
-    width, height = left + cell * len(steps) + 10, top + cell * len(results.learners) + 10
+    grid_bottom = top + cell * len(results.learners)
+    width, height = max(left + cell * len(steps) + 10, 560), grid_bottom + 70
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'font-family="sans-serif" font-size="11">',
              f'<text x="{left}" y="16" font-size="14">Class progress: checks passed per step</text>']
@@ -124,6 +150,7 @@ def heatmap_svg(results: ClassResults) -> str:
             parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
                          f'fill="{_colour(fraction)}"><title>{escape(learner)} {step}: '
                          f'{escape(_cell(results, learner, step))}</title></rect>')
+    parts += _legend(10, grid_bottom + 14)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -140,11 +167,21 @@ def heatmap_png(results: ClassResults, path: Path) -> bool:
     steps = [s.id for s in results.steps]
     grid = [[float("nan") if results.grades[lr][s]["status"] == "missing"
              else results.credit(lr, s) / max(results.total(lr, s), 1) for s in steps] for lr in results.learners]
-    fig, ax = plt.subplots(figsize=(1 + 0.45 * len(steps), 1 + 0.3 * len(results.learners)))
-    ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    # the SVG's colours; grey: not submitted
+    scale = LinearSegmentedColormap.from_list("kata", [_colour(p / 4) for p in range(5)]).with_extremes(bad=GREY)
+    fig, ax = plt.subplots(figsize=(2.5 + 0.45 * len(steps), 1.5 + 0.3 * len(results.learners)))
+    image = ax.imshow(grid, cmap=scale, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(steps)), steps, rotation=60, ha="right")
     ax.set_yticks(range(len(results.learners)), results.learners)
     ax.set_title("Class progress: share of checks passed")
+    bar = fig.colorbar(image, ax=ax, ticks=[0, 0.25, 0.5, 0.75, 1], format=PercentFormatter(1.0))
+    bar.set_label("checks passed")
+    bar.ax.legend(handles=[Patch(facecolor=GREY, edgecolor="#888", label="not submitted")], loc="upper left",
+                  bbox_to_anchor=(0, -0.01), fontsize=8, frameon=False, handlelength=1, borderaxespad=0)
     fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return True

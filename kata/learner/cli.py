@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         from kata.classroom import cli as class_cli
 
         return class_cli.main_class(argv[1:]) if argv[0] == "class" else class_cli.main_compare(argv[1:])
+    if argv and argv[0] in ("gradescope", "classroom"):  # the course platforms' bundles: nothing graded here
+        from kata.classroom import cli as class_cli
+
+        return class_cli.main_gradescope(argv[1:]) if argv[0] == "gradescope" else class_cli.main_classroom(argv[1:])
     args = parser().parse_args(argv)
     step = None
     if args.step:

@@ -6,6 +6,7 @@ created exclusively, so an existing one is never overwritten: nothing a learner 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,7 +38,19 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+REFUSED = 2  # a usage error: nothing was changed
+
+
 def reset(step, target: Path) -> int:
+    from kata.paths import KATA, SOLUTIONS
+
+    folder = Path(target).resolve()
+    if folder == SOLUTIONS.resolve() or folder.is_relative_to(KATA.resolve()):
+        what = "the reference solutions" if folder == SOLUTIONS.resolve() else "part of the grader"
+        print(f"grader.py: --reset puts a learner's stub back; {target} holds {what}, which the checks and the "
+              "stubs are made from, so it is never reset. Reset a learner's folder (steps/, the default, or "
+              "--target FOLDER).", file=sys.stderr)
+        return REFUSED
     path = target / step.filename
     stub = make_stub(step)
     if path.exists() and path.read_text(encoding="utf-8") == stub:

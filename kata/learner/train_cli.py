@@ -51,6 +51,9 @@ def train(step, target: Path, cfg: Config, plot_path: Path | None) -> int:
     ref_module, ref_label, ref_family = _reference(step)
     data, source = training.load_data(step.train.data, cfg)
     out.print(f"data: {source}", markup=False)
+    import torch
+
+    torch.set_num_threads(1)  # as the learner's child does: the same arithmetic, to the last bit
     ref = drivers.build(ref_family, ref_module, data, cfg.lr, cfg.bs, cfg.seed)
     try:
         with Child(sealed.zygote(), path, None, None) as child:

@@ -1,0 +1,340 @@
+"""Gradescope: the autograder bundle, and the grading it runs for each submission.
+
+    python grader.py gradescope build --out DIR [--steps step00,step04] [--weights step04=2,step07=3]
+                                      [--timeout S] [--memory MB] [--extra-tests DIR]
+
+writes DIR/autograder.zip, laid out as Gradescope's autograder specification asks: at its root
+`setup.sh` (run once when Gradescope builds the image: Python, a CPU build of torch from the declared
+range, the kata's other dependencies) and `run_autograder` (run for every submission: grades the
+files in /autograder/submission with the sealed engine, writes /autograder/results/results.json),
+next to the kata itself (kata/, solutions/, the stubs, grader.py, pyproject.toml), so nothing else
+of the repository is needed. `AUTOGRADER_ROOT` replaces /autograder (to try it anywhere) and
+`KATA_PYTHON` the interpreter setup.sh made.
+
+Scores come from the one scoring rule (kata.classroom.reports.gradescope: one test per check, named
+by its id; hidden checks by number, visible only once grades are published); a step's weight
+multiplies its tests' points. The kata is not installed into site-packages: it stays in
+/autograder/source, which the learner's confined child cannot read (nor the hidden checks there).
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from pathlib import Path
+
+from kata import paths
+
+CONFIG = "kata-gradescope.json"  # in the bundle: what run_autograder grades, and how
+HIDDEN = "hidden"  # in the bundle: the instructor's hidden checks (under the kata's root: unreadable to learners)
+LEARNER = "submission"
+DEFAULT_ROOT = "/autograder"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+MAX_PRINTED = 1500  # what a learner's code printed, shown with a step that did not pass (its last characters)
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder's image (Ubuntu): a Python
+# virtual environment with a CPU build of torch and the kata's other dependencies. The kata itself
+# stays in $ROOT/source (not installed into site-packages, where the learner's code could read it).
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+fi
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
+    echo "setup.sh: the kata needs Python 3.10 or later; this image has $(python3 -V). Choose a newer Ubuntu base image." >&2
+    exit 1
+}
+python3 -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --upgrade pip
+"$ROOT/venv/bin/python" -m pip install '@TORCH@' --index-url @CPU_INDEX@
+"$ROOT/venv/bin/python" -m pip install -r "$ROOT/source/requirements.txt"
+# prove the image before any learner submits: the reference solutions earn every point
+cd "$ROOT/source"
+KATA_PYTHON="$ROOT/venv/bin/python" bash "$ROOT/source/run_autograder" --check
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission (from /autograder/run_autograder): it grades the files in
+# $ROOT/submission and writes $ROOT/results/results.json. The learner's code runs in a confined child
+# of the kata's engine, never in this process; the warm grading server is off.
+set -u
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PY="${KATA_PYTHON:-$ROOT/venv/bin/python}"
+export KATA_SERVER=off KATA_OFFLINE=1 NO_COLOR=1 PYTHONDONTWRITEBYTECODE=1
+export KATA_STATE_DIR="${KATA_STATE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/kata-state.XXXXXX")}"
+cd "$ROOT/source" || exit 1
+exec "$PY" -m kata.classroom.gradescope --root "$ROOT" "$@"
+"""
+
+
+# --- the bundle ------------------------------------------------------------------------------
+
+
+def parse_weights(text: str | None, steps) -> dict[str, float]:
+    """'step04=2,step07=0.5' -> {'step04': 2.0, 'step07': 0.5}; ValueError saying what is wrong."""
+    from kata.steps import registry
+
+    weights: dict[str, float] = {}
+    for item in filter(None, (text or "").split(",")):
+        name, sep, value = item.partition("=")
+        step = registry.find(name)
+        if not sep or step is None:
+            raise ValueError(f"--weights: {item!r} is not STEP=NUMBER (e.g. step04=2)")
+        if step not in steps:
+            raise ValueError(f"--weights: {step.id} is not one of the graded steps")
+        try:
+            weights[step.id] = float(value)
+        except ValueError:
+            raise ValueError(f"--weights: {value!r} is not a number (in {item!r})") from None
+        if not weights[step.id] >= 0:
+            raise ValueError(f"--weights: {item!r}: a weight is 0 or more")
+    return weights
+
+
+def dependencies() -> tuple[str, list[str]]:
+    """(the torch requirement, every other requirement) from pyproject.toml's [project] dependencies."""
+    text = (paths.ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    try:
+        import tomllib
+
+        deps = tomllib.loads(text)["project"]["dependencies"]
+    except ModuleNotFoundError:  # Python 3.10: the list's plain strings, one a line
+        block = text.split("dependencies = [", 1)[1].split("]", 1)[0]
+        deps = [line.strip().strip(",").strip('"') for line in block.splitlines()
+                if line.strip().startswith('"')]
+    torch = next(d for d in deps if d.replace(" ", "").startswith("torch"))
+    return torch, [d for d in deps if d != torch]
+
+
+def _kata_files() -> dict[str, bytes]:
+    """The kata as the bundle holds it: its package, the solutions, fresh stubs (never a learner's
+    work in steps/), grader.py and pyproject.toml."""
+    from kata.authoring.stubs import make_stub
+    from kata.steps import registry
+
+    files: dict[str, bytes] = {}
+    for top in ("kata", "solutions"):
+        for path in sorted((paths.ROOT / top).rglob("*")):
+            rel = path.relative_to(paths.ROOT)
+            if path.is_file() and "__pycache__" not in rel.parts and path.suffix != ".pyc" \
+                    and not any(p.startswith(".") for p in rel.parts):
+                files[rel.as_posix()] = path.read_bytes()
+    files["steps/__init__.py"] = (paths.STEPS / "__init__.py").read_bytes()
+    for step in registry.STEPS:
+        files[f"steps/{step.filename}"] = make_stub(step).encode()
+    for name in ("grader.py", "pyproject.toml", "README.md"):
+        files[name] = (paths.ROOT / name).read_bytes()
+    return files
+
+
+def build(out: Path, steps, weights: dict[str, float], timeout: float, memory_mb: int,
+          extra_tests: Path | None) -> Path:
+    """Write out/autograder.zip; the same kata and options give the same bytes."""
+    hidden: dict[str, bytes] = {}
+    if extra_tests is not None:
+        from kata.classroom import grading  # imports torch: only to load the hidden checks
+
+        grading.load_hidden(extra_tests)  # fails here, on the instructor's machine, not on Gradescope
+        hidden = {f"{HIDDEN}/{p.name}": p.read_bytes() for p in sorted(extra_tests.glob("step*.py"))}
+    torch, others = dependencies()
+    config = {"steps": [s.id for s in steps], "weights": {s.id: weights.get(s.id, 1.0) for s in steps},
+              "timeout": timeout, "memory_mb": memory_mb, "hidden": sorted(hidden)}
+    files = _kata_files() | hidden
+    files[CONFIG] = (json.dumps(config, indent=1, sort_keys=True) + "\n").encode()
+    files["requirements.txt"] = ("\n".join([torch] + others) + "\n").encode()
+    files["setup.sh"] = SETUP_SH.replace("@TORCH@", torch).replace("@CPU_INDEX@", CPU_INDEX).encode()
+    files["run_autograder"] = RUN_AUTOGRADER.encode()
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "autograder.zip"
+    tmp = out / ".autograder.zip.tmp"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            executable = name in ("setup.sh", "run_autograder")
+            info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(".gz") else zipfile.ZIP_DEFLATED
+            z.writestr(info, files[name])
+    tmp.replace(target)
+    return target
+
+
+# --- grading one submission -------------------------------------------------------------------
+
+
+def locate(submission: Path, steps) -> tuple[Path, str]:
+    """The folder to grade: the submission itself when it holds a step file, else its steps/ folder,
+    else the folder below it (a zip or a repository) holding the most step files. (folder, why)."""
+    names = {s.filename for s in steps}
+
+    def held(folder: Path) -> int:
+        return sum(os.path.lexists(folder / n) for n in names)
+
+    if held(submission):
+        return submission, "the submitted files"
+    if held(submission / "steps") and not (submission / "steps").is_symlink():
+        return submission / "steps", "the submitted steps/ folder"
+    best, count = submission, 0
+    for folder, dirs, _ in os.walk(submission):  # links are not followed
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        here = Path(folder)
+        if len(here.relative_to(submission).parts) > 4:
+            dirs[:] = []
+            continue
+        if held(here) > count:
+            best, count = here, held(here)
+    if count:
+        return best, f"the step files found in {best.relative_to(submission)}/"
+    return submission, "no step file was found"
+
+
+def _status(check: dict, score: float, max_score: float) -> str | None:
+    if max_score:
+        return "passed" if score >= max_score else "failed"
+    return {"passed": "passed", "failed": "failed", "not started": "failed"}.get(check.get("status", ""))
+
+
+def results(results, weights: dict[str, float], folder: Path, why: str, seconds: float) -> dict:
+    """Gradescope's results.json for the one learner of `results`: kata.classroom.reports.gradescope's
+    tests, each step's points times its weight, with the top-level fields the specification names."""
+    from kata.classroom import reports
+
+    data = json.loads(reports.gradescope(results, LEARNER))
+    checks = {f"{c.get('id') or step}: {c['name']}": c
+              for step in results.grades[LEARNER] for c in results.grades[LEARNER][step]["checks"]}
+    for s in results.steps:  # a step that broke before its hidden checks ran still owes their points
+        grade = results.grades[LEARNER][s.id]
+        for i in range(len(grade.get("hidden", [])) + 1, len(results.hidden_names.get(s.id, [])) + 1):
+            data["tests"].append({"name": f"{s.id}: hidden check {i}", "score": 0, "max_score": 1,
+                                  "output": "did not run: the step could not be graded", "visibility": "after_published"})
+    order = {s.id: i for i, s in enumerate(results.steps)}
+    data["tests"].sort(key=lambda t: order[_step_of(t)])  # stable: each step's tests stay in their order
+    tests = []
+    for test in data["tests"]:
+        step = _step_of(test)
+        weight = weights.get(step, 1.0)
+        score, most = _points(test["score"] * weight), _points(test["max_score"] * weight)
+        entry = {"name": test["name"], "score": score, "max_score": most,
+                 "output": test["output"],
+                 "visibility": test.get("visibility", "visible")}
+        status = _status(checks.get(test["name"], {}), score, most)
+        if status:
+            entry["status"] = status
+        tests.append(entry)
+    lines = [f"Graded {folder} ({why}); isolation: "
+             + (_isolation(results) or "none: nothing could be graded") + "."]
+    for s in results.steps:
+        grade = results.grades[LEARNER][s.id]
+        weight = weights.get(s.id, 1.0)
+        earned, total = results.credit(LEARNER, s.id), results.total(LEARNER, s.id)
+        line = f"{s.id} · {s.title}: {grade['status']}, {_points(earned * weight)}/{_points(total * weight)}"
+        if grade.get("hidden"):
+            line += f" (+ {len(grade['hidden'])} hidden check{'s' * (len(grade['hidden']) > 1)}, shown once grades are published)"
+        lines.append(line)
+        if grade.get("problem"):
+            lines.append("  " + grade["problem"].replace("\n", "\n  "))
+        printed = grade.get("output", "")
+        if printed and grade["status"] != "passed":
+            printed = printed if len(printed) <= MAX_PRINTED else "…" + printed[-MAX_PRINTED:]
+            printed = "".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in printed)
+            lines.append("  what your code printed while it was graded:\n    " + printed.rstrip().replace("\n", "\n    "))
+    return {"score": _points(sum(t["score"] for t in tests)), "execution_time": max(int(round(seconds)), 0),
+            "output": "\n".join(lines), "output_format": "text", "stdout_visibility": "hidden", "tests": tests}
+
+
+def _step_of(test: dict) -> str:
+    """The step a test belongs to: its name starts with the check's id or the step's ("step04.k-updates: ...")."""
+    return test["name"].split(":", 1)[0].split(".", 1)[0]
+
+
+def _points(value: float) -> float | int:
+    value = round(value, 4)
+    return int(value) if value == int(value) else value
+
+
+def _isolation(results) -> str:
+    return next((g.get("isolation") for g in results.grades[LEARNER].values() if g.get("isolation")), "")
+
+
+def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
+    """(ClassResults of the one learner, the graded folder, why that folder). Each step is graded in
+    this process (the judge) with runner.grade, as class grading grades one learner's step; the
+    learner's code runs in its confined child."""
+    from kata.classroom import grading
+    from kata.engine import runner, sealed
+    from kata.steps import registry
+
+    steps = [registry.BY_ID[s] for s in config["steps"]]
+    folder, why = locate(submission, steps)
+    # before the hidden checks are loaded (no child inherits them), warmed with what these steps' code imports
+    sealed.zygote(tuple(sorted({name for step in steps for name in step.preload})))
+    hidden = grading.load_hidden(source / HIDDEN if (source / HIDDEN).is_dir() else None)
+    klass = grading.ClassResults(folder.parent, steps, [LEARNER], {LEARNER: {}},
+                                 {s: [c.name for c in checks] for s, checks in hidden.items()})
+    for step in steps:
+        result = runner.grade(step, folder, config["timeout"], hidden.get(step.id, ()), config["memory_mb"] or None)
+        klass.grades[LEARNER][step.id] = result.to_dict()
+        klass.grades[LEARNER][step.id].pop("seconds", None)
+    return klass, folder, why
+
+
+def write_results(root: Path, data: dict) -> Path:
+    out = root / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".results.", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, ensure_ascii=False)
+    os.replace(tmp, path)  # a file planted at that name (a link too) is replaced, never followed
+    return path
+
+
+def run(root: Path, check: bool = False, source: Path | None = None) -> int:
+    """Grade root/submission and write root/results/results.json; whatever goes wrong, a results.json
+    says so. With `check` (setup.sh does it once): grade the reference solutions instead, which must
+    earn every point, and write nothing. `source`: the bundle's folder (its configuration and hidden
+    checks); by default the kata this runs from, as run_autograder runs it."""
+    started = time.monotonic()
+    source = paths.ROOT if source is None else source
+    try:
+        config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
+        klass, folder, why = grade_submission(source, paths.SOLUTIONS if check else root / LEARNER, config)
+        data = results(klass, config["weights"], folder, why, time.monotonic() - started)
+    except Exception as e:  # noqa: BLE001  the engine itself failed: say so in results.json, details in the log
+        traceback.print_exc()
+        if not check:
+            write_results(root, {
+                "score": 0, "execution_time": int(time.monotonic() - started), "stdout_visibility": "hidden",
+                "output": f"The autograder itself failed ({type(e).__name__}), not your code: your instructor "
+                          "sees the details in the autograder's log.", "tests": []})
+        return 1
+    most = _points(sum(t["max_score"] for t in data["tests"]))
+    where = "(not written: --check)" if check else write_results(root, data)
+    print(f"kata {source} graded {folder}: {data['score']}/{most} in {data['execution_time']} s; "
+          f"results: {where}")
+    print(data["output"])
+    if check and data["score"] != most:
+        print("run_autograder --check: the reference solutions do not earn every point: this bundle is broken "
+              "(a hidden check that fails on the reference?)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="run_autograder", description="Grade one Gradescope submission.")
+    p.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT))
+    p.add_argument("--check", action="store_true", help="grade the reference solutions instead: all must pass")
+    args = p.parse_args(argv)
+    return run(args.root, args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

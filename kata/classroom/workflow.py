@@ -1,0 +1,122 @@
+"""GitHub Classroom: the autograding workflow of a learner's repository.
+
+    python grader.py classroom [--steps step00,step04] [--points 10 | --points step04=20,step07=30]
+                               [--minutes M] [--out .github/workflows/classroom.yml]
+
+writes the workflow GitHub Classroom's autograding runs on every push: it installs the kata (a CPU
+build of torch), grades each step with `python grader.py stepNN` through GitHub's
+`classroom-resources/autograding-command-grader` action (one test per step: its points when every
+check of the step passes, exit status 0), and hands every step's result to
+`classroom-resources/autograding-grading-reporter`, which totals the points for Classroom.
+
+That command grader runs each command with a bare environment (PATH and HOME only), so each command
+sets what the kata needs itself (`env KATA_SERVER=off python grader.py ...`); its FORCE_COLOR
+keeps the report coloured, which the Actions log shows as colour.
+The text is written here, not with a YAML library, so the command needs nothing beyond the kata;
+every string is written as a JSON string, which YAML reads as the same string.
+"""
+from __future__ import annotations
+
+import json
+
+from kata.steps.registry import Step
+
+COMMAND_GRADER = "classroom-resources/autograding-command-grader@v1"
+REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+PYTHON = "3.12"
+DEFAULT_MINUTES = 10
+
+
+def default_points(step: Step) -> int:
+    """A step's worth by default: its scored checks (source rules and property checks), as everywhere."""
+    return len(step.rules) + len(step.checks)
+
+
+def parse_points(text: str | None, steps: list[Step]) -> dict[str, int]:
+    """'10' (every step), 'step04=20,step07=30' (the others keep their default), or None (defaults)."""
+    from kata.steps import registry
+
+    points = {s.id: default_points(s) for s in steps}
+    text = (text or "").strip()
+    if text.isdigit():
+        return {s.id: int(text) for s in steps}
+    for item in filter(None, text.split(",")):
+        name, sep, value = item.partition("=")
+        step = registry.find(name)
+        if not sep or step is None or not value.strip().isdigit():
+            raise ValueError(f"--points: {item!r} is not STEP=WHOLE_NUMBER (GitHub Classroom counts whole points)")
+        if step not in steps:
+            raise ValueError(f"--points: {step.id} is not one of the graded steps")
+        points[step.id] = int(value)
+    return points
+
+
+def command(step: Step, timeout: float | None = None) -> str:
+    """The command that grades one step of the learner's steps/: exit status 0 when every check passes."""
+    limit = f" --timeout {timeout:g}" if timeout else ""
+    return f"env KATA_SERVER=off python grader.py {step.id}{limit}"
+
+
+def install_commands(torch: str) -> list[str]:
+    return [f"python -m pip install '{torch}' --index-url {CPU_INDEX}", "python -m pip install -e ."]
+
+
+def render(steps: list[Step], points: dict[str, int], minutes: int = DEFAULT_MINUTES,
+           timeout: float | None = None, torch: str = "torch>=2.2,<2.14") -> str:
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    lines = [
+        "# GitHub Classroom autograding for the torch.nn kata, written by `python grader.py classroom`",
+        f"# (steps {', '.join(s.id for s in steps)}; points {', '.join(f'{s.id}={points[s.id]}' for s in steps)}).",
+        "# Each step is one test: its points when every check of the step passes. Rewrite it with the same",
+        "# command rather than by hand; docs/INSTRUCTORS.md says how to set up the assignment.",
+        "name: Autograding Tests",
+        '"on":',
+        "  - push",
+        "  - repository_dispatch",
+        "  - workflow_dispatch",
+        "permissions:",
+        "  checks: write",
+        "  actions: read",
+        "  contents: read",
+        "jobs:",
+        "  run-autograding-tests:",
+        "    runs-on: ubuntu-latest",
+        "    # not for Classroom's own commits, nor in the template repository the assignment is made from",
+        "    if: github.actor != 'github-classroom[bot]' && !github.event.repository.is_template",
+        "    steps:",
+        "      - name: Checkout code",
+        "        uses: actions/checkout@v4",
+        "      - name: Set up Python",
+        "        uses: actions/setup-python@v5",
+        "        with:",
+        f"          python-version: {q(PYTHON)}",
+        "          cache: pip",
+        "          cache-dependency-path: pyproject.toml",
+        "      - name: Install the kata (a CPU build of torch)",
+        "        run: |",
+    ] + [f"          {c}" for c in install_commands(torch)]
+    for step in steps:
+        lines += [
+            f"      - name: {q(f'{step.id} · {step.title}')}",
+            f"        id: {step.id}",
+            "        if: ${{ !cancelled() }}  # every step is graded, whatever the one before it did",
+            f"        uses: {COMMAND_GRADER}",
+            "        with:",
+            f"          test-name: {q(f'{step.id} · {step.title}')}",
+            f"          command: {q(command(step, timeout))}",
+            f"          timeout: {minutes}",
+            f"          max-score: {points[step.id]}",
+        ]
+    lines += [
+        "      - name: Autograding Reporter",
+        "        if: ${{ !cancelled() }}",
+        f"        uses: {REPORTER}",
+        "        env:",
+    ] + [f"          {step.id.upper()}_RESULTS: {q('${{steps.' + step.id + '.outputs.result}}')}" for step in steps] + [
+        "        with:",
+        f"          runners: {','.join(s.id for s in steps)}",
+    ]
+    return "\n".join(lines) + "\n"
