@@ -9,6 +9,7 @@ of `python grader.py step04` and of a bare `python -c "import torch"` measured i
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -40,8 +41,10 @@ def main() -> None:
             driver.next_verdict()
             seconds[kind].append(time.perf_counter() - saved)
         driver.stop()
-    torch_import = statistics.median(timed([sys.executable, "-c", "import torch"]) for _ in range(3))
-    cold = statistics.median(timed([sys.executable, "grader.py", "step04"]) for _ in range(3))
+    env = dict(os.environ) | {"KATA_SERVER": "off", "NO_COLOR": "1"}
+    torch_import = statistics.median(timed([sys.executable, "-c", "import torch"], env) for _ in range(3))
+    cold = statistics.median(timed([sys.executable, "grader.py", "step04"], env | {"KATA_STATE_DIR": ""})
+                             for _ in range(3))
     print(f"{'measure':<52} {'median s':>9} {'x import torch':>15}")
     rows = [('python -c "import torch" (cold)', torch_import), ("python grader.py step04 (cold, stub)", cold)]
     rows += [(f"--watch: save to verdict, {kind} step04", statistics.median(v)) for kind, v in seconds.items()]

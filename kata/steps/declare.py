@@ -11,10 +11,10 @@ import importlib
 from dataclasses import dataclass, field
 
 from kata.engine.results import STAGES
-from kata.steps import static
+from kata.steps import guards
 from kata.steps.static import Rule
 
-ALWAYS = (static.no_reference_import(), static.no_grader_tampering())  # teaching notes on every step
+ALWAYS = (guards.no_reference_import(), guards.no_grader_tampering())  # teaching notes on every step
 
 
 @dataclass(frozen=True)

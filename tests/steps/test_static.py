@@ -1,7 +1,7 @@
 """The source rules pass on the right code and fail on the hand-written part, naming the line."""
 import ast
 
-from kata.steps import static
+from kata.steps import guards, static
 
 
 def problems(rule, source):
@@ -92,7 +92,7 @@ def test_no_matmul_and_avoids():
 
 
 def test_no_reference_import():
-    rule = static.no_reference_import()
+    rule = guards.no_reference_import()
     assert problems(rule, "from solutions.step03_linear import fit\n")
     assert problems(rule, "import solutions\n")
     assert problems(rule, "import importlib\nm = importlib.import_module('solutions.step03_linear')\n")
@@ -100,7 +100,7 @@ def test_no_reference_import():
 
 
 def test_reading_the_reference_is_caught_but_docstrings_may_mention_it():
-    rule = static.no_reference_import()
+    rule = guards.no_reference_import()
     assert problems(rule, "text = open('../solutions/step04_optim.py').read()\n")
     assert problems(rule, "from pathlib import Path\np = Path(__file__).parent.parent / 'solutions'\n")
     assert not problems(rule, '"""Run it: python -m solutions.step04_optim"""\n')
@@ -108,7 +108,7 @@ def test_reading_the_reference_is_caught_but_docstrings_may_mention_it():
 
 
 def test_reaching_into_the_grader_is_caught():
-    rule = static.no_grader_tampering()
+    rule = guards.no_grader_tampering()
     assert problems(rule, "import kata.engine.compare\nkata.compare.assert_same = lambda *a, **k: None\n")
     assert problems(rule, "from kata import runner\n")
     assert problems(rule, "from kata.engine import runner\n")
