@@ -1,8 +1,7 @@
-"""step04_optim: torch.optim. optim.SGD, opt.step(), opt.zero_grad() replaces p -= p.grad * lr and the manual zeroing.
+"""step04_optim: torch.optim.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import advisories, static

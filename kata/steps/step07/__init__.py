@@ -1,8 +1,7 @@
-"""step07_validation: Validation, shuffling, train/eval. get_data (a shuffled training loader, an in-order validation loader), model.train() / model.eval(), torch.no_grad(), loss_batch replaces training with no validation.
+"""step07_validation: Validation, shuffling, train/eval.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import static
@@ -166,13 +165,10 @@ STEP = Step(
             new='val_loss = sum(batch_losses) / len(batch_losses)',
             catches='valid-loss',
         ),
-        Wrong(
-            'no-eval',
-            'forgets model.eval(): validation runs in training mode',
-            old='        model.eval()\n        with torch.no_grad():',
-            new='        with torch.no_grad():',
-            catches='modes',
-        ),
+        Wrong('no-eval', 'forgets model.eval(): validation runs in training mode',
+              old='        model.eval()\n        with torch.no_grad():',
+              new='        with torch.no_grad():',
+              catches='modes'),
         Wrong(
             'no-no-grad',
             'forgets torch.no_grad(): the validation pass builds a graph for nothing',
@@ -187,20 +183,14 @@ STEP = Step(
             new='    model.train()\n    for epoch in range(epochs):\n',
             catches='modes',
         ),
-        Wrong(
-            'valid-shuffled',
-            "copies the training loader's shuffle=True into the validation loader too",
-            old='DataLoader(valid_ds, batch_size=bs * 2)',
-            new='DataLoader(valid_ds, batch_size=bs * 2, shuffle=True)',
-            catches='valid-loader',
-        ),
-        Wrong(
-            'valid-same-batch-size',
-            'gives the validation loader the training batch size',
-            old='DataLoader(valid_ds, batch_size=bs * 2)',
-            new='DataLoader(valid_ds, batch_size=bs)',
-            catches='valid-loader',
-        ),
+        Wrong('valid-shuffled', "copies the training loader's shuffle=True into the validation loader too",
+              old='DataLoader(valid_ds, batch_size=bs * 2)',
+              new='DataLoader(valid_ds, batch_size=bs * 2, shuffle=True)',
+              catches='valid-loader'),
+        Wrong('valid-same-batch-size', 'gives the validation loader the training batch size',
+              old='DataLoader(valid_ds, batch_size=bs * 2)',
+              new='DataLoader(valid_ds, batch_size=bs)',
+              catches='valid-loader'),
         Wrong(
             'global-seed',
             (
@@ -211,13 +201,10 @@ STEP = Step(
             new='    torch.manual_seed(seed)\n    return (\n        DataLoader(train_ds, batch_size=bs, shuffle=True),',
             catches='train-loader',
         ),
-        Wrong(
-            'train-not-shuffled',
-            "forgets shuffle=True: the training batches keep the data set's order",
-            old='DataLoader(train_ds, batch_size=bs, shuffle=True, generator=g)',
-            new='DataLoader(train_ds, batch_size=bs)',
-            catches='train-loader',
-        ),
+        Wrong('train-not-shuffled', "forgets shuffle=True: the training batches keep the data set's order",
+              old='DataLoader(train_ds, batch_size=bs, shuffle=True, generator=g)',
+              new='DataLoader(train_ds, batch_size=bs)',
+              catches='train-loader'),
         Wrong(
             'backward-without-opt',
             (
@@ -228,13 +215,10 @@ STEP = Step(
             new='    if torch.is_grad_enabled():\n        loss.backward()\n    if opt is not None:\n        opt.step()',
             catches='loss-batch',
         ),
-        Wrong(
-            'zero-grad-before-step',
-            'zeroes the gradients between backward and step, so nothing moves',
-            old='        opt.step()\n        opt.zero_grad()\n    return loss.item(), len(xb)',
-            new='        opt.zero_grad()\n        opt.step()\n    return loss.item(), len(xb)',
-            catches='fit',
-        ),
+        Wrong('zero-grad-before-step', 'zeroes the gradients between backward and step, so nothing moves',
+              old='        opt.step()\n        opt.zero_grad()\n    return loss.item(), len(xb)',
+              new='        opt.zero_grad()\n        opt.step()\n    return loss.item(), len(xb)',
+              catches='fit'),
     ),
     train=Train(
         "validation",

@@ -1,8 +1,7 @@
-"""step08_cnn: A CNN through the same fit. the tutorial's CNN (three nn.Conv2d, F.relu, F.avg_pool2d), SGD with momentum, fit unchanged replaces the logistic model.
+"""step08_cnn: A CNN through the same fit.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import static

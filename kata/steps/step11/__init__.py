@@ -1,8 +1,7 @@
-"""step11_device: Device-agnostic code: torch.device. torch.device, get_device(), model.to(dev), batches moved to dev in preprocess replaces CPU-only code.
+"""step11_device: Device-agnostic code: torch.device.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import static

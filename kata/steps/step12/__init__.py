@@ -1,8 +1,7 @@
-"""step12_flatten: nn.Flatten in LeNet and a CNN. nn.Flatten(), torch.flatten(x, 1) replaces num_flat_features and x.view(-1, n).
+"""step12_flatten: nn.Flatten in LeNet and a CNN.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import static

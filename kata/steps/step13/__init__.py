@@ -1,8 +1,7 @@
-"""step13_hooks: Hooks, and calling the module. register_forward_hook, register_full_backward_hook, handle.remove(), model(xb) replaces print statements inside forward, retain_grad() to see gradients.
+"""step13_hooks: Hooks, and calling the module.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import advisories, static

@@ -1,8 +1,7 @@
-"""step14_regression: House prices: MSELoss and SGD. nn.Linear(1, 1), nn.MSELoss(), optim.SGD replaces hand-written mean squared error and `w -= lr * w.grad` for the house-price regression.
+"""step14_regression: House prices: MSELoss and SGD.
 
-The whole step in one place: what it replaces, the names it defines, its source rules, its
-checks (their judges are in judges.py, keyed by id), the wrong versions each check must catch,
-how train mode drives it, and what its stub leaves to do.
+The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
+wrong versions, train family and stub.
 """
 
 from kata.steps import static
