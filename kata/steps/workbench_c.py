@@ -36,13 +36,6 @@ def set_convs(model, weights) -> None:
             m.bias.copy_(b.to(m.bias.dtype))
 
 
-def registered(model) -> dict | None:
-    """name -> (shape, requires_grad) of every registered parameter; None when it is no nn.Module."""
-    if not isinstance(model, nn.Module):
-        return None
-    return {n: (list(p.shape), bool(p.requires_grad)) for n, p in model.named_parameters()}
-
-
 def relus(model) -> int:
     return sum(isinstance(m, nn.ReLU) for m in model.modules()) if isinstance(model, nn.Module) else 0
 
@@ -72,4 +65,4 @@ FIXTURES = {"cnn_batch_map": batch_map, "cnn_affine": affine, "cnn_on_device": o
             "cnn_sequential": lambda *layers: nn.Sequential(*layers)}
 
 OBSERVERS = {"cnn_conv_layers": conv_layers, "cnn_conv_values": conv_values, "cnn_set_convs": set_convs,
-             "cnn_registered": registered, "cnn_relus": relus, "cnn_shape_and_device": shape_and_device}
+             "cnn_relus": relus, "cnn_shape_and_device": shape_and_device}

@@ -103,3 +103,18 @@ def seen_batches(child, fit_call, lr: float) -> list[torch.Tensor]:
     model = child.fixture("recorder")
     fit_call(model, child.fixture("sgd", model, lr))
     return child.observe("recorder", model)["seen"]
+
+
+def expect_parameters(model, expected: dict[str, tuple[int, ...]], what: str) -> None:
+    """Exactly these parameters, with these shapes, registered and requiring grad, in the child-side model."""
+    got = model.child.observe("registered_parameters", model)
+    if got is None:
+        raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
+    shapes = {n: tuple(shape) for n, (shape, _) in got.items()}
+    if shapes != expected:
+        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"
+        raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
+                       "attributes (and layers' own parameters) are registered.")
+    for n, (_, requires_grad) in got.items():
+        if not requires_grad:
+            raise Mismatch(what, f"parameter `{n}` does not require grad.")

@@ -5,26 +5,11 @@ from kata.engine.compare import Mismatch, assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies
-from kata.steps.common.judging import params, set_params, tensor
+from kata.steps.common.judging import expect_parameters, params, set_params, tensor
 from kata.steps.common.training import compare_training
 from kata.steps.step00.judges import loss_and_gradients
 
 PARAMETERS = {"weights": (S.N_FEATURES, S.N_CLASSES), "bias": (S.N_CLASSES,)}
-
-
-def expect_parameters(model, expected: dict[str, tuple[int, ...]], what: str) -> None:
-    """Exactly these parameters, with these shapes, registered and requiring grad, in the child-side model."""
-    got = model.child.observe("registered_parameters", model)
-    if got is None:
-        raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
-    shapes = {n: tuple(shape) for n, (shape, _) in got.items()}
-    if shapes != expected:
-        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"
-        raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
-                       "attributes (and layers' own parameters) are registered.")
-    for n, (_, requires_grad) in got.items():
-        if not requires_grad:
-            raise Mismatch(what, f"parameter `{n}` does not require grad.")
 
 
 def built(child, what: str = "Mnist_Logistic()", **options):

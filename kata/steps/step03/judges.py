@@ -3,10 +3,10 @@ from kata.engine.compare import assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import with_hand_made
-from kata.steps.common.judging import linear, params, tensor, with_linear
+from kata.steps.common.judging import expect_parameters, linear, params, tensor, with_linear
 from kata.steps.common.training import compare_training
 from kata.steps.step00.judges import loss_and_gradients
-from kata.steps.step02.judges import built, expect_parameters
+from kata.steps.step02.judges import built
 
 PARAMETERS = {"lin.weight": (S.N_CLASSES, S.N_FEATURES), "lin.bias": (S.N_CLASSES,)}
 LAYOUT = ("nn.Linear(784, 10) stores weight as (10, 784): with lin.weight = w.T it computes xb @ w + b. "

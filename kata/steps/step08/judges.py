@@ -11,7 +11,7 @@ from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly, tutorial_cnn
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
-from kata.steps.common.judging import Unlike, expect_sgd, linear, model_pair, tensor, with_linear
+from kata.steps.common.judging import Unlike, expect_parameters, expect_sgd, linear, model_pair, tensor, with_linear
 from kata.steps.common.reported import fit_losses
 from kata.steps.common.training import compare_fits
 
@@ -92,21 +92,6 @@ def expect_scores(out, bs: int, what: str) -> torch.Tensor:
     else:
         why = " Follow the shapes in the docstring, one line of forward at a time."
     raise Mismatch(what, f"expected shape ({bs}, {S.N_CLASSES}), one row of scores per image; got {shape}.{why}")
-
-
-def expect_parameters(model, expected: dict, what: str) -> None:
-    """Exactly these parameters, with these shapes, registered and requiring grad."""
-    got = model.child.observe("cnn_registered", model)
-    if got is None:
-        raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
-    shapes = {n: tuple(s) for n, (s, _) in got.items()}
-    if shapes != expected:
-        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"
-        raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
-                       "attributes (and layers' own parameters) are registered.")
-    for n, (_, requires_grad) in got.items():
-        if not requires_grad:
-            raise Mismatch(what, f"parameter `{n}` does not require grad.")
 
 
 @judge('momentum-sgd', strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3)
