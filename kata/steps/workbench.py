@@ -224,7 +224,7 @@ OBSERVERS = {
 }
 
 # fixtures and observers of the step families that need their own (CNN, hooks, regression...)
-for _extra in ("workbench_a", "workbench_b", "workbench_c", "workbench_d", "workbench_e", "drivers"):
+for _extra in ("workbench_a", "workbench_c", "workbench_d", "workbench_e", "drivers"):
     try:
         _module = __import__(f"kata.steps.{_extra}", fromlist=["FIXTURES", "OBSERVERS"])
     except ModuleNotFoundError:
