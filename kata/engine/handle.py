@@ -56,7 +56,8 @@ class Remote:
     def __call__(self, *args, seed: int | None = None, cuda: bool | None = None, capture: bool = False,
                  **kwargs) -> "Remote":
         return self.child.ahead("call", h=self.h, args=list(args), kwargs=kwargs, seed=seed, cuda=cuda,
-                                capture=capture, record=self.child.record)
+                                capture=capture, record=self.child.record,
+                                trace=self.child.trace)
 
     def attr(self, name: str) -> "Remote":
         return self.child.ahead("attr", h=self.h, name=name)

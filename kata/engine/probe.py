@@ -18,7 +18,7 @@ import warnings
 
 import torch
 
-from kata.engine import ran, wire
+from kata.engine import ran, updates, wire
 from kata.steps import workbench
 
 MESSAGE_CAP = 2000  # characters of an exception message sent back
@@ -32,6 +32,7 @@ class Session:
         self.objects: dict[int, object] = {}  # handle -> object; the judge numbers the handles
         self.names: dict[int, str] = {}  # handle -> the learner's name it was looked up by
         self.ledger = ran.Ledger()
+        self.traced: list[list] = []  # what the traced calls' updates worked with (kata.engine.updates)
 
     # --- handles -----------------------------------------------------------------------------------
     def keep(self, obj, into) -> dict:
@@ -76,7 +77,8 @@ class Session:
         self.names[into] = name
         return self.keep(getattr(self.module, name), into)
 
-    def op_call(self, h, into, args=(), kwargs=None, seed=None, cuda=None, capture=False, record=False):
+    def op_call(self, h, into, args=(), kwargs=None, seed=None, cuda=None, capture=False, record=False,
+                trace=False):
         fn = self.resolve(h)
         args, kwargs = self.resolve(list(args)), self.resolve(kwargs or {})
         # whatever the learner's code drew from torch's global generator before (an extra torch.rand at
@@ -93,6 +95,8 @@ class Session:
                 name = self.names.get(int(h)) or ("forward" if isinstance(fn, torch.nn.Module) else "other")
                 stack.enter_context(self.ledger.call(name, fn))
                 ran.watch(list(args) + list(kwargs.values()))
+            if trace:  # where a training run parts from the reference's: what each update worked with
+                self.traced.append(stack.enter_context(updates.tracing()))
             result = fn(*args, **kwargs)
         info = self.keep(result, into)
         if capture:
@@ -118,6 +122,11 @@ class Session:
     def op_ran(self):
         """What the learner's code ran so far, per name it was called by."""
         return self.ledger.plain()
+
+    def op_updates(self):
+        """The events of the calls traced since last asked (kata.engine.updates), in order."""
+        traced, self.traced = self.traced, []
+        return [event for events in traced for event in events]
 
     def op_fixture(self, name: str, into, args=(), kwargs=None):
         return self.keep(workbench.FIXTURES[name](*self.resolve(list(args)), **self.resolve(kwargs or {})), into)

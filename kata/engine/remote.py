@@ -62,6 +62,7 @@ class Child:
         self._pending: deque = deque()  # handles whose answers are still on their way
         self._next = 0  # the last handle number given
         self.record = False  # calls record what the learner's code runs (kata.engine.ran): a few, not all
+        self.trace = False  # calls trace what each update works with (kata.engine.updates): on a failure only
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
@@ -177,6 +178,10 @@ class Child:
     def ran(self) -> dict:
         """What the learner's code ran in the recorded calls, per name it was called by."""
         return self.ask("ran")
+
+    def updates(self) -> list:
+        """What the updates of the calls traced since last asked worked with (kata.engine.updates)."""
+        return self.ask("updates")
 
     def observe(self, name: str, *args, **kwargs):
         return self.ask("observe", name=name, args=list(args), kwargs=kwargs)

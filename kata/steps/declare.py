@@ -40,6 +40,7 @@ class Wrong:
     old: str  # text of the reference solution, found exactly once
     new: str  # what the learner wrote instead
     catches: str
+    says: str = ""  # words the check's message must hold: it names this bug, not only that values differ
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from collections import OrderedDict
 
 import torch
 
+from kata.engine import updates
 from kata.engine.compare import Mismatch, assert_same
 from kata.steps.common.judging import Unlike
+from kata.steps.common.parting import what_parts
 from kata.steps.common.reported import assert_losses
 
 _REMEMBERED: OrderedDict = OrderedDict()  # what the reference computed, for cases seen before
@@ -28,6 +30,8 @@ def remember(expected, run):
         return expected
 
     def call(x, y, epochs):
+        if updates.tracing_now():  # traced: the run itself is what is wanted, not its answer
+            return expected(x, y, epochs)
         key = (expected.__code__, run, int(x.shape[0]), epochs, torch.get_default_dtype())
         if key in _REMEMBERED:
             _REMEMBERED.move_to_end(key)
@@ -41,12 +45,13 @@ def remember(expected, run):
     return call
 
 
-def compare_training(run, mine, expected) -> None:
+def compare_training(run, mine, expected, child=None) -> None:
     """Train both ways on the run's data and compare every parameter afterwards.
 
     `mine` and `expected` take (x, y, epochs), train a fresh model from the run's initial
     weights, and return its parameters by name (in the same layout). When they differ, the
-    message also says after which update they first part, by re-training on the first k batches.
+    message also says after which update they first part, by re-training on the first k batches,
+    and (given the learner's `child`) whether the gradients, the momentum buffers or the step part.
     """
     x, y = run.data()
     expected = remember(expected, run)
@@ -55,7 +60,7 @@ def compare_training(run, mine, expected) -> None:
     except Unlike:  # about how the code is put together (what fit returns...): no update to look for
         raise
     except Mismatch as e:
-        where = _first_update_that_differs(run, x, y, mine, expected)
+        where = _first_update_that_differs(run, x, y, mine, expected, child)
         raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail) from None
 
 
@@ -65,7 +70,7 @@ def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
         assert_same(got[name], value, f"{name}{suffix}")
 
 
-def _first_update_that_differs(run, x, y, mine, expected) -> str:
+def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
     updates = run.n_batches * run.epochs
     for k in range(1, run.n_batches + 1):
         rows = k * run.bs
@@ -75,13 +80,31 @@ def _first_update_that_differs(run, x, y, mine, expected) -> str:
             last = min(rows, run.n)
             first = "the very first update already differs: look at the output, loss and gradient checks too." \
                 if k == 1 else "the updates before it agree."
+            first = _traced(child, x[:rows], y[:rows], mine, expected) or first
             return f"They part at update {k} of {updates} (batch {k}, rows {(k - 1) * run.bs}..{last - 1}): {first}"
         except Exception:  # the learner's code fails on a shorter run: the full message says enough
             return ""
     return "The first epoch agrees; they part in a later epoch." if run.epochs > 1 else ""
 
 
-def compare_fits(run, mine, expected) -> None:
+def _traced(child, x, y, mine, expected) -> str:
+    """Both sides trained once more on these rows, traced (kata.engine.updates): what parts first."""
+    if child is None:
+        return ""
+    child.trace = True
+    try:
+        mine(x, y, 1)
+        got = child.updates()
+    except Exception:  # noqa: BLE001  the plain message stands
+        return ""
+    finally:
+        child.trace = False
+    with updates.tracing() as want:
+        names = expected(x, y, 1)
+    return what_parts(got, want, names if isinstance(names, dict) else {})
+
+
+def compare_fits(run, mine, expected, child=None) -> None:
     """compare_training (the parameters after fit, and where they part), then the validation losses.
 
     `mine` and `expected` take (x, y, epochs) and return (parameters by name, validation losses
@@ -100,6 +123,6 @@ def compare_fits(run, mine, expected) -> None:
 
     kept = keep(remember(expected, run), "expected")
     kept.remembered = True  # remembered inside, by the judge's own code: the wrapper's is everyone's
-    compare_training(run, keep(mine, "got"), kept)
+    compare_training(run, keep(mine, "got"), kept, child)
     if losses.get("expected") is not None:
         assert_losses(losses["got"], losses["expected"], "the validation loss fit reports for each epoch")

@@ -120,4 +120,4 @@ def fit_matches(child, ref, run):
         oracle_fit(x, y, w, b, run.lr, epochs, run.bs)
         return {"weights": w, "bias": b}
 
-    compare_training(run, mine, expected)
+    compare_training(run, mine, expected, child)

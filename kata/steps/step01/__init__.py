@@ -143,7 +143,7 @@ STEP = Step(
             'applies the learning rate to the weights only',
             old='bias -= bias.grad * lr',
             new='bias -= bias.grad',
-            catches='fit',
+            catches='fit', says='the step itself differs',
         ),
     ),
     train=Train("functional"),

@@ -80,4 +80,4 @@ def fit_matches(child, ref, run):
         ref.fit(x, y, w, b, run.lr, epochs, run.bs)
         return {"weights": w, "bias": b}
 
-    compare_training(run, mine, expected)
+    compare_training(run, mine, expected, child)

@@ -105,7 +105,7 @@ STEP = Step(
             'drops the learning rate from the update',
             old='p -= p.grad * lr',
             new='p -= p.grad',
-            catches='fit',
+            catches='fit', says='the step itself differs',
         ),
     ),
     train=Train("module"),

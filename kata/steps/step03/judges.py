@@ -53,4 +53,4 @@ def fit_matches(child, ref, run):
         ref.fit(model, x, y, run.lr, epochs, run.bs)
         return {"lin.weight": model.weights.T, "lin.bias": model.bias}  # in nn.Linear's (out, in) layout
 
-    compare_training(run, mine, expected)
+    compare_training(run, mine, expected, child)

@@ -66,14 +66,14 @@ STEP = Step(
             'never calls opt.zero_grad(): gradients pile up from batch to batch',
             old='            opt.step()\n            opt.zero_grad()\n',
             new='            opt.step()\n',
-            catches='k-updates',
+            catches='k-updates', says='not zeroed after each update',
         ),
         Wrong(
             'zero-grad-before-step',
             'zeroes the gradients between backward and step, so nothing moves',
             old='            opt.step()\n            opt.zero_grad()\n',
             new='            opt.zero_grad()\n            opt.step()\n',
-            catches='one-update',
+            catches='one-update', says='between backward and step',
         ),
         Wrong(
             'momentum',

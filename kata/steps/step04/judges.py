@@ -18,7 +18,7 @@ def compare_fit(child, ref, run):
         ref.fit(model, x, y, run.lr, epochs, run.bs)
         return linear_parameters(model)
 
-    compare_training(run, mine, expected)
+    compare_training(run, mine, expected, child)
 
 
 @judge('sgd', strategy=S.learning_rates, edges=(0.5,), max_examples=4)

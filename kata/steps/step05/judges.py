@@ -29,4 +29,4 @@ def fit_matches(child, ref, run):
         ref.fit(model, opt, x, y, epochs, run.bs)
         return linear_parameters(model)
 
-    compare_training(run, mine, expected)
+    compare_training(run, mine, expected, child)

@@ -58,4 +58,4 @@ def fit_matches(child, ref, run):
         ref.fit(model, opt, TensorDataset(x, y), epochs, run.bs)
         return linear_parameters(model)
 
-    compare_training(run, mine, expected)
+    compare_training(run, mine, expected, child)

@@ -218,7 +218,7 @@ STEP = Step(
         Wrong('zero-grad-before-step', 'zeroes the gradients between backward and step, so nothing moves',
               old='        opt.step()\n        opt.zero_grad()\n    return loss.item(), len(xb)',
               new='        opt.zero_grad()\n        opt.step()\n    return loss.item(), len(xb)',
-              catches='fit'),
+              catches='fit', says='between backward and step'),
     ),
     train=Train(
         "validation",

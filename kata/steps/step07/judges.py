@@ -261,4 +261,4 @@ def fit_matches(child, ref, run):
         ref.fit(model, opt, in_order(x, y, run.bs), epochs)
         return linear_parameters(model), None
 
-    compare_fits(run, mine, expected)
+    compare_fits(run, mine, expected, child)

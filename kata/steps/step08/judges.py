@@ -149,4 +149,4 @@ def fit_is_unchanged(child, ref, run):
                       in_order(*run.valid_data(), run.valid_bs))
         return linear_parameters(model), as_losses(got, epochs)
 
-    compare_fits(run, mine, expected)
+    compare_fits(run, mine, expected, child)

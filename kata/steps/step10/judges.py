@@ -127,4 +127,4 @@ def fit_matches(child, ref, run):
                       in_order(*run.valid_data(), run.valid_bs))
         return ref_conv_parameters(model, "step09's model"), as_losses(got, epochs)
 
-    compare_fits(run, mine, expected)
+    compare_fits(run, mine, expected, child)

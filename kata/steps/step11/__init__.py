@@ -119,7 +119,7 @@ STEP = Step(
             'moves the model to dev but builds SGD with momentum 0.5: placed right, trained differently',
             old='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
             new='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.5)',
-            catches='cpu-fit',
+            catches='cpu-fit', says='momentum buffers part at update',
         ),
         Wrong(
             'targets-left-behind',

@@ -120,7 +120,7 @@ def reference_fit(ref, run, x, y, epochs):
 def compare_on(child, ref, run, dev: str) -> None:
     """The learner's fit on dev against step10's fit on the CPU (float64: equal up to rounding)."""
     compare_fits(run, lambda x, y, epochs: learner_fit(child, run, dev, x, y, epochs),
-                 lambda x, y, epochs: reference_fit(ref, run, x, y, epochs))
+                 lambda x, y, epochs: reference_fit(ref, run, x, y, epochs), child)
 
 
 @judge('cpu-fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)

@@ -1,0 +1,86 @@
+"""kata.engine.updates traces what each update worked with; kata.steps.common.parting reads two traces.
+
+The learner's trace comes from its child: parting must take anything (garbage included) without
+raising, and say nothing rather than something wrong."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from kata.engine import updates
+from kata.steps.common.parting import NOT_ZEROED, what_parts
+
+
+def train(steps: int, zero: bool = True, momentum: float = 0.0, by_hand: bool = False, lr: float = 0.1):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    opt = None if by_hand else torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    x, y = torch.randn(steps, 4, 3), torch.randn(steps, 4, 2)
+    with updates.tracing() as events:
+        for i in range(steps):
+            torch.nn.functional.mse_loss(model(x[i]), y[i]).backward()
+            if by_hand:
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p -= p.grad * lr
+                        if zero:
+                            p.grad.zero_()
+            else:
+                opt.step()
+                if zero:
+                    opt.zero_grad()
+    return events, dict(model.named_parameters())
+
+
+def test_a_trace_has_one_backward_and_one_step_per_update():
+    events, _ = train(3, momentum=0.9)
+    assert [e["event"] for e in events] == ["backward", "step"] * 3
+    assert all(len(e["grads"]) == 2 for e in events if e["event"] == "backward")
+    assert all(m is not None for e in events if e["event"] == "step" for m in e["momentum"])
+
+
+def test_tracing_leaves_torch_as_it_was_even_when_the_block_raises():
+    original = torch.autograd.backward
+    with pytest.raises(RuntimeError):
+        with updates.tracing():
+            assert torch.autograd.backward is not original
+            raise RuntimeError("the learner's code failed")
+    assert torch.autograd.backward is original and not updates.tracing_now()
+
+
+def test_the_same_training_agrees_everywhere():
+    (a, names), (b, _) = train(3), train(3)
+    assert what_parts(a, b, names).startswith("the gradients agree at every update")
+
+
+def test_gradients_not_zeroed_are_named():
+    (got, names), (want, _) = train(3, zero=False), train(3)
+    assert what_parts(got, want, names) == NOT_ZEROED.format(i=2)
+    (got, names), (want, _) = train(3, zero=False, by_hand=True), train(3, by_hand=True)
+    assert what_parts(got, want, names) == NOT_ZEROED.format(i=2)
+
+
+def test_missing_or_extra_momentum_is_named():
+    (got, names), (want, _) = train(2), train(2, momentum=0.9)
+    assert "keeps momentum buffers and yours keeps none" in what_parts(got, want, names)
+    (got, names), (want, _) = train(2, momentum=0.9), train(2)
+    assert "where the reference's keeps none" in what_parts(got, want, names)
+    (got, names), (want, _) = train(3, momentum=0.5), train(3, momentum=0.9)
+    assert "momentum buffers part at update 2" in what_parts(got, want, names)
+
+
+def test_a_wrong_learning_rate_is_the_step_itself():
+    (got, names), (want, _) = train(1, lr=0.2), train(1)  # the runs part at once: only that update is traced
+    assert "the step itself differs" in what_parts(got, want, names)
+
+
+def test_a_by_hand_reference_is_compared_with_the_optimizer_by_its_gradients_after_backward():
+    (got, names), (want, _) = train(2), train(2, by_hand=True)
+    assert what_parts(got, want, names).startswith("the gradients agree at every update")
+
+
+@pytest.mark.parametrize("garbage", [None, 3, "x", [1], [{"event": "step"}], [{"event": "backward", "grads": [1]}],
+                                     [{"event": "nope", "grads": []}], {"event": "backward"}])
+def test_a_learner_trace_that_is_not_one_says_nothing(garbage):
+    want, names = train(2)
+    assert what_parts(garbage, want, names) == ""
