@@ -29,17 +29,19 @@ _leaves: dict[int, torch.Tensor] = {}  # id -> leaf, in the order the backward p
 
 def _graph_leaves(loss: torch.Tensor) -> list[torch.Tensor]:
     """The leaf tensors `loss` depends on, depth first from the loss."""
-    found, seen, stack = [], set(), [getattr(loss, "grad_fn", None)]
-    while stack and len(seen) < MAX_NODES:
+    found, seen, stack = {}, set(), [getattr(loss, "grad_fn", None)]
+    kept = []  # every node walked stays alive, so no id is reused (older torch makes a new wrapper per visit)
+    while stack and len(kept) < MAX_NODES:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
+        kept.append(node)
         variable = getattr(node, "variable", None)  # an AccumulateGrad node: the leaf it fills
         if isinstance(variable, torch.Tensor):
-            found.append(variable)
+            found.setdefault(id(variable), variable)
         stack.extend(reversed([n for n, _ in node.next_functions]))
-    return found
+    return list(found.values())
 
 
 def _snapshot(t):
