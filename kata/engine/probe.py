@@ -18,7 +18,7 @@ import warnings
 
 import torch
 
-from kata.engine import ran, updates, wire
+from kata.engine import ran, seeding, updates, wire
 from kata.steps import workbench
 
 MESSAGE_CAP = 2000  # characters of an exception message sent back
@@ -83,7 +83,7 @@ class Session:
         args, kwargs = self.resolve(list(args)), self.resolve(kwargs or {})
         # whatever the learner's code drew from torch's global generator before (an extra torch.rand at
         # import, in another function), every call starts from the same state: the same case
-        torch.manual_seed(0 if seed is None else seed)
+        seeding.manual_seed(0 if seed is None else seed)
         printed = io.StringIO()
         with contextlib.ExitStack() as stack:
             if cuda is not None:

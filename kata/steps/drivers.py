@@ -15,6 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from kata.engine import seeding
+
 CHUNK = 2000  # rows scored at once when measuring
 
 
@@ -129,7 +131,7 @@ FAMILIES = {"functional": functional, "module": module, "optim": optim,
 
 
 def build(family: str, m, data: Data, lr: float | None, bs: int, seed: int) -> Trainee:
-    torch.manual_seed(seed)
+    seeding.manual_seed(seed)
     return FAMILIES[family](m, data, lr, bs, seed)
 
 

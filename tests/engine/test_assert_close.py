@@ -27,6 +27,11 @@ def pairs(draw):
     if draw(st.booleans()) and b.numel():
         b = b.clone()
         b.view(-1)[0] = float("nan")
+    if draw(st.booleans()):  # the very same values (the shortcut's case), NaN and -0.0 included
+        b = a.clone()
+        if b.numel() and draw(st.booleans()):
+            a.view(-1)[0] = b.view(-1)[0] = draw(st.sampled_from([float("nan"), -0.0]))
+            b.view(-1)[-1] = 0.0 if draw(st.booleans()) else b.view(-1)[-1]
     return a.to(dtype), b.to(draw(st.sampled_from([dtype, torch.float64])))
 
 
@@ -57,7 +62,7 @@ def test_the_plain_path_is_taken_once_dtensors_can_exist():
             "seen = []\n"
             "real = _comparison._unwrap_dtensor_for_comparison\n"
             "_comparison._unwrap_dtensor_for_comparison = lambda a, b: (seen.append(1), real(a, b))[1]\n"
-            "compare.assert_close(torch.ones(2), torch.ones(2))\n"
+            "compare.assert_close(torch.ones(2).double(), torch.ones(2).double() + 1e-12)\n"  # close, not identical
             "assert seen == [1], seen\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -65,7 +70,7 @@ def test_the_plain_path_is_taken_once_dtensors_can_exist():
 
 def test_no_dtensor_import_on_the_fast_path():
     code = ("import sys, torch\nfrom kata.engine import compare\n"
-            "compare.assert_close(torch.ones(2), torch.ones(2))\n"
+            "compare.assert_close(torch.ones(2).double(), torch.ones(2).double() + 1e-12)\n"
             "assert 'torch.distributed.tensor' not in sys.modules\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -119,4 +119,4 @@ def test_reset_backups_are_ignored_by_git():
 def test_pyproject_says_the_index_not_the_bound_picks_the_cpu_build():
     text = (paths.ROOT / "pyproject.toml").read_text()
     assert "keeps pip on the CPU build" not in text
-    assert "https://download.pytorch.org/whl/cpu" in text and "tested with 2.13.0" in text
+    assert "https://download.pytorch.org/whl/cpu" in text and "2.13.0" in text and "2.2.2" in text  # both ends tested

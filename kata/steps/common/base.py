@@ -27,7 +27,7 @@ class Run:
 
     strategy: SearchStrategy = field(repr=False)
     edges: tuple = ()  # explicit cases tried first, in order
-    max_examples: int = 30
+    max_examples: int = 10
     dtype: str = "float64"  # the default dtype, in the judge and in the learner's child, while it runs
 
 
@@ -40,12 +40,12 @@ class PropertyCheck:
     strategy: SearchStrategy = field(repr=False)
     body: Body = field(repr=False)
     edges: tuple = ()
-    max_examples: int = 30
+    max_examples: int = 10
     hints: tuple[str, ...] = ()
     dtype: str = "float64"
 
 
-def judge(check_id: str, *, strategy: SearchStrategy, edges: tuple = (), max_examples: int = 30,
+def judge(check_id: str, *, strategy: SearchStrategy, edges: tuple = (), max_examples: int = 10,
           dtype: str = "float64") -> Callable[[Body], Body]:
     """Mark `body(child, reference, case)` as the judge of the step's check `check_id`."""
     def mark(body: Body) -> Body:
@@ -71,7 +71,7 @@ def bind(step, module: ModuleType) -> list[PropertyCheck]:
 
 
 def prop(id: str, name: str, *, stage: str, uses: tuple[str, ...], strategy: SearchStrategy, edges: tuple = (),
-         max_examples: int = 30, hints: tuple[str, ...] = (), dtype: str = "float64") -> Callable[[Body], PropertyCheck]:
+         max_examples: int = 10, hints: tuple[str, ...] = (), dtype: str = "float64") -> Callable[[Body], PropertyCheck]:
     """A check declared whole in one place: for an instructor's hidden checks (`--extra-tests`)."""
     if stage not in STAGES:
         raise ValueError(f"{id}: unknown stage {stage!r}")

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from kata.engine import seeding
 from kata.engine.compare import Mismatch, as_tensor
 from kata.steps.common.judging import Unlike
 from kata.steps.workbench import Recorder
@@ -195,7 +196,7 @@ def tutorial_cnn(images: torch.Tensor, weights) -> torch.Tensor:
 
 def seeded(factory, seed: int, what: str):
     """`factory()` right after torch.manual_seed(seed): the same layers get the same initial weights."""
-    torch.manual_seed(seed)
+    seeding.manual_seed(seed)
     model = factory()
     if not isinstance(model, nn.Module):
         raise Mismatch(what, f"expected an nn.Module, got {type(model).__name__}.")

@@ -41,7 +41,7 @@ def gradients_match(child, ref, case):
                        lambda: {"lin.weight": expected_model.weights.grad.T, "lin.bias": expected_model.bias.grad})
 
 
-@judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+@judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):
         model = logistic(child, *run.weights())

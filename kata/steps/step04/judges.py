@@ -27,11 +27,11 @@ def optimizer_is_sgd(child, ref, lr):
     expect_sgd(model, opt, lr)
 
 
-@judge('one-update', strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=15)
+@judge('one-update', strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=5)
 def one_update_matches(child, ref, run):
     compare_fit(child, ref, run)
 
 
-@judge('k-updates', strategy=S.many_updates, edges=S.MANY_UPDATE_EDGES, max_examples=20)
+@judge('k-updates', strategy=S.many_updates, edges=S.MANY_UPDATE_EDGES, max_examples=7)
 def many_updates_match(child, ref, run):
     compare_fit(child, ref, run)

@@ -8,7 +8,7 @@ from kata.steps.common.judging import linear, model_and_opt, seen_batches
 from kata.steps.common.training import compare_training
 
 
-@judge('batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+@judge('batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
 def same_batches(child, ref, run):
     x, y = run.data()
     fit = child.get("fit")
@@ -17,7 +17,7 @@ def same_batches(child, ref, run):
     assert_same_batches(got, expected, "batches seen by the model")
 
 
-@judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+@judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):  # the learner's get_model and fit, in its child
         model, opt = model_and_opt(child, run)

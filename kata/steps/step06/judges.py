@@ -25,7 +25,7 @@ def loader_pairs(child, loader) -> list:
     return got
 
 
-@judge('loader-batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+@judge('loader-batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
 def loader_batches(child, ref, run):
     x, y = run.data()
     got = loader_pairs(child, child.get("get_dataloader")(child.fixture("dataset", x, y), run.bs))
@@ -36,7 +36,7 @@ def loader_batches(child, ref, run):
     assert_same_batches([b[1] for b in got], [e[1] for e in expected], "yb from the loader")
 
 
-@judge('fit-batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+@judge('fit-batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
 def same_batches(child, ref, run):
     x, y = run.data()
     fit, get_dataloader = child.get("fit"), child.get("get_dataloader")
@@ -46,7 +46,7 @@ def same_batches(child, ref, run):
     assert_same_batches(got, expected, "batches seen by the model")
 
 
-@judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=20)
+@judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):  # the learner's get_model, get_dataloader and fit, in its child
         model, opt = model_and_opt(child, run)

@@ -52,7 +52,7 @@ def number(value, what: str) -> torch.Tensor:
 
 # --- loss_batch --------------------------------------------------------------------------------------
 
-@judge('loss-batch', strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=10)
+@judge('loss-batch', strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=5)
 def loss_batch_steps_only_with_opt(child, ref, run):
     x, y = run.data()
     model, opt = logistic(child, run)
@@ -111,7 +111,7 @@ def expected_sizes(n: int, bs: int) -> list[int]:
     return [min(bs, n - start) for start in range(0, n, bs)]
 
 
-@judge('valid-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12)
+@judge('valid-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=5)
 def validation_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
     _, valid_dl = pair(child.get("get_data")(train_ds, valid_ds, split.bs), "get_data(train_ds, valid_ds, bs)")
@@ -132,7 +132,7 @@ def global_state(seed: int) -> torch.Tensor:
     return torch.Generator().manual_seed(seed).get_state()
 
 
-@judge('train-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=12)
+@judge('train-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=5)
 def training_loader(child, ref, split):
     """The tutorial's loader shuffles with torch's global generator, the reference's with a generator of its
     own: both pass. What is judged is what the loader does: every row once per epoch, a new order every
@@ -208,7 +208,7 @@ def run_fit(child, run, model, opt, epochs: int, train_dl=None, capture: bool = 
                             capture=capture)
 
 
-@judge('modes', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=10)
+@judge('modes', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
 def train_and_eval_modes(child, ref, run):
     model = child.fixture("recorder")
     run_fit(child, run, model, child.fixture("sgd", model, run.lr), run.epochs)
@@ -224,7 +224,7 @@ def train_and_eval_modes(child, ref, run):
                      f"in each of {run.epochs} epoch(s).")
 
 
-@judge('valid-loss', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15)
+@judge('valid-loss', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
 def validation_loss_over_the_whole_set(child, ref, run):
     model, opt = logistic(child, run)
     # the list fit returns, or, for the tutorial's fit (it returns None), the losses it prints
@@ -249,7 +249,7 @@ def validation_loss_over_the_whole_set(child, ref, run):
         raise e from None
 
 
-@judge('fit', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=15)
+@judge('fit', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):  # the learner's fit, in its child, on the judge's model
         model, opt = logistic(child, run)

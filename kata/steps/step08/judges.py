@@ -102,7 +102,7 @@ def optimizer_has_momentum(child, ref, lr):
     expect_sgd(model, opt, lr, 0.9)
 
 
-@judge('tutorial-cnn', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
+@judge('tutorial-cnn', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def computes_the_tutorial_cnn(child, ref, case):
     model = new_cnn(child, case.seed)
     expect_parameters(model, TUTORIAL_PARAMETERS, "Mnist_CNN()")
@@ -113,12 +113,12 @@ def computes_the_tutorial_cnn(child, ref, case):
     assert_same(out, tutorial_cnn(x.view(-1, 1, 28, 28), weights), "Mnist_CNN()(xb)")
 
 
-@judge('batch-kept', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
+@judge('batch-kept', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def one_row_per_image(child, ref, case):
     expect_scores(new_cnn(child, case.seed)(case.x()), case.bs, "Mnist_CNN()(xb)")
 
 
-@judge('images-independent', strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=10)
+@judge('images-independent', strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=5)
 def images_are_independent(child, ref, case):
     model = new_cnn(child, case.seed)
     x = case.x()  # (bs, 784)
@@ -133,7 +133,7 @@ def images_are_independent(child, ref, case):
                        "that moves the batch dimension).") from None
 
 
-@judge('fit-unchanged', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=8)
+@judge('fit-unchanged', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
 def fit_is_unchanged(child, ref, run):
     def mine(x, y, epochs):  # a logistic model (lin) with the run's weights, plain SGD, the learner's fit
         model = with_linear(child.fixture("recorder"), *run.weights(), what="a logistic model")

@@ -64,7 +64,7 @@ def sequential_of_modules(child, ref, lr):
     expect_sgd(model, opt, lr, 0.9)
 
 
-@judge('outputs', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
+@judge('outputs', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def outputs_match(child, ref, case):
     weights = case.conv_weights()
     model, _ = sequential(child, 0.1, case.seed, weights)
@@ -72,7 +72,7 @@ def outputs_match(child, ref, case):
     assert_same(tensor(model(x), "model(xb)"), reference_cnn(ref, weights)(x), "model(xb)")
 
 
-@judge('gradients', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=8)
+@judge('gradients', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def gradients_match(child, ref, case):
     weights = case.conv_weights()
     model, _ = sequential(child, 0.1, case.seed, weights)
@@ -85,7 +85,7 @@ def gradients_match(child, ref, case):
         assert_same(got[name], value, f"{name}.grad (the convolutions counted in order)")
 
 
-@judge('fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)
+@judge('fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=5)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):
         model, opt = sequential(child, run.lr, run.seed, run.conv_weights())

@@ -45,7 +45,7 @@ def preprocess_reshapes_x(child, ref, case):
     assert_same(tensor(yb, "y from preprocess(x, y)"), y, "y from preprocess(x, y)")
 
 
-@judge('wrapper', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=8)
+@judge('wrapper', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=5)
 def wrapper_applies_func(child, ref, split):
     train_ds, _ = split.datasets()
     x, y = train_ds.tensors
@@ -72,7 +72,7 @@ def wrapper_applies_func(child, ref, split):
             assert_same(g[1], ye, f"yb of pass {epoch}, batch {i}")
 
 
-@judge('outputs-gradients', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=10)
+@judge('outputs-gradients', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
 def outputs_and_gradients_match(child, ref, case):
     weights = case.conv_weights()
     model, _ = cnn(child, 0.1, case.seed, weights)
@@ -94,7 +94,7 @@ def outputs_and_gradients_match(child, ref, case):
         assert_same(grads[name], value, f"{name}.grad (the convolutions counted in order)")
 
 
-@judge('any-size', strategy=S.other_sizes, edges=S.OTHER_SIZE_EDGES, max_examples=10)
+@judge('any-size', strategy=S.other_sizes, edges=S.OTHER_SIZE_EDGES, max_examples=5)
 def any_image_size(child, ref, case):
     weights = case.conv_weights()
     model, _ = cnn(child, 0.1, case.seed, weights)
@@ -111,7 +111,7 @@ def any_image_size(child, ref, case):
     assert_same(out, tutorial_cnn(x, weights), what)
 
 
-@judge('fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)
+@judge('fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=5)
 def fit_matches(child, ref, run):
     def mine(x, y, epochs):
         model, opt = cnn(child, run.lr, run.seed, run.conv_weights())

@@ -123,7 +123,7 @@ def compare_on(child, ref, run, dev: str) -> None:
                  lambda x, y, epochs: reference_fit(ref, run, x, y, epochs), child)
 
 
-@judge('cpu-fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=6)
+@judge('cpu-fit', strategy=S.cnn_runs, edges=S.CNN_RUN_EDGES, max_examples=5)
 def cpu_fit_matches(child, ref, run):
     compare_on(child, ref, run, "cpu")
 

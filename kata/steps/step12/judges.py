@@ -43,11 +43,11 @@ def same_outputs(child, ref, case, name):
     assert_batch_kept(got, expected, f"{name}()(x)")
 
 
-@judge('lenet', strategy=S.lenet_images, edges=S.LENET_EDGES, max_examples=15)
+@judge('lenet', strategy=S.lenet_images, edges=S.LENET_EDGES, max_examples=5)
 def lenet_matches(child, ref, case):
     same_outputs(child, ref, case, "LeNet")
 
 
-@judge('cnn', strategy=S.cnn_images, edges=S.CNN_EDGES, max_examples=10)
+@judge('cnn', strategy=S.cnn_images, edges=S.CNN_EDGES, max_examples=5)
 def cnn_matches(child, ref, case):
     same_outputs(child, ref, case, "CNN")

@@ -67,7 +67,7 @@ def model_and_optimizer(child, ref, lr):
     expect_sgd(model, opt, lr)
 
 
-@judge('loss', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=20)
+@judge('loss', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=7)
 def loss_matches(child, ref, case):
     x, y = case.data()
     w, b = case.weights()
@@ -82,7 +82,7 @@ def loss_matches(child, ref, case):
     assert_same(loss, expected.detach(), "loss_of(model, x, y)")
 
 
-@judge('gradients', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=10)
+@judge('gradients', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=5)
 def gradients_match(child, ref, case):
     x, y = case.data()
     w, b = leaf_copies(*case.weights())
@@ -104,7 +104,7 @@ UPDATE = ("Each epoch, in the seeds' order: opt.zero_grad(), loss.backward(), op
           "each epoch's gradient adds onto the last one's.")
 
 
-@judge('one-update', strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=10)
+@judge('one-update', strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=5)
 def one_update_matches(child, ref, case):
     got, losses, w, b, expected = run_fit(child, ref, case)
     if losses is not None:
@@ -113,7 +113,7 @@ def one_update_matches(child, ref, case):
     assert_same(got["bias"], b.detach(), "bias after one update")
 
 
-@judge('k-updates', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=15)
+@judge('k-updates', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=5)
 def every_update_matches(child, ref, case):
     got, losses, w, b, expected = run_fit(child, ref, case)
     if losses is not None:
