@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from kata.engine import loading, sealed, verdicts
+from kata.engine import drawing, loading, sealed, verdicts
 from kata.engine.compare import Mismatch
 from kata.engine.loading import LoadProblem
 from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused
@@ -64,6 +64,8 @@ def stable_seed(check_id: str) -> int:
 
 def run_property(check, child: Child, ref: ModuleType | None, path: Path, label: str = "") -> CheckResult:
     from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
+
+    drawing.ready()
 
     last = {}
 

@@ -27,6 +27,8 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
     if _zygote is None or not _zygote.alive():
         import torch  # noqa: F401  the zygote forks with torch already imported: children start warm
 
+        _settle_heap()
+
         from kata.engine import remote
         from kata.engine.zygote import Zygote
 
@@ -35,6 +37,20 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
         atexit.register(_zygote.stop)
         _clean_up_on_terminate()
     return _zygote
+
+
+def _settle_heap() -> None:
+    """What importing torch made stays for the process's life: gc.freeze() keeps the collector from
+    walking it at every full collection (hypothesis forces one at its first draw: ~0.1 s over torch's
+    objects), and a forked child from touching its pages."""
+    import gc
+
+    if not _settled:
+        gc.freeze()
+        _settled.append(True)
+
+
+_settled: list[bool] = []
 
 
 def _clean_up_on_terminate() -> None:

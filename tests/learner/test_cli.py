@@ -78,6 +78,20 @@ def test_json_is_only_json_even_when_the_learners_code_prints(submission):
     assert snapshot(submission) == before, "grading wrote into the graded folder"
 
 
+def test_the_real_command_ends_as_a_normal_exit_would(submission):
+    """grader.py skips the interpreter's teardown (a tenth of `import torch`): its output is still
+    whole, its exit status right, and its atexit work done (no scratch folder left behind)."""
+    solution_copy("step01", submission)
+    done = run_grader("step01", "--target", str(submission))
+    assert done.returncode == 0, done.stderr
+    assert "11 passed, 0 failed, 0 not started · step01 passed" in done.stdout
+    assert done.stdout.endswith("\n") and done.stderr == ""
+    (submission / "step01_functional.py").write_text("")
+    assert run_grader("step01", "--target", str(submission)).returncode == 1
+    scratch = paths.state_dir() / "scratch"
+    assert not scratch.exists() or not any(scratch.iterdir()), "a scratch folder was left behind"
+
+
 def test_hint_diff_and_reset_never_import_torch(submission):
     """Commands that grade nothing answer at once: no torch (nor hypothesis) in the process."""
     solution_copy("step03", submission)
