@@ -34,8 +34,9 @@ class Job:
     hidden: tuple = field(default=(), compare=False)
 
 
-def warm_up(steps: list[Step]) -> None:
-    """Load in the parent what every child needs, so that no child pays for it again."""
+def warm_up(steps: list[Step]) -> list:
+    """Load in the parent what every child needs, so that no child pays for it again; the reference's
+    results, for whoever wants to warm up what comes after grading."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -46,8 +47,8 @@ def warm_up(steps: list[Step]) -> None:
 
     torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can deadlock a child
     given(st.integers())(settings(max_examples=2, database=None)(lambda x: None))()  # hypothesis's lazy imports
-    for step in steps:
-        runner.grade(step, runner.SOLUTIONS)  # first calls into each check and kernel: children start warm
+    # first calls into each check and kernel: children start warm
+    return [runner.grade(step, runner.SOLUTIONS) for step in steps]
 
 
 def _child(job: Job, out: int, timeout: float, memory_mb: int | None) -> None:

@@ -11,6 +11,7 @@ changes (a request says so), after 15 idle minutes, or on `grader.py server stop
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import select
@@ -99,7 +100,22 @@ def _warm() -> None:
     from kata.engine import isolate
     from kata.steps import registry
 
-    isolate.warm_up(list(registry.STEPS))  # every check and reference loaded, every kernel called once
+    results = isolate.warm_up(list(registry.STEPS))  # every check and reference loaded, every kernel called once
+    _warm_reports(results)
+    gc.freeze()  # what is loaded now stays: no worker's collection walks it, or copies its pages
+
+
+def _warm_reports(results) -> None:
+    """Every report rendered once, to nowhere: rich and the board load here, not in each worker."""
+    import io
+
+    from kata.engine import report
+    from kata.learner import board, state  # noqa: F401  what a worker records the verdict with
+
+    for result in results:
+        report.console(io.StringIO()).print(report.step_markup(result, False))
+        report.step_json(result)
+    report.console(io.StringIO()).print(report.board_markup(results, "steps"))
 
 
 def _ended(pid: int) -> bool:
