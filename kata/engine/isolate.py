@@ -40,12 +40,13 @@ def warm_up(steps: list[Step]) -> list:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from kata.engine import sealed
+    from kata.engine import drawing, sealed
 
     sealed.zygote()  # before the checks and references below are loaded
     import torch
 
     torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can deadlock a child
+    drawing.ready()
     given(st.integers())(settings(max_examples=2, database=None)(lambda x: None))()  # hypothesis's lazy imports
     # first calls into each check and kernel: children start warm
     return [runner.grade(step, runner.SOLUTIONS) for step in steps]

@@ -129,6 +129,7 @@ class Session:
         return [event for events in traced for event in events]
 
     def op_fixture(self, name: str, into, args=(), kwargs=None):
+        seeding.manual_seed(0)  # a fixture's own layers start from the same weights whatever ran before
         return self.keep(workbench.FIXTURES[name](*self.resolve(list(args)), **self.resolve(kwargs or {})), into)
 
     def op_observe(self, name: str, args=(), kwargs=None):
@@ -220,17 +221,27 @@ def _learner_frame(tb, path: str) -> tuple[int | None, str, bool]:
     return found[0], found[1], inside
 
 
+def _flush(streams) -> None:
+    for stream in streams:
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001  a stream the learner's code closed or broke: nothing to flush
+            pass
+
+
 def serve(sock, path: str) -> None:
     """Answer the judge's requests until it closes the channel."""
     ran.install()
     ran.LEARNER["path"] = path
     session = Session(path)
+    streams = (sys.stdout, sys.stderr)  # the output file's, whatever the learner's code sets sys.stdout to
     while True:
         try:
             request = wire.receive(sock)
         except wire.WireError:
             _exit(0)  # the judge is done (or gone): nothing to report to anyone
         reply = session.handle(request)
+        _flush(streams)  # all it printed is in the file before the answer: the judge may measure it
         try:
             wire.send(sock, reply)
         except wire.WireError as e:

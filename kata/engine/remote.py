@@ -61,6 +61,7 @@ class Child:
         self._names: dict[str, Remote] = {}
         self._pending: deque = deque()  # handles whose answers are still on their way
         self._next = 0  # the last handle number given
+        self._cuts: list[tuple[int, int]] = []  # byte ranges of the output left out of the report
         self.record = False  # calls record what the learner's code runs (kata.engine.ran): a few, not all
         self.trace = False  # calls trace what each update works with (kata.engine.updates): on a failure only
         try:
@@ -211,12 +212,28 @@ class Child:
             code = ""
         return line, code
 
+    def output_size(self) -> int:
+        """How many bytes the learner's code has printed so far (the child flushes before it answers)."""
+        try:
+            return os.stat(self.scratch / "output.txt").st_size
+        except OSError:
+            return 0
+
+    def forget_output(self, start: int, end: int) -> None:
+        """Leave what was printed between these two sizes out of the report: the grader ran that code
+        only to find out whether hypothesis needed to run (kata.engine.drawing)."""
+        if end > start:
+            self._cuts.append((start, end))
+
     def _read_output(self) -> str:
         try:
             with open(self.scratch / "output.txt", "rb") as f:
-                return f.read(64 * 1024).decode("utf-8", errors="replace")
+                data = f.read(64 * 1024 + sum(end - start for start, end in self._cuts))
         except OSError:
             return ""
+        for start, end in reversed(self._cuts):
+            data = data[:start] + data[end:]
+        return data[:64 * 1024].decode("utf-8", errors="replace")
 
     def _kill(self) -> None:
         if self.pid:

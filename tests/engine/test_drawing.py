@@ -38,10 +38,14 @@ def test_no_local_constants_are_mixed_into_draws():
     providers = pytest.importorskip("hypothesis.internal.conjecture.providers")
     if not hasattr(providers, "_get_local_constants"):
         pytest.skip("this hypothesis mixes no local constants into its draws")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
     from kata.engine import drawing
     from kata.steps import registry
 
     for step in registry.STEPS:
         step.checks_to_run()
+    given(st.integers(0, 9))(settings(max_examples=3, database=None)(lambda x: None))()  # a draw before ready()
     drawing.ready()
     assert len(providers._get_local_constants()) == 0
