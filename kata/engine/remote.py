@@ -118,6 +118,10 @@ class Child:
             error = reply["error"]
             if error.get("kind") in ("protocol", "unsendable"):
                 raise NotPlain(str(error.get("message", "")))
+            if error.get("kind") == "memory":  # not a case to shrink: every try would fill the memory again
+                raise ChildGone("memory", "ran out of memory",
+                                error.get("line") if isinstance(error.get("line"), int) else None,
+                                str(error.get("code") or "")[:200])
             raise LearnerError({k: error.get(k) for k in ("kind", "type", "message", "line", "code", "in_library",
                                                           "name")})
         if "ok" not in reply:

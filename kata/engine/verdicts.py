@@ -56,6 +56,9 @@ def gone(e, path: Path, timeout: float | None) -> str:
     if e.how == "exit":
         return (f"your code ended the process itself (os._exit){at}A step's functions return their results; "
                 "they never end the program, so nothing after that line could be graded.")
+    if e.how == "memory":
+        return (f"your code ran out of memory{at}Something grows without bound (a list or tensor appended to "
+                "in a loop, or a tensor far larger than the data). Nothing after that could be graded.")
     if e.how == "ended":
         return (f"the process running your code ended without an answer{at.rstrip()}: killed by a signal, by "
                 "the memory limit, or by code that ends it. Nothing after that could be graded.")
