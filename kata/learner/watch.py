@@ -1,39 +1,16 @@
 """`--watch`: re-grade a step every time its file is saved, in one warm process.
 
 torch, hypothesis and the reference solutions stay loaded between grades, so a verdict comes
-back a fraction of a second after a save. Polling the file's size and modification time needs
-no extra dependency and works on every file system.
+back a fraction of a second after a save: kata.learner.filewatch wakes at the save itself.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from kata.engine import report, runner
 from kata.engine.results import PASSED
-from kata.learner import state
+from kata.learner import filewatch, state
 from kata.steps import registry
-
-POLL_SECONDS = 0.05
-SETTLE_SECONDS = 0.03  # an editor may write a file in several pieces: wait until it stops changing
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_mtime_ns, info.st_size
-
-
-def _settled(path: Path) -> tuple[int, int] | None:
-    stamp = _stamp(path)
-    while True:
-        time.sleep(SETTLE_SECONDS)
-        again = _stamp(path)
-        if again == stamp:
-            return stamp
-        stamp = again
 
 
 def grade_once(step, target: Path, timeout: float, out) -> None:
@@ -55,14 +32,14 @@ def grade_once(step, target: Path, timeout: float, out) -> None:
 def watch(step, target: Path, timeout: float) -> int:
     out = report.console()
     path = target / step.filename
-    seen = None
+    watcher = filewatch.Watcher(path)
     try:
+        seen = None
         while True:
-            stamp = _stamp(path)
-            if stamp != seen:
-                seen = _settled(path)
-                grade_once(step, target, timeout, out)
-            time.sleep(POLL_SECONDS)
+            seen = watcher.changed(seen)  # at once the first time, if the file is there
+            grade_once(step, target, timeout, out)
     except KeyboardInterrupt:
         out.print("stopped watching.")
         return 0
+    finally:
+        watcher.close()
