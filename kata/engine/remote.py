@@ -143,9 +143,17 @@ class Child:
             raise first
 
     def ask(self, op: str, **args):
-        """Send a request and wait for its answer (after those sent ahead)."""
-        self.drain()
+        """Send a request and wait for its answer. It goes out at once, behind those sent ahead (the
+        child answers in order): one wait for all of them, not one for theirs and one for its own."""
         self._send(op, args)
+        try:
+            self.drain()
+        except (LearnerError, NotPlain):
+            try:
+                self._answer()  # its answer still comes: read it, or the next request would take it as its own
+            except (LearnerError, NotPlain):
+                pass
+            raise
         return self._answer()
 
     def ahead(self, op: str, **args) -> "Remote":

@@ -50,3 +50,16 @@ def test_an_error_surfaces_where_the_judge_reads_the_answer(tmp_path):
         else:
             raise AssertionError("the learner's exception was lost")
         assert torch.equal(child.get("draw")().value(), child.get("draw")().value())  # and the child goes on
+
+
+def test_an_ask_behind_a_failed_request_raises_that_failure_and_keeps_the_answers_in_order(tmp_path):
+    with child_of(tmp_path) as child:
+        child.get("fails")()  # sent ahead, fails in the child
+        try:
+            child.ran()  # an ask goes out at once, behind it: the failure ahead is what the judge hears
+        except LearnerError as e:
+            assert e.info["type"] == "ValueError"
+        else:
+            raise AssertionError("the failure sent ahead was lost")
+        assert isinstance(child.ran(), dict)  # the next ask gets its own answer, not the one left over
+        assert torch.equal(child.get("draw")().value(), child.get("draw")().value())
