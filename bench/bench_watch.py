@@ -1,6 +1,6 @@
 """Watch mode: time from saving a step file to the verdict on screen, in one warm process.
 
-    python bench/bench_watch.py [--repeat 10]
+    python bench/bench_watch.py [--repeat 20]
 
 Saves alternately a correct and a wrong step04 into a temporary folder watched by
 `grader.py step04 --watch`, and reports the median save-to-verdict time, next to the cold cost
@@ -24,7 +24,7 @@ from kata.authoring import mutants  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     wrong = next(m for m in mutants.for_step("step04") if m.name == "no-zero-grad")
     right = (ROOT / "solutions" / "step04_optim.py").read_text()
