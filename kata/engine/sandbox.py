@@ -75,6 +75,19 @@ def _syscall(name: str, *args) -> int:
     return res
 
 
+def isolation_mode() -> str:
+    """How a learner's child is confined here: "landlock" (files, network, signals), "uid" (no
+    Landlock, but root: each child runs as a user of its own, kata.engine.unprivileged) or "process"
+    (neither: its own process and session only). KATA_SANDBOX=uid or =process picks a weaker one,
+    to try it where Landlock exists."""
+    forced = os.environ.get("KATA_SANDBOX", "")
+    if forced == "process" or (forced == "uid" and os.geteuid() == 0):
+        return forced
+    if landlock_abi() > 0:
+        return "landlock"
+    return "uid" if os.geteuid() == 0 else "process"
+
+
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version, 0 when Landlock cannot be used."""
     if sys.platform != "linux" or platform.machine() not in _SYSCALLS:

@@ -50,6 +50,12 @@ def private_copy(source: Path, scratch: Path) -> Path:
 
 
 def scratch_root() -> Path:
+    from kata.engine import sandbox
+
+    if sandbox.isolation_mode() == "uid":  # each child a user of its own: it must reach its folder
+        from kata.engine import unprivileged
+
+        return unprivileged.scratch_root()
     return paths.state_dir() / "scratch"
 
 

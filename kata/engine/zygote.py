@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 
-from kata.engine import lockdown, sandbox, wire
+from kata.engine import lockdown, sandbox, unprivileged, wire
 
 PR_SET_PDEATHSIG = 1
 GRACE = 60.0  # seconds, beyond three times a child's own time limit, before the zygote kills it
@@ -96,6 +96,10 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str], preloa
     from kata.engine import probe  # noqa: F401  the child's probe runner, loaded before any confinement
     read = sandbox.python_paths(exclude=exclude) + sandbox.system_paths()[0]
     devices = sandbox.system_paths()[1]
+    mode = sandbox.isolation_mode()
+    # what a user of its own could read of the kata's private ground anyway: said in every report
+    exposed = unprivileged.exposed([os.path.join(e, "solutions") for e in exclude] + exclude[1:]) \
+        if mode == "uid" else []
     deadlines: dict[int, float] = {}  # child -> when the zygote kills it, whatever its judge does
     while True:
         ready, _, _ = select.select([control], [], [], 0.5)
@@ -120,7 +124,7 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str], preloa
         if pid == 0:
             control.close()
             try:
-                _child_main(spec, fds[0], read, devices, exclude)
+                _child_main(spec, fds[0], read, devices, exclude, mode, exposed)
             finally:
                 os._exit(70)
         os.close(fds[0])
@@ -148,7 +152,8 @@ def _reap(deadlines: dict[int, float]) -> None:
         deadlines.pop(pid, None)
 
 
-def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclude: list[str]) -> None:
+def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclude: list[str], mode: str,
+                exposed: list[str]) -> None:
     """Lock the child down, say hello, then serve probes. Runs in the forked child only."""
     os.setsid()  # its own process group: the judge kills the group, and Ctrl-C in the terminal skips it
     _die_with_parent()
@@ -177,13 +182,18 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
     sandbox.set_limits(memory_bytes=limits.get("memory_bytes"), cpu_seconds=limits.get("cpu_seconds"),
                        file_bytes=OUTPUT_LIMIT, processes=None)
     isolation = []
-    if lockdown.drop_capabilities():
+    if mode == "uid":  # no Landlock: a user of its own instead, which also leaves it no capability
+        uid = unprivileged.become(scratch, [path, os.path.join(scratch, "output.txt")])
+        isolation += [f"its own user (uid {uid})" + (f", which can read {', '.join(exposed)}" if exposed else ""),
+                      "no capabilities"]
+    elif lockdown.drop_capabilities():
         isolation.append("no capabilities")
-    try:
-        abi = sandbox.confine(read=read + [path], write=[scratch], devices=devices)
-        isolation.insert(0, f"Landlock ABI {abi}")
-    except OSError:
-        pass
+    if mode == "landlock":
+        try:
+            abi = sandbox.confine(read=read + [path], write=[scratch], devices=devices)
+            isolation.insert(0, f"Landlock ABI {abi}")
+        except OSError:
+            pass
     if lockdown.deny_new_processes():
         isolation.append("no new processes")
     # the checkout is not the learner's to import from (and Landlock would refuse it anyway)
