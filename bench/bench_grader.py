@@ -32,6 +32,8 @@ COMMANDS = {
     "cold: grader.py step04 (the untouched stub)": ([PY, "grader.py", "step04"], COLD | {"KATA_STATE_DIR": ""}),
     "warm server: grader.py step04 (changed file)": ([PY, "grader.py", "step04", "--target", TARGET], {}),
     "warm server: grader.py step01 (changed file)": ([PY, "grader.py", "step01", "--target", TARGET], {}),
+    "warm server: grader.py step04 --lang ko (changed)": ([PY, "grader.py", "step04", "--target", TARGET,
+                                                          "--lang", "ko"], {}),
     "grader.py step04 again (file unchanged)": ([PY, "grader.py", "step04", "--target", "solutions"], COLD),
     "grader.py step04 --hint": ([PY, "grader.py", "step04", "--hint"], COLD),
     "grader.py step04 --diff solutions": ([PY, "grader.py", "step04", "--diff", "solutions"], COLD),

@@ -9,8 +9,8 @@ import json
 import os
 import shutil
 import sys
-import textwrap
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
@@ -28,7 +28,10 @@ from kata.engine.results import (
     STAGES,
     StepResult,
 )
+from kata.i18n import N_, _, by_id
 
+STATUS_WORDS = {PASSED: N_("passed"), FAILED: N_("failed"), FAILING: N_("failing"), NOT_STARTED: N_("not started"),
+                SKIPPED: N_("skipped"), IN_PROGRESS: N_("in progress"), BROKEN: N_("broken"), MISSING: N_("missing")}
 MARKS = {PASSED: "✓", FAILED: "✗", FAILING: "✗", NOT_STARTED: "·", SKIPPED: "-", IN_PROGRESS: "…", BROKEN: "!",
          MISSING: "?"}
 STYLES = {PASSED: "green", FAILED: "red", FAILING: "red", NOT_STARTED: "dim", SKIPPED: "dim", IN_PROGRESS: "cyan",
@@ -61,12 +64,27 @@ def _block(text: str, indent: int) -> list[str]:
     Words are never broken (a path stays whole)."""
     out, columns = [], width()
     for line in text.splitlines():
-        if columns is None or line.startswith("    ") or len(line) + indent <= columns:
+        if columns is None or line.startswith("    ") or cell_len(line) + indent <= columns:
             out.append(" " * indent + line)
         else:
-            out += textwrap.wrap(line, columns, initial_indent=" " * indent, subsequent_indent=" " * indent,
-                                 break_long_words=False, break_on_hyphens=False)
+            out += _wrap(line, columns, " " * indent)
     return [escape(line) for line in out]
+
+
+def _wrap(line: str, columns: int, indent: str) -> list[str]:
+    """Words to lines of at most `columns` terminal cells (Hangul takes two a syllable), never
+    breaking a word; linear in the line's length."""
+    out, current, used = [], [], len(indent)
+    for word in line.split():
+        size = cell_len(word)
+        if current and used + 1 + size > columns:
+            out.append(indent + " ".join(current))
+            current, used = [], len(indent)
+        used += size + (1 if current else 0)
+        current.append(word)
+    if current:
+        out.append(indent + " ".join(current))
+    return out
 
 
 def plain(markup: str) -> str:
@@ -87,13 +105,25 @@ def divergence(r: StepResult) -> str:
     if not failed:
         return ""
     first = min(failed, key=lambda c: STAGES.index(c.stage))
-    return f"Where it diverged: {STAGE_NAMES[first.stage]}, first seen by “{first.name}”."
+    return _("Where it diverged: {stage}, first seen by “{check}”.").format(
+        stage=_(STAGE_NAMES[first.stage]), check=check_name(first))
+
+
+def check_name(c) -> str:
+    """A check's or a rule's sentence in the learner's language (hidden checks keep their label)."""
+    return c.name if c.name.startswith("hidden check") else by_id(c.id, c.name)
+
+
+def check_hint(c) -> str:
+    """The first rung of a check's hint ladder, in the learner's language."""
+    return by_id(f"{c.id}.hint.1", c.hint) if c.kind == "property" else c.hint
 
 
 def step_markup(r: StepResult, first_pass: bool = False) -> str:
-    lines = [f"[bold]{escape(r.slug)} · {escape(r.title)}[/]", f"  {escape(r.file)}"]
+    lines = [f"[bold]{escape(r.slug)} · {escape(by_id(r.step + '.title', r.title))}[/]", f"  {escape(r.file)}"]
     if r.problem:
-        lines += ["", paint(r.status, f"  {MARKS[r.status]} {r.status}: this step cannot be graded yet")]
+        lines += ["", paint(r.status, f"  {MARKS[r.status]} " + _("{status}: this step cannot be graded yet").format(
+            status=_(STATUS_WORDS[r.status])))]
         lines += _block(r.problem, 4)
     where = divergence(r)
     if where:
@@ -101,53 +131,55 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
     for c in r.checks:
         note = ""
         if c.status == NOT_STARTED:
-            note = paint(NOT_STARTED, "  (not started)")
+            note = paint(NOT_STARTED, "  " + _("(not started)"))
         elif c.status == SKIPPED:
-            note = paint(SKIPPED, f"  (skipped: {c.message})")
+            note = paint(SKIPPED, "  " + _("(skipped: {why})").format(why=c.message))
         if c.kind == "guard" and c.status == FAILED:  # a teaching note: it does not change the grade
-            lines.append(paint(NOT_STARTED, "  ! ") + escape(c.name) + paint(NOT_STARTED, "  (a note, not graded)"))
+            lines.append(paint(NOT_STARTED, "  ! ") + escape(check_name(c))
+                         + paint(NOT_STARTED, "  " + _("(a note, not graded)")))
             lines += _block(c.message, 6)
             continue
-        lines.append(paint(c.status, f"  {MARKS[c.status]} ") + escape(c.name) + note)
+        lines.append(paint(c.status, f"  {MARKS[c.status]} ") + escape(check_name(c)) + note)
         if c.status != FAILED:
             continue
         if c.counterexample:
-            lines += _block(f"smallest counterexample: {c.counterexample}", 6)
+            lines += _block(_("smallest counterexample: {case}").format(case=c.counterexample), 6)
         lines += _block(c.message, 6)
-        hint = c.hint  # each check has its own ladder; a rule's message is its own pointer
+        hint = check_hint(c)  # each check has its own ladder; a rule's message is its own pointer
         if hint:
-            lines += [f"[yellow]{line}[/]" for line in _block(f"hint: {hint}", 6)]
+            lines += [f"[yellow]{line}[/]" for line in _block(_("hint: {hint}").format(hint=hint), 6)]
     for note in r.advisories:
-        at = f"line {note['line']}: " if note.get("line") else ""
-        lines += [paint(NOT_STARTED, "  note ") + escape(f"{at}{note['message']}")]
+        at = _("line {line}: ").format(line=note["line"]) if note.get("line") else ""
+        lines += [paint(NOT_STARTED, "  " + _("note") + " ") + escape(f"{at}{note['message']}")]
     if r.output.strip() and r.status != PASSED:
         shown = r.output.strip().splitlines()
-        lines += ["", "  your code printed while it was graded:"] + [
+        lines += ["", "  " + _("your code printed while it was graded:")] + [
             f"    {escape(line[:200])}" for line in shown[:8]] + (
-            [f"    … ({len(shown) - 8} more lines)"] if len(shown) > 8 else [])
+            ["    " + _("… ({n} more lines)").format(n=len(shown) - 8)] if len(shown) > 8 else [])
     lines += ["", summary_markup(r)]
     if r.isolation and "Landlock" not in r.isolation:
-        lines += _block(f"isolation: {r.isolation} (this machine has no Landlock: your code ran in its own "
-                        "process, without file and network confinement)", 0)
+        lines += _block(_("isolation: {how} (this machine has no Landlock: your code ran in its own process, "
+                          "without file and network confinement)").format(how=r.isolation), 0)
     if r.status == PASSED:
         lines += _block(reference_pointer(r, first_pass), 0)
     return "\n".join(lines)
 
 
 def reference_pointer(r: StepResult, first_pass: bool) -> str:
-    lead = "First pass! " if first_pass else ""
-    return (f"{lead}Compare with the reference solution, solutions/{r.slug}.py: "
-            f"python grader.py {r.step} --diff solutions")
+    lead = _("First pass! ") if first_pass else ""
+    return lead + _("Compare with the reference solution, solutions/{slug}.py: "
+                    "python grader.py {step} --diff solutions").format(slug=r.slug, step=r.step)
 
 
 def summary_markup(r: StepResult) -> str:
     if r.status in (BROKEN, MISSING):
-        return paint(r.status, f"{r.step}: {r.status}")
-    counts = f"{r.count(PASSED)} passed, {r.count(FAILED)} failed, {r.count(NOT_STARTED)} not started"
+        return paint(r.status, f"{r.step}: {_(STATUS_WORDS[r.status])}")
+    counts = _("{passed} passed, {failed} failed, {todo} not started").format(
+        passed=r.count(PASSED), failed=r.count(FAILED), todo=r.count(NOT_STARTED))
     if r.count(SKIPPED):
-        counts += f", {r.count(SKIPPED)} skipped"
-    verdict = {PASSED: "passed", NOT_STARTED: "not started: open the file and follow its TODOs",
-               IN_PROGRESS: "in progress: TODOs left", FAILING: "not yet"}[r.status]
+        counts += _(", {n} skipped").format(n=r.count(SKIPPED))
+    verdict = {PASSED: _("passed"), NOT_STARTED: _("not started: open the file and follow its TODOs"),
+               IN_PROGRESS: _("in progress: TODOs left"), FAILING: _("not yet")}[r.status]
     return f"{escape(counts)} · " + paint(r.status, f"{r.step} {verdict}")
 
 
@@ -158,26 +190,38 @@ def step_text(r: StepResult, first_pass: bool = False) -> str:
 def board_markup(results: list[StepResult], target: str) -> str:
     lines = [f"[bold]torch-nn-kata · {escape(target)}[/]", ""]
     for r in results:
+        earned, most = r.score()
         if r.status in (BROKEN, MISSING):
-            state = "cannot be loaded" if r.status == BROKEN else "file missing"
+            state = _("cannot be loaded") if r.status == BROKEN else _("file missing")
         elif r.status == NOT_STARTED:
-            state = "not started"
-        elif r.status == PASSED:
-            state = "passed {}/{}".format(*r.score())
+            state = _("not started")
         else:
-            state = "{} {}/{}".format(r.status, *r.score())
-        lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(r.title[:36]):<36} "
+            state = f"{_(STATUS_WORDS[r.status])} {earned}/{most}"
+        title = by_id(r.step + ".title", r.title)
+        lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(fit(title, 36))} "
                      + paint(r.status, state))
     done = sum(r.status == PASSED for r in results)
     upcoming = next_step(results)
-    lines += ["", f"{done} of {len(results)} steps passed."]
+    lines += ["", _("{done} of {total} steps passed.").format(done=done, total=len(results))]
     if upcoming:
-        lines.append(f"Next: [bold]python grader.py {upcoming.step}[/]  ({escape(upcoming.title)})")
+        lines.append(_("Next: {command}  ({title})").format(
+            command=f"[bold]python grader.py {upcoming.step}[/]", title=escape(by_id(upcoming.step + ".title",
+                                                                                 upcoming.title))))
     else:
-        lines.append("Every step passes. Well done.")
+        lines.append(_("Every step passes. Well done."))
     if done:
-        lines.append("Finished a step? Compare it with the reference: python grader.py stepNN --diff solutions")
+        lines.append(_("Finished a step? Compare it with the reference: python grader.py stepNN --diff solutions"))
     return "\n".join(lines)
+
+
+def fit(text: str, cells: int) -> str:
+    """`text` cut and padded to `cells` terminal cells (a Hangul syllable takes two)."""
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > cells:
+            break
+        out += ch
+    return out + " " * (cells - cell_len(out))
 
 
 def board_text(results: list[StepResult], target: str) -> str:
@@ -189,10 +233,18 @@ def next_step(results: list[StepResult]) -> StepResult | None:
 
 
 def step_json(r: StepResult) -> str:
-    return json.dumps(r.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(_localized(r.to_dict(), r), indent=2, ensure_ascii=False)
+
+
+def _localized(d: dict, r: StepResult) -> dict:
+    """The learner's words in their language; keys, ids and states stay English (what tools read)."""
+    d["title"] = by_id(r.step + ".title", r.title)
+    for out, c in zip(d["checks"], r.checks):
+        out["name"], out["hint"] = check_name(c), check_hint(c)
+    return d
 
 
 def board_json(results: list[StepResult], target: str) -> str:
     upcoming = next_step(results)
-    return json.dumps({"target": target, "steps": [r.to_dict() for r in results],
+    return json.dumps({"target": target, "steps": [_localized(r.to_dict(), r) for r in results],
                        "next": upcoming.step if upcoming else None}, indent=2, ensure_ascii=False)

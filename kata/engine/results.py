@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from kata.i18n import N_
+
 PASSED, FAILED, NOT_STARTED, SKIPPED = "passed", "failed", "not started", "skipped"
 # where a failed equivalence check first parts from the reference, in the order values flow
 STAGES = ("structure", "forward", "loss", "gradients", "batches", "modes", "update", "hooks", "crash")
-STAGE_NAMES = {"structure": "how the code is put together (types, layers, what it returns)",
-               "forward": "the forward output", "loss": "the loss", "gradients": "the gradients",
-               "batches": "the batches the model sees", "modes": "train/eval mode and gradient tracking",
-               "update": "the parameters after the update", "hooks": "what the hooks record",
-               "crash": "an exception in your code"}
+STAGE_NAMES = {"structure": N_("how the code is put together (types, layers, what it returns)"),
+               "forward": N_("the forward output"), "loss": N_("the loss"), "gradients": N_("the gradients"),
+               "batches": N_("the batches the model sees"), "modes": N_("train/eval mode and gradient tracking"),
+               "update": N_("the parameters after the update"), "hooks": N_("what the hooks record"),
+               "crash": N_("an exception in your code")}
 
 # step states
 FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "missing"

@@ -9,6 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from kata import i18n
+from kata.i18n import _, by_id
 from kata.steps import registry
 
 USAGE_ERROR = 2
@@ -34,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="steps",
                    help="folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--lang", metavar="LANG", help="en, vi or ko (default: $KATA_LANG, else your locale, else en)")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="time limit for grading one step (default 60): an endless loop ends with a verdict")
     actions = p.add_mutually_exclusive_group()
@@ -90,17 +93,20 @@ def main(argv: list[str] | None = None) -> int:
 
         return class_cli.main_gradescope(argv[1:]) if argv[0] == "gradescope" else class_cli.main_classroom(argv[1:])
     args = parser().parse_args(argv)
+    i18n.setup(args.lang)
     step = None
     if args.step:
         step = registry.find(args.step)
         if step is None:
-            return usage_error(f"unknown step {args.step!r}. The steps are: {', '.join(s.id for s in registry.STEPS)}.")
+            return usage_error(_("unknown step {name!r}. The steps are: {steps}.").format(
+                name=args.step, steps=", ".join(s.id for s in registry.STEPS)))
     if step is None and (args.hint or args.diff or args.watch or args.reset or args.train):
-        return usage_error("--hint, --diff, --watch, --reset and --train need a step, e.g. python grader.py step04 --hint")
+        return usage_error(_("--hint, --diff, --watch, --reset and --train need a step, e.g. "
+                             "python grader.py step04 --hint"))
     target = resolve_target(args.target)
     if target is None:
-        return usage_error(f"target folder {args.target!r} does not exist. Give 'steps', 'solutions' or the path "
-                           "of a folder laid out like steps/.")
+        return usage_error(_("target folder {folder!r} does not exist. Give 'steps', 'solutions' or the path "
+                             "of a folder laid out like steps/.").format(folder=args.target))
     if args.hint:
         return show_hint(step, target)
     if args.diff:
@@ -194,19 +200,19 @@ def show_hint(step, target: Path) -> int:
     local = failing.split(".", 1)[1] if failing.startswith(step.id + ".") else ""
     check = next((c for c in step.checks if c.id == local), None) or next((c for c in step.checks if c.hints), None)
     if check is None:
-        print(f"{step.id} has no hints: read its docstring, then grade it.")
+        print(_("{step} has no hints: read its docstring, then grade it.").format(step=step.id))
         return 0
     full_id = f"{step.id}.{check.id}"
     shown = record.show_next_hint(full_id, len(check.hints))
-    why = "it failed when you last graded the step" if local == check.id else "the step's first check"
-    print(f"{full_id} ({why}): {check.says}")
+    why = _("it failed when you last graded the step") if local == check.id else _("the step's first check")
+    print(f"{full_id} ({why}): {by_id(full_id, check.says)}")
     for i, hint in enumerate(check.hints[:shown], 1):
-        print(f"hint {i} of {len(check.hints)}: {hint}")
+        print(_("hint {i} of {n}: {hint}").format(i=i, n=len(check.hints), hint=by_id(f"{full_id}.hint.{i}", hint)))
     if shown == len(check.hints):
-        print("That is every hint for this check. Read the docstring's maths and shapes once more, "
-              "then grade again: the counterexample is the best hint of all.")
+        print(_("That is every hint for this check. Read the docstring's maths and shapes once more, "
+                "then grade again: the counterexample is the best hint of all."))
     else:
-        print(f"Run it again for hint {shown + 1}.")
+        print(_("Run it again for hint {n}.").format(n=shown + 1))
     return 0
 
 
@@ -217,19 +223,20 @@ def show_diff(step, target: Path, against: str) -> int:
 
     mine = target / step.filename
     if not mine.exists():
-        return usage_error(f"{mine} does not exist.")
+        return usage_error(_("{path} does not exist.").format(path=mine))
     if against == "solutions":
         other = SOLUTIONS / step.filename
     else:
         before = registry.previous(step)
         if before is None or step.baseline:
-            return usage_error(f"{step.id} has no previous step to compare with; try --diff solutions.")
+            return usage_error(_("{step} has no previous step to compare with; try --diff solutions.").format(
+                step=step.id))
         other = target / before.filename
         if not other.exists():
-            return usage_error(f"{other} does not exist.")
+            return usage_error(_("{path} does not exist.").format(path=other))
     lines = diffs.unified(other, mine)
     out = report.console()
-    for line in lines or [f"{mine} and {other} are the same."]:
+    for line in lines or [_("{mine} and {other} are the same.").format(mine=mine, other=other)]:
         out.print(line, style=diffs.style(line), markup=False)
     return 0
 
@@ -240,6 +247,6 @@ def self_check(steps) -> int:
     results = []
     for s in steps:
         results.append(selfcheck.check_step(s))
-        print(f"checked {s.id}", file=sys.stderr)
+        print(f"checked {s.id}", file=sys.stderr)  # the authors' tool: English
     print(selfcheck.table(results))
     return 0 if all(r.ok for r in results) else 1

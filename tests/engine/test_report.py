@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kata import i18n
 from kata.authoring import mutants, selfcheck
 from kata.engine import report, sealed
 from kata.engine.results import BROKEN, FAILED, FAILING, STAGE_NAMES, STAGES, CheckResult, StepResult
@@ -95,13 +96,19 @@ def test_the_report_of_a_failure_reads_as_its_golden_file(stage, submission, mon
     result = failure(stage, submission)
     assert result.status == FAILING
     assert report.divergence(result).startswith(f"Where it diverged: {STAGE_NAMES[stage]},")
-    text = report.step_text(anonymous(result)).replace(result.target, TARGET) + "\n"
-    assert "Traceback" not in text and "/tmp/" not in text
-    path = GOLDEN / f"{stage}.txt"
-    if update_golden:
-        path.write_text(text)
-    assert path.exists(), f"no golden file {path.name}: run pytest with --update-golden"
-    assert text == path.read_text(), f"the {stage} report changed: if on purpose, run pytest with --update-golden"
+    for lang in i18n.LANGUAGES:  # the same failure, read in each language the kata speaks
+        i18n.use(lang)
+        try:
+            text = report.step_text(anonymous(result)).replace(result.target, TARGET) + "\n"
+        finally:
+            i18n.use("en")
+        assert "Traceback" not in text and "/tmp/" not in text
+        path = GOLDEN / (f"{stage}.txt" if lang == "en" else f"{stage}.{lang}.txt")
+        if update_golden:
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"no golden file {path.name}: run pytest with --update-golden"
+        assert text == path.read_text(encoding="utf-8"), \
+            f"the {stage} report in {lang} changed: if on purpose, run pytest with --update-golden"
 
 
 # --- wrapping --------------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Every word a learner reads, in English, Vietnamese or Korean (gettext catalogs, torch-free).
+
+The language: `--lang en|vi|ko`, else KATA_LANG, else the locale (LANGUAGE, LC_ALL, LC_MESSAGES,
+LANG), else English. An unknown language asked for by name (--lang, KATA_LANG) falls back to English
+with one line saying so; a locale of another language gives English silently, as gettext does.
+
+Texts are looked up by their English words (`_`), or, for what belongs to a check or a rule, by its
+stable id as the gettext context (`by_id`): translations follow the id, never a sentence's place.
+Catalogs: kata/locale/<lang>/LC_MESSAGES/kata.po (sources) and kata.mo (compiled from them by
+`python tools/i18n.py compile`; a test keeps the two in step).
+"""
+from __future__ import annotations
+
+import gettext
+import os
+import sys
+from pathlib import Path
+
+LANGUAGES = ("en", "vi", "ko")
+NAMES = {"en": "English", "vi": "Tiếng Việt", "ko": "한국어"}
+LOCALE = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "kata"
+
+_current: dict = {"lang": "en", "catalog": gettext.NullTranslations()}
+
+
+def _short(value: str) -> str:
+    """'vi_VN.UTF-8' -> 'vi'; 'C' and 'POSIX' -> 'en'."""
+    value = value.strip().split(".")[0].split("@")[0]
+    if value in ("C", "POSIX", ""):
+        return "en" if value else ""
+    return value.split("_")[0].split("-")[0].lower()
+
+
+def choose(asked: str | None = None) -> tuple[str, str]:
+    """(language, a notice to print once, or '') from --lang, KATA_LANG and the locale."""
+    for source, value in (("--lang", asked), ("KATA_LANG", os.environ.get("KATA_LANG"))):
+        if value:
+            lang = _short(value)
+            if lang in LANGUAGES:
+                return lang, ""
+            return "en", (f"grader.py: {source} {value!r} is not a language the kata speaks "
+                          f"({', '.join(LANGUAGES)}): English it is.")
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if not value:
+            continue
+        for part in value.split(":") if name == "LANGUAGE" else [value]:
+            lang = _short(part)
+            if lang in LANGUAGES:
+                return lang, ""
+        if name != "LANGUAGE":
+            break  # the first locale variable that is set decides, as the C library does
+    return "en", ""
+
+
+def use(lang: str) -> None:
+    """Read every later text in `lang`."""
+    catalog = gettext.NullTranslations()
+    if lang != "en":
+        catalog = gettext.translation(DOMAIN, localedir=str(LOCALE), languages=[lang], fallback=True)
+    _current.update(lang=lang, catalog=catalog)
+
+
+def setup(asked: str | None = None) -> str:
+    """Choose the language (saying so when a name is unknown) and use it."""
+    lang, notice = choose(asked)
+    if notice and not os.environ.get("KATA_IN_SERVER"):  # said once, by the command the learner typed
+        print(notice, file=sys.stderr)
+    use(lang)
+    return lang
+
+
+def language() -> str:
+    return _current["lang"]
+
+
+def _(message: str) -> str:
+    """`message` (English, the msgid) in the current language."""
+    return _current["catalog"].gettext(message) if message else message
+
+
+def by_id(key: str, message: str) -> str:
+    """The text of the check, rule or hint whose stable id is `key` (the msgctxt), in the current
+    language; `message` is its English."""
+    return _current["catalog"].pgettext(key, message) if message else message
+
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs where it is defined; `_()` translates it where it is shown."""
+    return message
+
+
+def n_(singular: str, plural: str, n: int) -> str:
+    return _current["catalog"].ngettext(singular, plural, n)

@@ -1,0 +1,121 @@
+"""Every word a learner reads, in English, Vietnamese and Korean: the language chosen, the catalogs
+complete and compiled, placeholders kept, Hangul lined up, keys and ids left English."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from rich.cells import cell_len
+
+from kata import i18n, paths
+from kata.engine import report
+from kata.engine.results import FAILED, FAILING, CheckResult, StepResult
+from kata.steps import registry
+
+sys.path.insert(0, str(paths.ROOT / "tools"))
+import i18n as catalogs  # noqa: E402  tools/i18n.py
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    i18n.use("en")
+
+
+LOCALE_VARS = ("KATA_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.mark.parametrize("asked, env, expected", [
+    ("ko", {"KATA_LANG": "vi", "LANG": "vi_VN.UTF-8"}, ("ko", "")),
+    (None, {"KATA_LANG": "vi", "LANG": "ko_KR.UTF-8"}, ("vi", "")),
+    (None, {"LANGUAGE": "fr:ko", "LANG": "vi_VN.UTF-8"}, ("ko", "")),
+    (None, {"LC_ALL": "vi_VN.UTF-8", "LANG": "ko_KR.UTF-8"}, ("vi", "")),
+    (None, {"LC_MESSAGES": "ko_KR.UTF-8"}, ("ko", "")),
+    (None, {"LANG": "C.UTF-8"}, ("en", "")),
+    (None, {"LANG": "fr_FR.UTF-8"}, ("en", "")),  # a locale of another language: English, silently
+    (None, {}, ("en", "")),
+])
+def test_the_language_comes_from_the_flag_then_kata_lang_then_the_locale(monkeypatch, asked, env, expected):
+    for name in LOCALE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert i18n.choose(asked) == expected
+
+
+@pytest.mark.parametrize("asked, env", [("fr", {}), (None, {"KATA_LANG": "klingon"})])
+def test_an_unknown_language_asked_by_name_is_english_with_one_line(monkeypatch, asked, env):
+    for name in LOCALE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    lang, notice = i18n.choose(asked)
+    assert lang == "en" and "English" in notice and notice.count("\n") == 0
+
+
+def test_every_catalog_is_complete_compiled_and_keeps_its_placeholders():
+    assert catalogs.problems() == []
+
+
+def test_every_text_a_check_shows_has_its_own_translation_keyed_by_its_id():
+    """In the compiled catalog under its id (a sentence that is all code may read the same)."""
+    for lang in ("vi", "ko"):
+        i18n.use(lang)
+        compiled = i18n._current["catalog"]._catalog
+        for step in registry.STEPS:
+            assert f"{step.id}.title\x04{step.title}" in compiled, (lang, step.id)
+            for check in step.checks:
+                key = f"{step.id}.{check.id}"
+                assert f"{key}\x04{check.says}" in compiled, (lang, key)
+                for n, hint in enumerate(check.hints, 1):
+                    assert f"{key}.hint.{n}\x04{hint}" in compiled, (lang, key, n)
+        translated = sum(i18n.by_id(f"{s.id}.{c.id}", c.says) != c.says for s in registry.STEPS for c in s.checks)
+        assert translated > 0.8 * sum(len(s.checks) for s in registry.STEPS), lang
+
+
+def _result(title_step: str = "step04") -> StepResult:
+    step = registry.BY_ID[title_step]
+    r = StepResult(step.id, step.slug, step.title, "steps", f"steps/{step.filename}", status=FAILING)
+    check = step.checks[-1]
+    r.checks = [CheckResult(f"{step.id}.{check.id}", check.says, "property", FAILED, message="lin.weight differs",
+                            hint=check.hints[0], stage=check.stage)]
+    r.max_checks = 1
+    return r
+
+
+def test_the_json_keeps_english_keys_ids_and_states_with_the_learners_words(monkeypatch):
+    english = json.loads(report.step_json(_result()))
+    i18n.use("ko")
+    korean = json.loads(report.step_json(_result()))
+    assert set(korean) == set(english) and set(korean["checks"][0]) == set(english["checks"][0])
+    assert korean["checks"][0]["id"] == english["checks"][0]["id"] and korean["status"] == english["status"]
+    assert korean["checks"][0]["name"] != english["checks"][0]["name"]
+    assert korean["checks"][0]["message"] == "lin.weight differs"  # what the learner's code gave: as it was
+
+
+def test_the_board_lines_up_in_hangul():
+    assert report.fit("가나다", 5) == "가나 " and report.fit("ab", 4) == "ab  "
+    i18n.use("ko")
+    for step in registry.STEPS:  # every title takes the same cells on the board, cut or padded
+        assert cell_len(report.fit(i18n.by_id(f"{step.id}.title", step.title), 36)) == 36
+
+
+def test_wrapping_measures_cells_not_characters(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    lines = report._block("가나다라 " * 30, 2)
+    assert all(cell_len(line) <= 40 for line in lines) and len(lines) > 5
+
+
+def test_the_hint_in_korean_never_imports_torch(tmp_path):
+    code = ("import sys\nfrom kata.learner import cli\n"
+            "code = cli.main(['step04', '--hint', '--lang', 'ko'])\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\nsys.exit(code)\n")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in LOCALE_VARS}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=paths.ROOT, env=env | {"KATA_SERVER": "off"})
+    assert done.returncode == 0, done.stderr
+    i18n.use("ko")
+    check = registry.BY_ID["step04"].checks[0]
+    assert i18n.by_id(f"step04.{check.id}.hint.1", check.hints[0]) in done.stdout

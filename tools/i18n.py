@@ -1,0 +1,155 @@
+"""The message catalogs: extract what a learner reads, merge it into each language, compile.
+
+    python tools/i18n.py extract     # kata/locale/kata.pot, and each language's .po brought up to date
+    python tools/i18n.py compile     # each .po -> its .mo (what the grader reads)
+    python tools/i18n.py check       # exit 1 if a catalog is behind the code, incomplete, or not compiled
+
+What is extracted: every `_("...")`, `N_("...")` and `n_("...", "...", n)` in the kata's code (the English is the
+msgid), and from the step declarations, keyed by stable id as the msgctxt: each step's title, each
+check's sentence and hints, each rule's name.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kata.i18n import LANGUAGES, LOCALE, po  # noqa: E402
+
+POT = LOCALE / "kata.pot"
+HEADER = "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\nLanguage: {lang}\n" \
+         "Plural-Forms: nplurals={plurals}; plural={rule};\n"
+PLURALS = {"en": (2, "(n != 1)"), "vi": (1, "0"), "ko": (1, "0")}
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def from_code() -> list[po.Entry]:
+    found: dict = {}
+    for path in sorted((ROOT / "kata").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "n_", "N_")):
+                continue
+            args = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
+                    for a in node.args]
+            if not args or args[0] is None:
+                if node.func.id == "_":
+                    continue  # _(a value marked with N_ where it is defined)
+                raise SystemExit(f"{where}:{node.lineno}: {node.func.id}() needs a literal string")
+            key = (None, args[0])
+            entry = found.setdefault(key, po.Entry(args[0]))
+            if node.func.id == "n_":
+                entry.msgid_plural = args[1]
+            entry.comments.append(f"{where}:{node.lineno}")
+    return list(found.values())
+
+
+def from_declarations() -> list[po.Entry]:
+    from kata.steps import registry
+
+    out = []
+    for step in registry.STEPS:
+        out.append(po.Entry(step.title, msgctxt=f"{step.id}.title", comments=[f"{step.id}: the step's title"]))
+        for check in step.checks:
+            key = f"{step.id}.{check.id}"
+            out.append(po.Entry(check.says, msgctxt=key, comments=["what a check proves, shown beside ✓ or ✗"]))
+            for i, hint in enumerate(check.hints, 1):
+                out.append(po.Entry(hint, msgctxt=f"{key}.hint.{i}",
+                                    comments=[f"hint {i} of {len(check.hints)}: 1 the idea and where to look, "
+                                              "2 the API, 3 the shape of the fix"]))
+        for rule in step.all_rules:
+            key = f"{step.id}.rule.{rule.id}"
+            if not any(e.msgctxt == key for e in out):
+                out.append(po.Entry(rule.name, msgctxt=key, comments=["a rule about the code, shown beside ✓ or ✗"]))
+    return out
+
+
+def template() -> list[po.Entry]:
+    entries = from_code() + from_declarations()
+    for e in entries:
+        if e.msgid_plural is not None:
+            e.msgstr = ["", ""]
+    return entries
+
+
+def extract() -> None:
+    entries = template()
+    POT.parent.mkdir(parents=True, exist_ok=True)
+    POT.write_text(po.write(entries, HEADER.format(lang="", plurals=2, rule="(n != 1)")), encoding="utf-8")
+    for lang in LANGUAGES[1:]:
+        path = po_path(lang)
+        old = {e.key: e for e in po.read(path.read_text(encoding="utf-8"))} if path.exists() else {}
+        merged = []
+        for e in entries:
+            kept = old.get(e.key)
+            plurals = PLURALS[lang][0] if e.msgid_plural is not None else 1
+            msgstr = kept.msgstr if kept is not None else [""] * plurals
+            merged.append(po.Entry(e.msgid, e.msgctxt, e.msgid_plural, msgstr[:plurals] + [""] * (plurals - len(msgstr)),
+                                   e.comments, kept.fuzzy if kept is not None else False))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        n, rule = PLURALS[lang]
+        path.write_text(po.write(merged, HEADER.format(lang=lang, plurals=n, rule=rule)), encoding="utf-8")
+        print(f"{path.relative_to(ROOT)}: {sum(e.translated for e in merged)} of {len(merged)} translated")
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / "kata.po"
+
+
+def compile_all() -> None:
+    for lang in LANGUAGES[1:]:
+        text = po_path(lang).read_text(encoding="utf-8")
+        po_path(lang).with_suffix(".mo").write_bytes(po.compile_mo(po.read(text), po.header_of(text)))
+
+
+def problems() -> list[str]:
+    """Why the catalogs are not ready: behind the code, untranslated or fuzzy, a placeholder lost, or
+    a .mo not compiled from its .po."""
+    out = []
+    wanted = {e.key for e in template()}
+    for lang in LANGUAGES[1:]:
+        path = po_path(lang)
+        if not path.exists():
+            out.append(f"{lang}: no catalog")
+            continue
+        text = path.read_text(encoding="utf-8")
+        entries = po.read(text)
+        have = {e.key for e in entries}
+        out += [f"{lang}: missing {k}" for k in sorted(wanted - have, key=str)[:20]]
+        out += [f"{lang}: obsolete {k}" for k in sorted(have - wanted, key=str)[:20]]
+        for e in entries:
+            if not e.translated:
+                out.append(f"{lang}: not translated{' (fuzzy)' if e.fuzzy else ''}: {e.msgctxt or e.msgid[:60]!r}")
+                continue
+            for s in e.msgstr:
+                if sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(e.msgid)):
+                    out.append(f"{lang}: placeholders differ in {e.msgctxt or e.msgid[:60]!r}")
+        mo = path.with_suffix(".mo")
+        if not mo.exists() or mo.read_bytes() != po.compile_mo(entries, po.header_of(text)):
+            out.append(f"{lang}: {mo.name} is not compiled from {path.name}: python tools/i18n.py compile")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "check"
+    if command == "extract":
+        extract()
+    elif command == "compile":
+        compile_all()
+    elif command == "check":
+        found = problems()
+        print("\n".join(found[:60]) or "the catalogs are complete and compiled")
+        return 1 if found else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
