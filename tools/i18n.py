@@ -126,9 +126,15 @@ def problems() -> list[str]:
             if not e.translated:
                 out.append(f"{lang}: not translated{' (fuzzy)' if e.fuzzy else ''}: {e.msgctxt or e.msgid[:60]!r}")
                 continue
+            english = e.msgid_plural or e.msgid
             for s in e.msgstr:
-                if sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(e.msgid)):
-                    out.append(f"{lang}: placeholders differ in {e.msgctxt or e.msgid[:60]!r}")
+                name = repr(e.msgctxt or e.msgid[:60])
+                if sorted(PLACEHOLDER.findall(s)) != sorted(PLACEHOLDER.findall(english)):
+                    out.append(f"{lang}: placeholders differ in {name}")
+                if s.count("\n") != english.count("\n"):
+                    out.append(f"{lang}: line breaks differ in {name}")
+                if (s[:1].isspace(), s[-1:].isspace()) != (english[:1].isspace(), english[-1:].isspace()):
+                    out.append(f"{lang}: leading or trailing space differs in {name} (texts are joined)")
         mo = path.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != po.compile_mo(entries, po.header_of(text)):
             out.append(f"{lang}: {mo.name} is not compiled from {path.name}: python tools/i18n.py compile")

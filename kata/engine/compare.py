@@ -10,6 +10,9 @@ import re
 import sys
 
 import torch
+from rich.cells import cell_len
+
+from kata.i18n import N_, _
 
 SMALL = 6  # values shown side by side around the largest error
 
@@ -28,14 +31,20 @@ def _side_by_side(got: torch.Tensor, expected: torch.Tensor, where: tuple[int, .
     row = where[:-1]
     g, e = got[row].flatten(), expected[row].flatten()  # the worst element's row: (k,)
     start = max(0, min(where[-1] - SMALL // 2, len(g) - SMALL))
-    lines = [f"{'index':>14} {'expected':>13} {'got':>13} {'difference':>13}"]
+    lines = [" ".join(_right(_(word), size) for word, size in ((N_("index"), 14), (N_("expected"), 13),
+                                                                (N_("got"), 13), (N_("difference"), 13)))]
     for j in range(start, min(start + SMALL, len(g))):
         index = str(list(row + (j,)))
-        mark = "  <- largest" if j == where[-1] else ""
+        mark = "  " + _("<- largest") if j == where[-1] else ""
         lines.append(f"{index:>14} {e[j].item():>13.6g} {g[j].item():>13.6g} {(g[j] - e[j]).item():>13.3g}{mark}")
     if len(g) > SMALL:
-        lines.append(f"{'':>14} ({SMALL} of the {len(g)} values in that row)")
+        lines.append(" " * 15 + _("({shown} of the {n} values in that row)").format(shown=SMALL, n=len(g)))
     return lines
+
+
+def _right(text: str, cells: int) -> str:
+    """`text` right-aligned in `cells` terminal cells (a Hangul syllable takes two)."""
+    return " " * max(0, cells - cell_len(text)) + text
 
 
 def _index(flat: int, shape: torch.Size) -> tuple[int, ...]:
@@ -44,16 +53,17 @@ def _index(flat: int, shape: torch.Size) -> tuple[int, ...]:
 
 def _shape_hint(got: torch.Size, expected: torch.Size) -> str:
     if len(got) == len(expected) + 1 and got[:1] == got[1:2]:
-        return " A square result where a vector was expected is what broadcasting (n,) against (n, 1) gives."
+        return " " + _("A square result where a vector was expected is what broadcasting (n,) against (n, 1) gives.")
     if got.numel() == expected.numel():
-        return " Same number of elements in another layout: a transposed or reshaped result."
+        return " " + _("Same number of elements in another layout: a transposed or reshaped result.")
     return ""
 
 
 def as_tensor(got, what: str) -> torch.Tensor:
     if isinstance(got, torch.Tensor):
         return got
-    raise Mismatch(what, f"expected a tensor, got {type(got).__name__} {got!r:.80}")
+    raise Mismatch(what, _("expected a tensor, got {type} {value}").format(type=type(got).__name__,
+                                                                           value=f"{got!r:.80}"))
 
 
 def assert_close(actual: torch.Tensor, expected: torch.Tensor) -> None:
@@ -94,15 +104,17 @@ def assert_same(got, expected: torch.Tensor, what: str) -> None:
     got = as_tensor(got, what).detach()
     expected = expected.detach()
     if got.shape != expected.shape:
-        raise Mismatch(what, f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}."
-                       + _shape_hint(got.shape, expected.shape))
+        raise Mismatch(what, _("expected shape {expected}, got {got}.").format(
+            expected=tuple(expected.shape), got=tuple(got.shape)) + _shape_hint(got.shape, expected.shape))
     if got.dtype != expected.dtype:
-        raise Mismatch(what, f"expected dtype {expected.dtype}, got {got.dtype}.")
+        raise Mismatch(what, _("expected dtype {expected}, got {got}.").format(expected=expected.dtype, got=got.dtype))
     bad = ~torch.isfinite(got) & torch.isfinite(expected)
     if bad.any():
         where = _index(int(bad.flatten().nonzero()[0]), got.shape)
-        raise Mismatch(what, f"got {got[where].item()} at index {list(where)} where {expected[where].item():.6g} "
-                       f"was expected ({int(bad.sum())} of {got.numel()} values are NaN or inf).")
+        raise Mismatch(what, _("got {got} at index {index} where {expected} was expected ({n} of {total} values "
+                               "are NaN or inf).").format(got=got[where].item(), index=list(where),
+                                                          expected=f"{expected[where].item():.6g}",
+                                                          n=int(bad.sum()), total=got.numel()))
     try:
         assert_close(got, expected)
     except AssertionError as e:
@@ -113,18 +125,20 @@ def _difference(got: torch.Tensor, expected: torch.Tensor, report: str) -> str:
     err = (got - expected).abs()
     flat = int(err.flatten().argmax())
     where = _index(flat, got.shape)
-    lines = [f"largest absolute error {err.flatten()[flat].item():.3g}"
-             + (f" at index {list(where)}" if where else "")
-             + f": expected {expected[where].item():.6g}, got {got[where].item():.6g}."]
+    numbers = {"error": f"{err.flatten()[flat].item():.3g}", "index": list(where),
+               "expected": f"{expected[where].item():.6g}", "got": f"{got[where].item():.6g}"}
+    lines = [(_("largest absolute error {error} at index {index}: expected {expected}, got {got}.") if where else
+              _("largest absolute error {error}: expected {expected}, got {got}.")).format(**numbers)]
     if got.numel() > 1:
         lines += _side_by_side(got, expected, where)
     # assert_close's own summary: how many elements differ, and the tolerance it applied
     count = re.search(r"Mismatched elements: (\d+) / (\d+)", report)
     allowed = re.findall(r"up to (\S+) allowed", report)
     if count:
-        lines.append(f"{count[1]} of {count[2]} values differ beyond the tolerance")
+        lines.append(_("{n} of {total} values differ beyond the tolerance").format(n=count[1], total=count[2]))
     if len(allowed) == 2:
-        lines[-1 if count else 0] += f" (atol {allowed[0]}, rtol {allowed[1]}; torch.testing.assert_close)."
+        lines[-1 if count else 0] += " " + _("(atol {atol}, rtol {rtol}; torch.testing.assert_close).").format(
+            atol=allowed[0], rtol=allowed[1])
     return "\n".join(lines)
 
 
@@ -132,13 +146,14 @@ def assert_leaf(t, what: str) -> None:
     """A parameter the optimiser can update: a tensor, a leaf of the graph, requiring grad."""
     t = as_tensor(t, what)
     if not t.requires_grad:
-        raise Mismatch(what, "does not require grad, so backward() gives it no gradient.")
+        raise Mismatch(what, _("does not require grad, so backward() gives it no gradient."))
     if not t.is_leaf:
-        raise Mismatch(what, f"is not a leaf tensor (it was made by {type(t.grad_fn).__name__}), so its .grad "
-                       "stays None: scale or build the tensor first, then call requires_grad_().")
+        raise Mismatch(what, _("is not a leaf tensor (it was made by {made_by}), so its .grad "
+                               "stays None: scale or build the tensor first, then call requires_grad_().").format(
+            made_by=type(t.grad_fn).__name__))
 
 
 def assert_grad(t: torch.Tensor, what: str) -> torch.Tensor:
     if t.grad is None:
-        raise Mismatch(what, "is None after backward(): the loss does not depend on this tensor.")
+        raise Mismatch(what, _("is None after backward(): the loss does not depend on this tensor."))
     return t.grad

@@ -19,6 +19,7 @@ from kata.engine.compare import Mismatch
 from kata.engine.loading import LoadProblem
 from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused
 from kata.engine.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
+from kata.i18n import _
 from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS  # noqa: F401  (re-exported)
 from kata.steps import registry
 from kata.steps.declare import ALWAYS, Step
@@ -108,7 +109,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
     except LearnerError as e:
         if e.kind == "not-implemented":
             result.status = NOT_STARTED
-            result.message = f"still raises NotImplementedError: {verdicts.where(e.info, path)}"
+            result.message = _("still raises NotImplementedError: {where}").format(where=verdicts.where(e.info, path))
             return result
         result.message = verdicts.learner_error(e.info, path)
         result.stage = "crash"
@@ -120,8 +121,8 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
         result.message = str(e)
         result.stage = check.stage
     except NotPlain as e:
-        result.message = (f"returned a {e} where the check needs plain data (a tensor, a number, a list): "
-                          "read the docstring for what the function should return.")
+        result.message = _("returned a {type} where the check needs plain data (a tensor, a number, a list): "
+                           "read the docstring for what the function should return.").format(type=e)
         result.stage = "structure"
     result.status = FAILED
     case = last.get("case", "")
@@ -182,8 +183,8 @@ def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeo
     except Refused as e:
         if str(e) == "missing":
             result.status = MISSING
-            result.problem = (f"{path} does not exist. Each step is one file named like the stub in steps/ "
-                              f"({step.filename}); copy the stub there to start it.")
+            result.problem = _("{path} does not exist. Each step is one file named like the stub in steps/ "
+                               "({file}); copy the stub there to start it.").format(path=path, file=step.filename)
             return
         raise LoadProblem(verdicts.refused(path, str(e))) from None
     tree = loading.parse(source, path)
@@ -204,7 +205,7 @@ def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeo
             for check in checks:  # what did not finish is lost, never dropped from the max
                 if check.id not in done:
                     result.checks.append(CheckResult(check.id, check.name, "property", FAILED,
-                                                     "did not run: the step's process ended before it"))
+                                                     _("did not run: the step's process ended before it")))
     result.output = child.output
 
 
@@ -213,14 +214,16 @@ def _run_checks(result, step, child, path, pending, checks, hidden) -> None:
         child.load()
     except LearnerError as e:
         if e.kind == "not-implemented":
-            raise LoadProblem(f"{path} raises NotImplementedError while it is imported, at "
-                              f"{verdicts.where(e.info, path)}\nOnly the functions should raise it.") from None
+            raise LoadProblem(_("{path} raises NotImplementedError while it is imported, at "
+                                "{where}\nOnly the functions should raise it.").format(
+                path=path, where=verdicts.where(e.info, path))) from None
         raise LoadProblem(verdicts.import_error(e.info, path)) from None
     missing = [n for n in step.names if _missing(child, n)]
     if missing:
-        raise LoadProblem(f"{path} does not define {', '.join(f'`{n}`' for n in missing)}. The checks call "
-                          "the names the stub defines: keep them (and their arguments), even when a library "
-                          "object now does the work (for example `loss_func = F.cross_entropy`).")
+        raise LoadProblem(_("{path} does not define {names}. The checks call "
+                            "the names the stub defines: keep them (and their arguments), even when a library "
+                            "object now does the work (for example `loss_func = F.cross_entropy`).").format(
+            path=path, names=", ".join(f"`{n}`" for n in missing)))
     result.loaded = not (pending & set(step.names))  # rules count once every name is the learner's own
     ref = baseline(step)
     for group, into in ((checks, result.checks), (hidden, result.hidden)):
@@ -252,8 +255,9 @@ def judge_rules_by_what_ran(result: StepResult, step: Step, record: dict) -> Non
         if held:
             c.status, c.message = PASSED, ""
         else:
-            where = f" (see {lines[0]})" if lines else ""
-            c.status, c.message = FAILED, f"while the checks ran your code, {why}{where}."
+            c.status = FAILED
+            c.message = (_("while the checks ran your code, {why} (see {line}).").format(why=_(why), line=lines[0])
+                         if lines else _("while the checks ran your code, {why}.").format(why=_(why)))
 
 
 def _missing(child: Child, name: str) -> bool:

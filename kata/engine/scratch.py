@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 from kata import paths
+from kata.i18n import N_
 
 MAX_SOURCE = 1 * 2**20  # bytes of a step file
 
@@ -25,20 +26,20 @@ def read_regular(source: Path) -> bytes:
     except FileNotFoundError:
         raise Refused("missing") from None
     if stat.S_ISLNK(info.st_mode):
-        raise Refused("a symbolic link")
+        raise Refused(N_("a symbolic link"))
     if stat.S_ISDIR(info.st_mode):
-        raise Refused("a folder")
+        raise Refused(N_("a folder"))
     if not stat.S_ISREG(info.st_mode):
-        raise Refused("not a regular file (a pipe, a socket or a device)")
+        raise Refused(N_("not a regular file (a pipe, a socket or a device)"))
     fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise Refused("not a regular file")
+            raise Refused(N_("not a regular file"))
         data = os.read(fd, MAX_SOURCE + 1)
     finally:
         os.close(fd)
     if len(data) > MAX_SOURCE:
-        raise Refused(f"larger than {MAX_SOURCE // 2**20} MiB")
+        raise Refused(N_("larger than 1 MiB"))  # MAX_SOURCE
     return data
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kata.i18n import _
+
 
 class Skip(Exception):
     """Raised by a check body that cannot run here (for example: no GPU); the reason is shown."""
@@ -15,75 +17,88 @@ class Skip(Exception):
 
 def where(info: dict, path: Path) -> str:
     line, code = info.get("line"), info.get("code") or ""
-    at = f"line {line} of {path}:\n    {code}\n" if isinstance(line, int) else ""
+    at = _("line {line} of {path}:").format(line=line, path=path) + f"\n    {code}\n" if isinstance(line, int) else ""
     return f"{at}{info.get('type') or 'Exception'}: {info.get('message') or ''}"
 
 
 def learner_error(info: dict, path: Path) -> str:
-    kind = info.get("kind")
+    kind, at = info.get("kind"), where(info, path)
     if kind == "exit":
-        return (f"your code called sys.exit() at {where(info, path)}\n"
-                "A step's functions return their results; they never end the program.")
+        return _("your code called sys.exit() at {where}\n"
+                 "A step's functions return their results; they never end the program.").format(where=at)
     if kind == "memory":
-        return (f"your code ran out of memory at {where(info, path)}\nSomething grows without bound (a list "
-                "or tensor appended to in a loop, or a tensor far larger than the data).")
+        return _("your code ran out of memory at {where}\nSomething grows without bound (a list "
+                 "or tensor appended to in a loop, or a tensor far larger than the data).").format(where=at)
     if kind == "interrupt":
-        return (f"your code raised {info.get('type')} at {where(info, path)}\nOnly the person at the keyboard "
-                "stops a program; a step's functions return their results.")
-    inside = " (inside a library function your line called)" if info.get("in_library") else ""
-    return f"your code raised an exception{inside} at {where(info, path)}\n{advice(info)}"
+        return _("your code raised {type} at {where}\nOnly the person at the keyboard "
+                 "stops a program; a step's functions return their results.").format(type=info.get("type"), where=at)
+    if info.get("in_library"):
+        return _("your code raised an exception (inside a library function your line called) at {where}\n"
+                 "{advice}").format(where=at, advice=advice(info))
+    return _("your code raised an exception at {where}\n{advice}").format(where=at, advice=advice(info))
 
 
 def import_error(info: dict, path: Path) -> str:
+    at = where(info, path)
     if info.get("type") in ("ImportError", "ModuleNotFoundError"):
-        return (f"{path} cannot be imported: {where(info, path)}\nCheck the spelling of the import, and that it "
-                "names something torch has (for example `from torch.utils.data import DataLoader`). The grader "
-                "runs your file on its own: it cannot import the reference solutions or the grader's modules.")
+        return _("{path} cannot be imported: {where}\nCheck the spelling of the import, and that it "
+                 "names something torch has (for example `from torch.utils.data import DataLoader`). The grader "
+                 "runs your file on its own: it cannot import the reference solutions or the grader's modules."
+                 ).format(path=path, where=at)
     if info.get("kind") == "exit":
-        return (f"{path} calls sys.exit() while it is imported, at {where(info, path)}\nCode at the top level "
-                "runs on import; keep work inside functions (main() runs only as a script).")
-    return (f"{path} fails while it is being imported, before any check can run: {where(info, path)}\nCode at "
-            "the top level of the file runs on import; keep work inside functions (main() runs only as a script).")
+        return _("{path} calls sys.exit() while it is imported, at {where}\nCode at the top level "
+                 "runs on import; keep work inside functions (main() runs only as a script).").format(path=path,
+                                                                                                      where=at)
+    return _("{path} fails while it is being imported, before any check can run: {where}\nCode at "
+             "the top level of the file runs on import; keep work inside functions (main() runs only as a "
+             "script).").format(path=path, where=at)
 
 
 def gone(e, path: Path, timeout: float | None) -> str:
-    at = f" at line {e.line} of {path}:\n    {e.code}\n" if e.line else f" ({path})\n"
+    if e.line:
+        at = " " + _("at line {line} of {path}:").format(line=e.line, path=path) + f"\n    {e.code}\n"
+    else:
+        at = f" ({path})\n"
     if e.how == "timeout":
-        return (f"stopped after {timeout:g} s{at}An endless loop, or far more work than the step needs (or code "
-                "that catches the stop and carries on). Check every loop's stopping condition (epochs, batches).")
+        return _("stopped after {seconds} s{at}An endless loop, or far more work than the step needs (or code "
+                 "that catches the stop and carries on). Check every loop's stopping condition (epochs, "
+                 "batches).").format(seconds=f"{timeout:g}", at=at)
     if e.how == "cpu":
-        return f"stopped: it used all the CPU time it was given{at}Look for a loop that never ends."
+        return _("stopped: it used all the CPU time it was given{at}Look for a loop that never ends.").format(at=at)
     if e.how == "exit":
-        return (f"your code ended the process itself (os._exit){at}A step's functions return their results; "
-                "they never end the program, so nothing after that line could be graded.")
+        return _("your code ended the process itself (os._exit){at}A step's functions return their results; "
+                 "they never end the program, so nothing after that line could be graded.").format(at=at)
     if e.how == "memory":
-        return (f"your code ran out of memory{at}Something grows without bound (a list or tensor appended to "
-                "in a loop, or a tensor far larger than the data). Nothing after that could be graded.")
+        return _("your code ran out of memory{at}Something grows without bound (a list or tensor appended to "
+                 "in a loop, or a tensor far larger than the data). Nothing after that could be graded."
+                 ).format(at=at)
     if e.how == "ended":
-        return (f"the process running your code ended without an answer{at.rstrip()}: killed by a signal, by "
-                "the memory limit, or by code that ends it. Nothing after that could be graded.")
-    return f"{e.detail}{at}Nothing after that could be graded."
+        return _("the process running your code ended without an answer{at}: killed by a signal, by "
+                 "the memory limit, or by code that ends it. Nothing after that could be graded."
+                 ).format(at=at.rstrip())
+    return _("{detail}{at}Nothing after that could be graded.").format(detail=e.detail, at=at)
 
 
 def refused(path: Path, what: str) -> str:
-    return (f"{path} is {what}, not the step's own file. The grader reads only a regular file of that name: "
-            "copy the stub there (a link to another file, even a solution, is not your code).")
+    return _("{path} is {what}, not the step's own file. The grader reads only a regular file of that name: "
+             "copy the stub there (a link to another file, even a solution, is not your code).").format(
+        path=path, what=_(what))
 
 
 def advice(info: dict) -> str:
     text, kind = info.get("message") or "", info.get("type") or ""
     if "shape" in text or "size of tensor" in text or "must match the size" in text:
-        return ("A shape mismatch: the shapes in the step's docstring say what each tensor should be; "
-                "print the shapes on that line to see which one differs.")
+        return _("A shape mismatch: the shapes in the step's docstring say what each tensor should be; "
+                 "print the shapes on that line to see which one differs.")
     if "leaf Variable that requires grad" in text:
-        return "Parameters can only be changed in place under `with torch.no_grad():`."
+        return _("Parameters can only be changed in place under `with torch.no_grad():`.")
     if "does not require grad" in text:
-        return "backward() needs a loss computed from tensors that require grad, inside the graph."
+        return _("backward() needs a loss computed from tensors that require grad, inside the graph.")
     if kind == "TypeError" and ("argument" in text or "positional" in text):
-        return "Keep the names and arguments of the stub: the checks call them as the docstring says."
+        return _("Keep the names and arguments of the stub: the checks call them as the docstring says.")
     if kind == "AttributeError" and "NoneType" in text:
-        return "Something is None here: a function that forgot to return, or a .grad read before backward()."
+        return _("Something is None here: a function that forgot to return, or a .grad read before backward().")
     if kind == "PermissionError":
-        return ("The grader runs your code confined: it may read its own file and write in a temporary "
-                "folder, nothing else (no other files, no network, no new processes).")
-    return "Read the line above, and the docstring of the function it is in."
+        return _("The grader runs your code confined: it may read its own file and write in a temporary "
+                 "folder, nothing else (no other files, no network, no new processes).")
+    return _("Read the line above, and the docstring of the function it is in.")

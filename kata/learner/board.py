@@ -33,11 +33,19 @@ def _folder() -> Path:
     return paths.state_dir() / "results"
 
 
+def _fingerprint(client, timeout: float) -> str:
+    """What a recorded verdict holds for: the kata's code, torch, the time limit, and the language its
+    messages were written in."""
+    from kata import i18n
+
+    return f"{client.fingerprint()}|{timeout}|{i18n.language()}"
+
+
 def recorded(steps, target: Path, timeout: float) -> list[StepResult] | None:
     """Every step's recorded result, or None when one of them must be graded again."""
     from kata.learner import client
 
-    fingerprint = f"{client.fingerprint()}|{timeout}"
+    fingerprint = _fingerprint(client, timeout)
     results = []
     for step in steps:
         try:
@@ -51,7 +59,7 @@ def recorded(steps, target: Path, timeout: float) -> list[StepResult] | None:
 def record(results: list[StepResult], steps, target: Path, timeout: float) -> None:
     from kata.learner import client
 
-    fingerprint = f"{client.fingerprint()}|{timeout}"
+    fingerprint = _fingerprint(client, timeout)
     folder = _folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)

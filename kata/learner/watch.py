@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kata.engine import report, runner
 from kata.engine.results import PASSED
+from kata.i18n import _
 from kata.learner import filewatch, state
 from kata.steps import registry
 
@@ -22,10 +23,11 @@ def grade_once(step, target: Path, timeout: float, out) -> None:
     if result.status == PASSED:
         after = registry.STEPS.index(step) + 1
         nxt = registry.STEPS[after] if after < len(registry.STEPS) else None
-        out.print(f"[green]{step.id} passes.[/] " + (f"Next: python grader.py {nxt.id} --watch" if nxt
-                                                       else "That was the last step."))
-    out.print(f"[dim]watching {target / step.filename} · graded in {result.seconds:.2f} s · "
-              "save to grade again, Ctrl-C to stop[/]")
+        out.print(f"[green]{_('{step} passes.').format(step=step.id)}[/] "
+                  + (_("Next: python grader.py {step} --watch").format(step=nxt.id) if nxt
+                     else _("That was the last step.")))
+    out.print("[dim]" + _("watching {path} · graded in {seconds} s · save to grade again, Ctrl-C to stop").format(
+        path=target / step.filename, seconds=f"{result.seconds:.2f}") + "[/]")
     out.file.flush()
 
 
@@ -39,7 +41,7 @@ def watch(step, target: Path, timeout: float) -> int:
             seen = watcher.changed(seen)  # at once the first time, if the file is there
             grade_once(step, target, timeout, out)
     except KeyboardInterrupt:
-        out.print("stopped watching.")
+        out.print(_("stopped watching."))
         return 0
     finally:
         watcher.close()

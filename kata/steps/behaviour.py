@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kata.i18n import N_
+
 ANY = "*"
 
 
@@ -29,43 +31,43 @@ def _needs(kind: str, *names: str, where=(ANY,), says: str = "") -> Ran:
 
 BEHAVIOUR: dict[str, Ran] = {
     "uses-cross-entropy": _needs("functions", "cross_entropy", where=("loss_func", "fit"),
-                                 says="F.cross_entropy never ran when the checks called loss_func and fit"),
+                                 says=N_("F.cross_entropy never ran when the checks called loss_func and fit")),
     "no-hand-written-log-softmax-nll": Ran(
         names=("loss_func", "fit", "model"), never=(("functions", "exp"), ("functions", "logsumexp"),
                                                     ("functions", "log_softmax")),
-        says_never="your loss still computes a log_softmax by hand (exp, log and sums ran where "
-                   "F.cross_entropy should do it all)"),
-    "uses-zero-grad": _needs("apis", "zero_grad", where=("fit",), says="zero_grad() never ran in fit"),
-    "uses-linear": _needs("modules", "Linear", says="no nn.Linear layer ran in the model"),
+        says_never=N_("your loss still computes a log_softmax by hand (exp, log and sums ran where "
+                   "F.cross_entropy should do it all)")),
+    "uses-zero-grad": _needs("apis", "zero_grad", where=("fit",), says=N_("zero_grad() never ran in fit")),
+    "uses-linear": _needs("modules", "Linear", says=N_("no nn.Linear layer ran in the model")),
     "forward-does-no-matrix-product-by-hand": Ran(
         names=("forward",), never=(("functions", "matmul"), ("functions", "__matmul__"), ("functions", "mm")),
-        says_never="forward still multiplies by hand (a matrix product ran in forward itself)"),
-    "uses-sgd": _needs("optimizers", "SGD", says="no torch.optim.SGD was built or stepped"),
+        says_never=N_("forward still multiplies by hand (a matrix product ran in forward itself)")),
+    "uses-sgd": _needs("optimizers", "SGD", says=N_("no torch.optim.SGD was built or stepped")),
     "fit-updates-no-parameter-by-hand": Ran(
         names=("fit",), by_hand=True,
-        says_never="parameters changed outside opt.step() while fit ran: an update by hand (in fit or in "
-                   "a function it calls)"),
+        says_never=N_("parameters changed outside opt.step() while fit ran: an update by hand (in fit or in "
+                   "a function it calls)")),
     "uses-tensordataset": _needs("apis", "TensorDataset", where=("fit",),
-                                 says="fit never indexed a TensorDataset"),
-    "uses-dataloader": _needs("apis", "DataLoader", where=("fit",), says="fit never iterated a DataLoader"),
+                                 says=N_("fit never indexed a TensorDataset")),
+    "uses-dataloader": _needs("apis", "DataLoader", where=("fit",), says=N_("fit never iterated a DataLoader")),
     "fit-does-no-index-arithmetic-for-batches": _needs(
-        "apis", "DataLoader", where=("fit",), says="fit slices its batches without iterating a DataLoader"),
+        "apis", "DataLoader", where=("fit",), says=N_("fit slices its batches without iterating a DataLoader")),
     "uses-no-grad": _needs("apis", "no_grad", where=("fit", "loss_batch"),
-                           says="torch.no_grad() never ran in fit"),
-    "uses-eval": _needs("apis", "eval", where=("fit",), says="model.eval() never ran in fit"),
-    "uses-conv2d": _needs("modules", "Conv2d", says="no nn.Conv2d layer ran"),
-    "uses-sequential": _needs("modules", "Sequential", says="no nn.Sequential ran"),
-    "uses-adaptiveavgpool2d": _needs("modules", "AdaptiveAvgPool2d", says="no nn.AdaptiveAvgPool2d layer ran"),
+                           says=N_("torch.no_grad() never ran in fit")),
+    "uses-eval": _needs("apis", "eval", where=("fit",), says=N_("model.eval() never ran in fit")),
+    "uses-conv2d": _needs("modules", "Conv2d", says=N_("no nn.Conv2d layer ran")),
+    "uses-sequential": _needs("modules", "Sequential", says=N_("no nn.Sequential ran")),
+    "uses-adaptiveavgpool2d": _needs("modules", "AdaptiveAvgPool2d", says=N_("no nn.AdaptiveAvgPool2d layer ran")),
     "uses-flatten-or-flatten": Ran(names=(ANY,), needs=(("modules", "Flatten"), ("functions", "flatten")),
-                                   says_needs="neither nn.Flatten nor torch.flatten ran"),
+                                   says_needs=N_("neither nn.Flatten nor torch.flatten ran")),
     "uses-register-forward-hook": _needs("apis", "register_forward_hook", where=("inspect", "record_output"),
-                                         says="register_forward_hook never ran in inspect"),
+                                         says=N_("register_forward_hook never ran in inspect")),
     "uses-register-full-backward-hook-or-register-backward-hook": Ran(
         names=("inspect", "record_grad"), needs=(("apis", "register_full_backward_hook"),
                                                  ("apis", "register_backward_hook")),
-        says_needs="no backward hook was registered in inspect"),
+        says_needs=N_("no backward hook was registered in inspect")),
     "uses-mseloss-or-mse-loss": Ran(names=(ANY,), needs=(("modules", "MSELoss"), ("functions", "mse_loss")),
-                                    says_needs="neither nn.MSELoss nor F.mse_loss ran"),
+                                    says_needs=N_("neither nn.MSELoss nor F.mse_loss ran")),
 }
 
 

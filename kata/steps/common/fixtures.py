@@ -8,6 +8,7 @@ from torch import nn
 
 from kata.engine import seeding
 from kata.engine.compare import Mismatch, as_tensor
+from kata.i18n import _, n_
 from kata.steps.common.judging import Unlike
 from kata.steps.workbench import Recorder
 
@@ -17,11 +18,12 @@ def set_params(model: nn.Module, values: dict[str, torch.Tensor], what: str) -> 
     params = dict(model.named_parameters())
     for name, value in values.items():
         if name not in params:
-            have = ", ".join(f"{n} {tuple(p.shape)}" for n, p in params.items()) or "none"
-            raise Mismatch(what, f"has no parameter named `{name}` (its parameters: {have}).")
+            have = ", ".join(f"{n} {tuple(p.shape)}" for n, p in params.items()) or _("none")
+            raise Mismatch(what, _("has no parameter named `{name}` (its parameters: {have}).").format(
+                name=name, have=have))
         if params[name].shape != value.shape:
-            raise Mismatch(what, f"parameter `{name}` has shape {tuple(params[name].shape)}, "
-                           f"expected {tuple(value.shape)}.")
+            raise Mismatch(what, _("parameter `{name}` has shape {got}, expected {expected}.").format(
+                name=name, got=tuple(params[name].shape), expected=tuple(value.shape)))
         with torch.no_grad():
             params[name].copy_(value)
     return model
@@ -34,7 +36,7 @@ def leaf_copies(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
 def oracle_fit(x, y, weights, bias, lr, epochs, bs) -> None:
     """Mini-batch SGD written with torch's own loss: what a correct step 00 fit computes."""
     n = x.shape[0]
-    for _ in range(epochs):
+    for _epoch in range(epochs):
         for start in range(0, n, bs):
             loss = F.cross_entropy(x[start:start + bs] @ weights + bias, y[start:start + bs])
             loss.backward()
@@ -49,24 +51,23 @@ def assert_same_batches(got: list[torch.Tensor], expected: list[torch.Tensor], w
 
     if len(got) != len(expected):
         sizes = lambda bs: [len(b) for b in bs]  # noqa: E731
-        raise Mismatch(what, f"expected {_batches(len(expected))} of sizes {sizes(expected)}, "
-                       f"got {len(got)} of sizes {sizes(got)}.")
+        raise Mismatch(what, n_("expected {n} batch of sizes {sizes}, got {got} of sizes {got_sizes}.",
+                                "expected {n} batches of sizes {sizes}, got {got} of sizes {got_sizes}.",
+                                len(expected)).format(n=len(expected), sizes=sizes(expected), got=len(got),
+                                                      got_sizes=sizes(got)))
     if _same_rows_reordered(got, expected):
         first = next(i for i, (g, e) in enumerate(zip(got, expected)) if g.shape != e.shape or not torch.equal(g, e))
-        raise Mismatch(what, f"the same rows arrive in another order: batch {first + 1} of {len(expected)} is the "
-                       f"first whose rows differ ({_rows(expected, first)} expected there). The batches are "
-                       "shuffled, where the step before keeps the data set's order.")
+        raise Mismatch(what, _("the same rows arrive in another order: batch {i} of {n} is the first whose rows "
+                               "differ ({rows} expected there). The batches are shuffled, where the step before "
+                               "keeps the data set's order.").format(i=first + 1, n=len(expected),
+                                                                       rows=_rows(expected, first)))
     for i, (g, e) in enumerate(zip(got, expected)):
-        assert_same(g, e, f"{what}, batch {i}")
+        assert_same(g, e, _("{what}, batch {i}").format(what=what, i=i))
 
 
 def _rows(batches: list[torch.Tensor], i: int) -> str:
     start = sum(len(b) for b in batches[:i])
-    return f"rows {start}..{start + len(batches[i]) - 1}"
-
-
-def _batches(n: int) -> str:
-    return f"{n} batch" if n == 1 else f"{n} batches"
+    return _("rows {first}..{last}").format(first=start, last=start + len(batches[i]) - 1)
 
 
 def _same_rows_reordered(got: list[torch.Tensor], expected: list[torch.Tensor]) -> bool:
@@ -119,10 +120,11 @@ def quietly(fn, *args):
 def as_losses(got, epochs: int, what: str = "fit(...)") -> torch.Tensor:
     """fit's return value, one validation loss per epoch, as a float64 tensor (epochs,)."""
     if got is None:
-        raise Mismatch(what, "returned None: fit should return the list of validation losses, one per epoch.")
+        raise Mismatch(what, _("returned None: fit should return the list of validation losses, one per epoch."))
     if not isinstance(got, (list, tuple)) or len(got) != epochs:
-        shown = f"{len(got)} values" if isinstance(got, (list, tuple)) else type(got).__name__
-        raise Mismatch(what, f"should return a list of {epochs} validation loss(es), one per epoch; got {shown}.")
+        shown = _("{n} values").format(n=len(got)) if isinstance(got, (list, tuple)) else type(got).__name__
+        raise Mismatch(what, _("should return a list of {epochs} validation loss(es), one per epoch; got {shown}."
+                               ).format(epochs=epochs, shown=shown))
     values = []
     for i, value in enumerate(got):
         if isinstance(value, torch.Tensor) and value.numel() == 1:
@@ -130,7 +132,8 @@ def as_losses(got, epochs: int, what: str = "fit(...)") -> torch.Tensor:
         try:
             values.append(float(value))
         except (TypeError, ValueError):
-            raise Mismatch(what, f"value {i} of the list is {type(value).__name__}, not a number.") from None
+            raise Mismatch(what, _("value {i} of the list is {type}, not a number.").format(
+                i=i, type=type(value).__name__)) from None
     return torch.tensor(values, dtype=torch.float64)  # (epochs,)
 
 
@@ -143,20 +146,21 @@ def in_order(x: torch.Tensor, y: torch.Tensor, bs: int):
 
 def model_pair(got, what: str = "get_model(lr)") -> tuple[nn.Module, torch.optim.Optimizer]:
     if not (isinstance(got, tuple) and len(got) == 2):
-        raise Unlike(what, f"should return (model, opt), got {type(got).__name__}.")
+        raise Unlike(what, _("should return (model, opt), got {type}.").format(type=type(got).__name__))
     if not isinstance(got[0], nn.Module):
-        raise Unlike(what, f"should return (model, opt): the model is {type(got[0]).__name__}, not an nn.Module.")
+        raise Unlike(what, _("should return (model, opt): the model is {type}, not an nn.Module.").format(
+            type=type(got[0]).__name__))
     return got
 
 
 def convs(model: nn.Module, what: str) -> list[nn.Conv2d]:
     """The model's nn.Conv2d layers in the order they are registered: for nn.Sequential, the order they run."""
     if not isinstance(model, nn.Module):
-        raise Unlike(what, f"expected an nn.Module, got {type(model).__name__}.")
+        raise Unlike(what, _("expected an nn.Module, got {type}.").format(type=type(model).__name__))
     found = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     if len(found) != 3:
-        raise Unlike(what, f"has {len(found)} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
-                       "channels).")
+        raise Unlike(what, _("has {n} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
+                             "channels).").format(n=len(found)))
     return found
 
 
@@ -164,10 +168,11 @@ def with_convs(model: nn.Module, weights, what: str) -> nn.Module:
     """Give the model's three convolutions, in order, the (weight, bias) pairs `weights`, in place."""
     for i, (conv, (w, b)) in enumerate(zip(convs(model, what), weights), 1):
         if conv.weight.shape != w.shape:
-            raise Unlike(what, f"convolution {i} has weight {tuple(conv.weight.shape)}, expected {tuple(w.shape)} "
-                           "(out channels, in channels, 3, 3).")
+            raise Unlike(what, _("convolution {i} has weight {got}, expected {expected} (out channels, in channels, "
+                                 "3, 3).").format(i=i, got=tuple(conv.weight.shape), expected=tuple(w.shape)))
         if conv.bias is None:
-            raise Unlike(what, f"convolution {i} has no bias; the tutorial's have one (bias=True, the default).")
+            raise Unlike(what, _("convolution {i} has no bias; the tutorial's have one (bias=True, the default)."
+                                 ).format(i=i))
         with torch.no_grad():
             conv.weight.copy_(w)
             conv.bias.copy_(b)
@@ -181,7 +186,7 @@ def conv_parameters(model: nn.Module, what: str, grad: bool = False) -> dict[str
         for kind in ("weight", "bias"):
             p = getattr(conv, kind)
             if grad and p.grad is None:
-                raise Mismatch(f"conv{i}.{kind}.grad", "is None after backward(): the loss does not depend on it.")
+                raise Mismatch(f"conv{i}.{kind}.grad", _("is None after backward(): the loss does not depend on it."))
             out[f"conv{i}.{kind}"] = (p.grad if grad else p).detach().cpu()
     return out
 
@@ -199,7 +204,7 @@ def seeded(factory, seed: int, what: str):
     seeding.manual_seed(seed)
     model = factory()
     if not isinstance(model, nn.Module):
-        raise Mismatch(what, f"expected an nn.Module, got {type(model).__name__}.")
+        raise Mismatch(what, _("expected an nn.Module, got {type}.").format(type=type(model).__name__))
     return model
 
 
@@ -209,9 +214,10 @@ def assert_batch_kept(got, expected: torch.Tensor, what: str) -> None:
 
     got = as_tensor(got, what)
     if got.dim() == expected.dim() - 1 and got.numel() == expected.numel() and expected.shape[0] == 1:
-        raise Mismatch(what, f"expected shape {tuple(expected.shape)}, got {tuple(got.shape)}: the batch "
-                       "dimension is gone, so one image came out as a plain vector. Something flattened from "
-                       "dimension 0 (torch.flatten(x) or nn.Flatten(0)) and merged the batch into the features.")
+        raise Mismatch(what, _("expected shape {expected}, got {got}: the batch dimension is gone, so one image "
+                               "came out as a plain vector. Something flattened from dimension 0 (torch.flatten(x) or "
+                               "nn.Flatten(0)) and merged the batch into the features.").format(
+            expected=tuple(expected.shape), got=tuple(got.shape)))
     assert_same(got, expected, what)
 
 

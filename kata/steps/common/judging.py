@@ -9,6 +9,7 @@ import torch
 
 from kata.engine.compare import Mismatch
 from kata.engine.remote import NotPlain
+from kata.i18n import _
 
 
 class Unlike(Mismatch):
@@ -20,9 +21,10 @@ def model_pair(got, what: str = "get_model(lr)"):
     """(model, opt) handles from a call that should return that pair."""
     items = got.unpack(2)
     if items is None:
-        raise Unlike(what, f"should return (model, opt), got {got.type}.")
+        raise Unlike(what, _("should return (model, opt), got {type}.").format(type=got.type))
     if not items[0].is_a("module"):
-        raise Unlike(what, f"should return (model, opt): the model is {items[0].type}, not an nn.Module.")
+        raise Unlike(what, _("should return (model, opt): the model is {type}, not an nn.Module.").format(
+            type=items[0].type))
     return items
 
 
@@ -32,11 +34,12 @@ def set_params(model, values: dict[str, torch.Tensor], what: str):
     if have is not None:
         for name, value in values.items():
             if name not in have:
-                shown = ", ".join(f"{n} {tuple(s)}" for n, s in have.items()) or "none"
-                raise Mismatch(what, f"has no parameter named `{name}` (its parameters: {shown}).")
+                shown = ", ".join(f"{n} {tuple(s)}" for n, s in have.items()) or _("none")
+                raise Mismatch(what, _("has no parameter named `{name}` (its parameters: {have}).").format(
+                    name=name, have=shown))
             if tuple(have[name]) != tuple(value.shape):
-                raise Mismatch(what, f"parameter `{name}` has shape {tuple(have[name])}, expected "
-                               f"{tuple(value.shape)}.")
+                raise Mismatch(what, _("parameter `{name}` has shape {got}, expected {expected}.").format(
+                    name=name, got=tuple(have[name]), expected=tuple(value.shape)))
     return model
 
 
@@ -50,7 +53,8 @@ def linear(model) -> dict[str, torch.Tensor]:
     got = params(model)
     missing = [n for n in ("lin.weight", "lin.bias") if n not in got]
     if missing:
-        raise Unlike("the model", f"has no {', '.join(missing)}: keep the layer named `lin` (self.lin = ...).")
+        raise Unlike(_("the model"), _("has no {names}: keep the layer named `lin` (self.lin = ...).").format(
+            names=", ".join(missing)))
     return {n: got[n] for n in ("lin.weight", "lin.bias")}
 
 
@@ -70,21 +74,24 @@ def expect_sgd(model, opt, lr: float, momentum: float = 0.0, what: str = "opt") 
     plain SGD (momentum 0) is what the hand-written update did; the tutorial's CNN uses momentum 0.9."""
     got = opt.child.observe("optimizer", opt, model)
     if not got["is_sgd"]:
-        raise Mismatch(what, f"is {got['type']}, expected torch.optim.SGD.")
+        raise Mismatch(what, _("is {type}, expected torch.optim.SGD.").format(type=got["type"]))
     if got["missing"]:
-        raise Mismatch(what, f"does not update {', '.join(got['missing'])}: build it over model.parameters().")
+        raise Mismatch(what, _("does not update {names}: build it over model.parameters().").format(
+            names=", ".join(got["missing"])))
     groups = got["groups"]
     lrs = sorted({g.get("lr") for g in groups})
     if lrs != [lr]:
-        raise Mismatch(what, f"has learning rate {lrs}, expected {lr}: use the lr get_model is given.")
+        raise Mismatch(what, _("has learning rate {lrs}, expected {lr}: use the lr get_model is given.").format(
+            lrs=lrs, lr=lr))
     momenta = sorted({g.get("momentum", 0) for g in groups})
     if momenta != [momentum]:
-        want = "no momentum: plain SGD, as the hand-written update" if momentum == 0 else \
+        want = _("no momentum: plain SGD, as the hand-written update") if momentum == 0 else \
             f"SGD(model.parameters(), lr=lr, momentum={momentum})"
-        raise Mismatch(what, f"has momentum {momenta}, expected {momentum} ({want}).")
+        raise Mismatch(what, _("has momentum {got}, expected {momentum} ({want}).").format(
+            got=momenta, momentum=momentum, want=want))
     g = groups[0]
     if g.get("weight_decay", 0) or g.get("nesterov", False) or g.get("dampening", 0):
-        raise Mismatch(what, "must be plain SGD: no weight decay, dampening or Nesterov momentum.")
+        raise Mismatch(what, _("must be plain SGD: no weight decay, dampening or Nesterov momentum."))
 
 
 def tensor(got, what: str) -> torch.Tensor:
@@ -95,7 +102,8 @@ def tensor(got, what: str) -> torch.Tensor:
         value = got
     if isinstance(value, torch.Tensor):
         return value
-    raise Mismatch(what, f"expected a tensor, got {getattr(got, 'type', type(value).__name__)} {value!r:.80}")
+    raise Mismatch(what, _("expected a tensor, got {type} {value}").format(
+        type=getattr(got, "type", type(value).__name__), value=f"{value!r:.80}"))
 
 
 def seen_batches(child, fit_call, lr: float) -> list[torch.Tensor]:
@@ -109,12 +117,13 @@ def expect_parameters(model, expected: dict[str, tuple[int, ...]], what: str) ->
     """Exactly these parameters, with these shapes, registered and requiring grad, in the child-side model."""
     got = model.child.observe("registered_parameters", model)
     if got is None:
-        raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
-    shapes = {n: tuple(shape) for n, (shape, _) in got.items()}
+        raise Mismatch(what, _("expected an nn.Module, got {type}.").format(type=model.type))
+    shapes = {n: tuple(shape) for n, (shape, _grad) in got.items()}
     if shapes != expected:
-        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or "none"
-        raise Mismatch(what, f"registers {show(shapes)}; expected {show(expected)}. Only nn.Parameter "
-                       "attributes (and layers' own parameters) are registered.")
-    for n, (_, requires_grad) in got.items():
+        show = lambda d: ", ".join(f"{n} {s}" for n, s in d.items()) or _("none")
+        raise Mismatch(what, _("registers {got}; expected {expected}. Only nn.Parameter "
+                               "attributes (and layers' own parameters) are registered.").format(
+            got=show(shapes), expected=show(expected)))
+    for n, (_shape, requires_grad) in got.items():
         if not requires_grad:
-            raise Mismatch(what, f"parameter `{n}` does not require grad.")
+            raise Mismatch(what, _("parameter `{name}` does not require grad.").format(name=n))

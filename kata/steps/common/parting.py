@@ -9,8 +9,9 @@ from __future__ import annotations
 import torch
 
 from kata.engine.compare import assert_close
+from kata.i18n import N_, _, n_
 
-NOT_ZEROED = ("the gradients at update {i} are this batch's plus those of the update before: they are not "
+NOT_ZEROED = N_("the gradients at update {i} are this batch's plus those of the update before: they are not "
               "zeroed after each update (opt.zero_grad(), or .grad.zero_() on each parameter).")
 
 
@@ -23,45 +24,46 @@ def what_parts(got, want: list, names: dict[str, torch.Tensor]) -> str:
     got_s, want_s = _of(got, "step", "momentum"), _of(want, "step", "momentum")
     used_got, used_want = _of(got, "step", "used"), _of(want, "step", "used") or want_b  # by hand: as backward left them
     if len(got_b) != len(want_b):
-        return (f"over those {len(want_b)} batches your code ran {_passes(len(got_b))} where the reference "
-                f"ran {len(want_b)}: one loss.backward() per batch, inside the batch loop.")
+        return n_("over those {batches} batches your code ran {n} backward pass where the reference ran {batches}: "
+                  "one loss.backward() per batch, inside the batch loop.",
+                  "over those {batches} batches your code ran {n} backward passes where the reference ran {batches}: "
+                  "one loss.backward() per batch, inside the batch loop.", len(got_b)).format(
+            batches=len(want_b), n=len(got_b))
     for i, wanted in enumerate(want_b):
         name = _first_differing(got_b[i], wanted, names)
         if name is not None:
             if i > 0 and _first_differing(_minus(got_b[i], got_b[i - 1]), wanted, names) is None:
-                return NOT_ZEROED.format(i=i + 1)
-            return (f"the gradients already differ at update {i + 1} ({name} first), before any step uses them: "
-                    "look at the loss and the model's output on that batch.")
+                return _(NOT_ZEROED).format(i=i + 1)
+            return _("the gradients already differ at update {i} ({name} first), before any step uses them: "
+                     "look at the loss and the model's output on that batch.").format(i=i + 1, name=name)
         if i < len(used_want) and i < len(used_got):
             name = _first_differing(used_got[i], used_want[i], names)
             if name is not None:
-                return (f"the gradients are right after backward, but at update {i + 1} the optimizer's step finds "
-                        f"others ({name} first): nothing may change or zero them between backward and step.")
+                return _("the gradients are right after backward, but at update {i} the optimizer's step finds "
+                         "others ({name} first): nothing may change or zero them between backward and step."
+                         ).format(i=i + 1, name=name)
         held = _momentum(got_s[i] if i < len(got_s) else [], want_s[i] if i < len(want_s) else [], names, i + 1)
         if held:
             return held
-    momentum = " and so do the optimizer's momentum buffers" if any(
-        m is not None for step in want_s for m in step) else ""
-    return (f"the gradients agree at every update{momentum}: the step itself differs (the learning rate, "
-            "its sign, or what is subtracted from the parameters).")
-
-
-def _passes(n: int) -> str:
-    return f"{n} backward pass" + ("" if n == 1 else "es")
+    if any(m is not None for step in want_s for m in step):
+        return _("the gradients agree at every update and so do the optimizer's momentum buffers: the step itself "
+                 "differs (the learning rate, its sign, or what is subtracted from the parameters).")
+    return _("the gradients agree at every update: the step itself differs (the learning rate, "
+             "its sign, or what is subtracted from the parameters).")
 
 
 def _momentum(got: list, want: list, names, update: int) -> str:
     has_got, has_want = any(m is not None for m in got), any(m is not None for m in want)
     if has_want and not has_got:
-        return (f"the gradients agree, but from update {update} the reference's optimizer keeps momentum buffers "
-                "and yours keeps none: give SGD its momentum.")
+        return _("the gradients agree, but from update {update} the reference's optimizer keeps momentum buffers "
+                 "and yours keeps none: give SGD its momentum.").format(update=update)
     if has_got and not has_want:
-        return (f"the gradients agree, but from update {update} your optimizer keeps momentum buffers where "
-                "the reference's keeps none: plain SGD, no momentum.")
+        return _("the gradients agree, but from update {update} your optimizer keeps momentum buffers where "
+                 "the reference's keeps none: plain SGD, no momentum.").format(update=update)
     name = _first_differing(got, want, names) if has_want else None
     if name is not None:
-        return (f"the gradients agree, but the optimizer's momentum buffers part at update {update} ({name} "
-                "first): look at the momentum SGD is given.")
+        return _("the gradients agree, but the optimizer's momentum buffers part at update {update} ({name} "
+                 "first): look at the momentum SGD is given.").format(update=update, name=name)
     return ""
 
 
@@ -116,4 +118,4 @@ def _first_differing(got: list, want: list, names: dict[str, torch.Tensor]) -> s
 
 def _name(shape: tuple, names: dict[str, torch.Tensor]) -> str:
     named = [n for n, t in names.items() if isinstance(t, torch.Tensor) and tuple(t.shape) in (shape, shape[::-1])]
-    return f"`{named[0]}`" if len(named) == 1 else f"the {shape} parameter"
+    return f"`{named[0]}`" if len(named) == 1 else _("the {shape} parameter").format(shape=shape)

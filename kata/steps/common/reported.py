@@ -16,6 +16,7 @@ import torch
 
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
+from kata.i18n import _
 from kata.steps.common.judging import Unlike
 
 # a number as Python, numpy and torch print it: 0.3099, 2.302585092994046, 1e-05, nan, inf
@@ -44,7 +45,7 @@ class Printed:
 
 def _decimals_step(text: str) -> float:
     """Half a unit of the last digit printed in `text` ("0.3099" -> 0.00005, "1.5e-03" -> 0.00005)."""
-    mantissa, _, exponent = text.lower().partition("e")
+    mantissa, _e, exponent = text.lower().partition("e")
     decimals = len(mantissa.partition(".")[2])
     return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
 
@@ -79,11 +80,11 @@ def read_printed(text: str, epochs: int, what: str = "fit(...)") -> Printed:
         validation = [line for line in with_numbers if "val" in line.lower()]
         with_numbers = validation if len(validation) == epochs else with_numbers
     if len(with_numbers) != epochs:
-        shown = "; ".join(repr(line[:60]) for line in with_numbers[:4]) or "nothing with a number"
-        raise Unlike(what, f"returned None, so the checks read the validation losses it prints, one line per "
-                       f"epoch: expected {epochs} line(s) with a loss, found {len(with_numbers)} ({shown}). "
-                       "Print each epoch's validation loss once (as the tutorial does), or return the list of "
-                       "them.")
+        shown = "; ".join(repr(line[:60]) for line in with_numbers[:4]) or _("nothing with a number")
+        raise Unlike(what, _("returned None, so the checks read the validation losses it prints, one line per "
+                             "epoch: expected {epochs} line(s) with a loss, found {found} ({shown}). "
+                             "Print each epoch's validation loss once (as the tutorial does), or return the list of "
+                             "them.").format(epochs=epochs, found=len(with_numbers), shown=shown))
     values, steps = [], []
     for line in with_numbers:
         number = _number_in(line).group()
@@ -100,8 +101,8 @@ def fit_losses(got, epochs: int, what: str = "fit(...)"):
     try:
         value = got.value()
     except NotPlain:
-        raise Unlike(what, f"should return the list of {epochs} validation loss(es), one per epoch (or None, "
-                       f"printing them); got {got.type}.") from None
+        raise Unlike(what, _("should return the list of {epochs} validation loss(es), one per epoch (or None, "
+                             "printing them); got {type}.").format(epochs=epochs, type=got.type)) from None
     if value is None:
         return read_printed(getattr(got, "printed", "") or "", epochs, what)
     return as_losses(value, epochs, what)
@@ -115,8 +116,9 @@ def assert_losses(got, expected: torch.Tensor, what: str) -> None:
     for epoch, (ok, value, want, line) in enumerate(zip(got.close_to(expected), got.values.tolist(),
                                                          expected.tolist(), got.lines), 1):
         if not ok:
-            raise Mismatch(f"{what} (as fit printed it)", f"epoch {epoch}: fit printed {line!r}, read as {value!r}; "
-                           f"expected {want:.6g} (up to the digits printed).")
+            raise Mismatch(_("{what} (as fit printed it)").format(what=what),
+                           _("epoch {epoch}: fit printed {line}, read as {value}; expected {want} (up to the digits "
+                             "printed).").format(epoch=epoch, line=repr(line), value=repr(value), want=f"{want:.6g}"))
 
 
 def agrees(got, expected: torch.Tensor) -> bool:

@@ -12,6 +12,7 @@ import torch
 
 from kata.engine import updates
 from kata.engine.compare import Mismatch, assert_same
+from kata.i18n import _
 from kata.steps.common.judging import Unlike
 from kata.steps.common.parting import what_parts
 from kata.steps.common.reported import assert_losses
@@ -56,7 +57,7 @@ def compare_training(run, mine, expected, child=None) -> None:
     x, y = run.data()
     expected = remember(expected, run)
     try:
-        _assert_parameters(mine(x, y, run.epochs), expected(x, y, run.epochs), " after fit")
+        _assert_parameters(mine(x, y, run.epochs), expected(x, y, run.epochs), _("{name} after fit"))
     except Unlike:  # about how the code is put together (what fit returns...): no update to look for
         raise
     except Mismatch as e:
@@ -65,9 +66,10 @@ def compare_training(run, mine, expected, child=None) -> None:
 
 
 def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
+    """`suffix` names each parameter compared: "{name} after fit", or "{name}" alone."""
 
     for name, value in expected.items():
-        assert_same(got[name], value, f"{name}{suffix}")
+        assert_same(got[name], value, suffix.format(name=name))
 
 
 def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
@@ -75,16 +77,17 @@ def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
     for k in range(1, run.n_batches + 1):
         rows = k * run.bs
         try:
-            _assert_parameters(mine(x[:rows], y[:rows], 1), expected(x[:rows], y[:rows], 1), "")
+            _assert_parameters(mine(x[:rows], y[:rows], 1), expected(x[:rows], y[:rows], 1), "{name}")
         except Mismatch:
             last = min(rows, run.n)
-            first = "the very first update already differs: look at the output, loss and gradient checks too." \
-                if k == 1 else "the updates before it agree."
+            first = _("the very first update already differs: look at the output, loss and gradient checks too.") \
+                if k == 1 else _("the updates before it agree.")
             first = _traced(child, x[:rows], y[:rows], mine, expected) or first
-            return f"They part at update {k} of {updates} (batch {k}, rows {(k - 1) * run.bs}..{last - 1}): {first}"
+            return _("They part at update {k} of {updates} (batch {k}, rows {first_row}..{last_row}): {what}").format(
+                k=k, updates=updates, first_row=(k - 1) * run.bs, last_row=last - 1, what=first)
         except Exception:  # the learner's code fails on a shorter run: the full message says enough
             return ""
-    return "The first epoch agrees; they part in a later epoch." if run.epochs > 1 else ""
+    return _("The first epoch agrees; they part in a later epoch.") if run.epochs > 1 else ""
 
 
 def _traced(child, x, y, mine, expected) -> str:
@@ -125,4 +128,4 @@ def compare_fits(run, mine, expected, child=None) -> None:
     kept.remembered = True  # remembered inside, by the judge's own code: the wrapper's is everyone's
     compare_training(run, keep(mine, "got"), kept, child)
     if losses.get("expected") is not None:
-        assert_losses(losses["got"], losses["expected"], "the validation loss fit reports for each epoch")
+        assert_losses(losses["got"], losses["expected"], _("the validation loss fit reports for each epoch"))

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from kata.engine import seeding
 from kata.engine.compare import Mismatch, assert_same
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies, oracle_fit
@@ -26,7 +27,7 @@ def now(t) -> torch.Tensor:
 def pair(got, what: str, names: str):
     items = got.unpack(2)
     if items is None:
-        raise Mismatch(what, f"should return ({names}), got {got.type}.")
+        raise Mismatch(what, _("should return ({names}), got {type}.").format(names=names, type=got.type))
     return items
 
 
@@ -34,27 +35,28 @@ def expect_leaf(t, what: str) -> None:
     """A parameter the update can change: a tensor, a leaf of the graph, requiring grad (assert_leaf's words)."""
     state = t.child.observe("tensor_state", t)
     if not state["tensor"]:
-        raise Mismatch(what, f"expected a tensor, got {state['type']}.")
+        raise Mismatch(what, _("expected a tensor, got {type}.").format(type=state["type"]))
     if not state["requires_grad"]:
-        raise Mismatch(what, "does not require grad, so backward() gives it no gradient.")
+        raise Mismatch(what, _("does not require grad, so backward() gives it no gradient."))
     if not state["is_leaf"]:
-        raise Mismatch(what, f"is not a leaf tensor (it was made by {state['grad_fn']}), so its .grad "
-                       "stays None: scale or build the tensor first, then call requires_grad_().")
+        raise Mismatch(what, _("is not a leaf tensor (it was made by {grad_fn}), so its .grad "
+                               "stays None: scale or build the tensor first, then call requires_grad_().").format(
+                                   grad_fn=state["grad_fn"]))
 
 
 def loss_and_gradients(loss, expected: torch.Tensor, got_grads, expected_grads) -> None:
     """The child-side loss ≈ expected; then, after backward() on both, `got_grads()` (name -> the child's
     gradient, or None) ≈ `expected_grads()` (name -> tensor)."""
-    assert_same(tensor(loss, "loss"), expected, "loss")
+    assert_same(tensor(loss, _("loss")), expected, _("loss"))
     if not loss.child.observe("tensor_state", loss)["requires_grad"]:
-        raise Mismatch("loss", "does not require grad: it was computed outside the graph of the parameters.")
+        raise Mismatch(_("loss"), _("does not require grad: it was computed outside the graph of the parameters."))
     loss.attr("backward")()
     expected.backward()
     got = got_grads()
     for name, want in expected_grads().items():
         if got.get(name) is None:
-            raise Mismatch(f"{name}.grad", "is None after backward(): the loss does not depend on this tensor.")
-        assert_same(got[name], want, f"gradient of {name}")
+            raise Mismatch(f"{name}.grad", _("is None after backward(): the loss does not depend on this tensor."))
+        assert_same(got[name], want, _("gradient of {name}").format(name=name))
 
 
 @judge('log-softmax', strategy=S.batches, edges=S.BATCH_EDGES)
@@ -86,7 +88,7 @@ def init_weights_matches(child, ref, seed):
     expected = torch.randn(S.N_FEATURES, S.N_CLASSES) / math.sqrt(S.N_FEATURES)
     expect_leaf(weights, "weights")
     expect_leaf(bias, "bias")
-    assert_same(tensor(weights, "weights"), expected, "weights (after torch.manual_seed(seed))")
+    assert_same(tensor(weights, "weights"), expected, _("weights (after torch.manual_seed(seed))"))
     assert_same(tensor(bias, "bias"), torch.zeros(S.N_CLASSES), "bias")
 
 

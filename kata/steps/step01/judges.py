@@ -4,6 +4,7 @@ import torch.nn.functional as F
 
 from kata.engine import seeding
 from kata.engine.compare import Mismatch, assert_same
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies
@@ -24,7 +25,7 @@ def model_returns_logits(child, ref, case):
     x, (w, b) = case.x(), case.weights()
     logits = tensor(child.get("model")(x, w, b), "model(xb, weights, bias)")
     # step00's model is log_softmax(logits): the same logits give the same log-probabilities ...
-    assert_same(ref.log_softmax(logits), ref.model(x, w, b), "log_softmax of your model's output")
+    assert_same(ref.log_softmax(logits), ref.model(x, w, b), _("log_softmax of your model's output"))
     # ... and they are the raw scores, not already normalised (log_softmax of log_softmax is itself)
     assert_same(logits, x @ w + b, "model(xb, weights, bias)")
 
@@ -45,8 +46,9 @@ def gradients_match(child, ref, case):
 def loss_is_stable(child, ref, case):
     z, y = case.logits(dtype=torch.float32), case.y()  # float32, as MNIST training runs
     expected = F.cross_entropy(z.double(), y).float()  # computed where nothing overflows
-    got = tensor(child.get("loss_func")(z, y), "loss_func on float32 logits near ±100")
-    assert_same(got, expected, "loss_func on float32 logits near ±100")
+    what = _("loss_func on float32 logits near ±100")
+    got = tensor(child.get("loss_func")(z, y), what)
+    assert_same(got, expected, what)
 
 
 @judge('init-weights', strategy=S.seeds, edges=(0,), max_examples=5)
@@ -60,7 +62,7 @@ def init_weights_unchanged(child, ref, seed):
         expect_leaf(weights, "weights")
         expect_leaf(bias, "bias")
     except Mismatch:
-        raise Mismatch("init_weights()", "must return leaf tensors that require grad, as in step00.") from None
+        raise Mismatch("init_weights()", _("must return leaf tensors that require grad, as in step00.")) from None
 
 
 @judge('accuracy', strategy=S.batches, edges=S.BATCH_EDGES)

@@ -2,6 +2,7 @@
 
 from kata.engine import seeding
 from kata.engine.compare import Mismatch, assert_same
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies
@@ -16,7 +17,7 @@ def built(child, what: str = "Mnist_Logistic()", **options):
     """The learner's Mnist_Logistic(), checked to be an nn.Module."""
     model = child.get("Mnist_Logistic")(**options)
     if not model.is_a("module"):
-        raise Mismatch(what, f"expected an nn.Module, got {model.type}.")
+        raise Mismatch(what, _("expected an nn.Module, got {type}.").format(type=model.type))
     return model
 
 
@@ -36,7 +37,8 @@ def init_matches(child, ref, seed):
     seeding.manual_seed(seed)
     ew, eb = ref.init_weights()
     if set(got) != set(PARAMETERS):
-        raise Mismatch("Mnist_Logistic()", f"parameters are {sorted(got)}, expected ['bias', 'weights'].")
+        raise Mismatch("Mnist_Logistic()", _("parameters are {names}, expected ['bias', 'weights'].").format(
+            names=sorted(got)))
     assert_same(got["weights"], ew, "weights")
     assert_same(got["bias"], eb, "bias")
 

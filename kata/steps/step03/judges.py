@@ -9,8 +9,6 @@ from kata.steps.step00.judges import loss_and_gradients
 from kata.steps.step02.judges import built
 
 PARAMETERS = {"lin.weight": (S.N_CLASSES, S.N_FEATURES), "lin.bias": (S.N_CLASSES,)}
-LAYOUT = ("nn.Linear(784, 10) stores weight as (10, 784): with lin.weight = w.T it computes xb @ w + b. "
-          "A layer built as nn.Linear(10, 784), or weights copied without the transpose, does not.")
 
 
 def logistic(child, w, b):

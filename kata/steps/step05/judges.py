@@ -1,4 +1,5 @@
 """step05_dataset against the reference step04_optim."""
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import assert_same_batches, linear_parameters
@@ -14,7 +15,7 @@ def same_batches(child, ref, run):
     fit = child.get("fit")
     got = seen_batches(child, lambda m, o: fit(m, o, child.fixture("dataset", x, y), run.epochs, run.bs), run.lr)
     expected = ref_seen_batches(lambda m, o: ref.fit(m, o, x, y, run.epochs, run.bs), run)
-    assert_same_batches(got, expected, "batches seen by the model")
+    assert_same_batches(got, expected, _("batches seen by the model"))
 
 
 @judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)

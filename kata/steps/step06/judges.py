@@ -3,6 +3,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from kata.engine.compare import Mismatch
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import assert_same_batches, linear_parameters
@@ -18,10 +19,11 @@ def loader_pairs(child, loader) -> list:
     for i, batch in enumerate(got):
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             shown = batch.get("unsendable") if isinstance(batch, dict) else type(batch).__name__
-            raise Mismatch(f"batch {i}", f"should be a pair (xb, yb), got {shown}.")
+            raise Mismatch(_("batch {i}").format(i=i), _("should be a pair (xb, yb), got {shown}.").format(shown=shown))
         for part, what in zip(batch, ("xb", "yb")):
             if not isinstance(part, torch.Tensor):
-                raise Mismatch(f"batch {i}", f"{what} should be a tensor, got {type(part).__name__}.")
+                raise Mismatch(_("batch {i}").format(i=i), _("{what} should be a tensor, got {type}.").format(
+                    what=what, type=type(part).__name__))
     return got
 
 
@@ -32,8 +34,8 @@ def loader_batches(child, ref, run):
     # step05's batches: one slice of the dataset per batch, the batch count rounded up
     ds = TensorDataset(x, y)
     expected = [ds[i * run.bs: i * run.bs + run.bs] for i in range((run.n - 1) // run.bs + 1)]
-    assert_same_batches([b[0] for b in got], [e[0] for e in expected], "xb from the loader")
-    assert_same_batches([b[1] for b in got], [e[1] for e in expected], "yb from the loader")
+    assert_same_batches([b[0] for b in got], [e[0] for e in expected], _("xb from the loader"))
+    assert_same_batches([b[1] for b in got], [e[1] for e in expected], _("yb from the loader"))
 
 
 @judge('fit-batches', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)
@@ -43,7 +45,7 @@ def same_batches(child, ref, run):
     got = seen_batches(child, lambda m, o: fit(m, o, get_dataloader(child.fixture("dataset", x, y), run.bs),
                                                run.epochs), run.lr)
     expected = ref_seen_batches(lambda m, o: ref.fit(m, o, TensorDataset(x, y), run.epochs, run.bs), run)
-    assert_same_batches(got, expected, "batches seen by the model")
+    assert_same_batches(got, expected, _("batches seen by the model"))
 
 
 @judge('fit', strategy=S.runs, edges=S.RUN_EDGES, max_examples=7)

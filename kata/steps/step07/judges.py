@@ -4,6 +4,7 @@ import torch.nn.functional as F
 
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import in_order, linear_parameters
@@ -15,7 +16,7 @@ from kata.steps.common.training import compare_fits
 
 def logistic(child, run):
     """A logistic model in the child (it records its calls) holding the run's weights, and plain SGD over it."""
-    model = with_linear(child.fixture("recorder"), *run.weights(), what="the judge's logistic model")
+    model = with_linear(child.fixture("recorder"), *run.weights(), what=_("the judge's logistic model"))
     return model, child.fixture("sgd", model, run.lr)
 
 
@@ -27,7 +28,7 @@ def loaders(child, run):
 def pair(got, what: str):
     items = got.unpack(2)
     if items is None:
-        raise Unlike(what, f"should return a pair, got {got.type}.")
+        raise Unlike(what, _("should return a pair, got {type}.").format(type=got.type))
     return items
 
 
@@ -35,7 +36,7 @@ def plain_value(got, what: str, expected: str):
     try:
         return got.value()
     except NotPlain:
-        raise Mismatch(what, f"should be {expected}, got {got.type}.") from None
+        raise Mismatch(what, _("should be {expected}, got {type}.").format(expected=expected, type=got.type)) from None
 
 
 def number(value, what: str) -> torch.Tensor:
@@ -46,7 +47,8 @@ def number(value, what: str) -> torch.Tensor:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise Mismatch(what, f"should be a number, got {type(value).__name__} {value!r:.60}.") from None
+            raise Mismatch(what, _("should be a number, got {type} {value}.").format(
+                type=type(value).__name__, value=f"{value!r:.60}")) from None
     return torch.tensor(float(value), dtype=torch.float64)
 
 
@@ -61,27 +63,28 @@ def loss_batch_steps_only_with_opt(child, ref, run):
     what = "loss_batch(model, loss_func, xb, yb)"
     loss, size = pair(child.get("loss_batch")(model, loss_func, x, y), what)
     if not child.observe("loss_calls", loss_func):
-        raise Unlike(what, "never called the loss_func it was given: compute the loss with that argument, not with "
-                     "a loss function of your own.")
+        raise Unlike(what, _("never called the loss_func it was given: compute the loss with that argument, not "
+                             "with a loss function of your own."))
     w, b = run.weights()
-    assert_same(number(plain_value(loss, "the loss loss_batch returns", "a number"), "the loss loss_batch returns"),
-                F.cross_entropy(x @ w + b, y), "the loss loss_batch returns")
-    size = plain_value(size, "the size loss_batch returns", "len(xb)")
+    what_loss, what_size = _("the loss loss_batch returns"), _("the size loss_batch returns")
+    assert_same(number(plain_value(loss, what_loss, _("a number")), what_loss), F.cross_entropy(x @ w + b, y), what_loss)
+    size = plain_value(size, what_size, "len(xb)")
     if size != len(x):
-        raise Unlike("the size loss_batch returns", f"expected len(xb) = {len(x)}, got {size!r:.60}.")
+        raise Unlike(what_size, _("expected len(xb) = {n}, got {size}.").format(n=len(x), size=f"{size!r:.60}"))
     after, grads = params(model), params(model, grads=True)
     for name, value in before.items():
-        assert_same(after[name], value, f"{name} after loss_batch without opt (nothing may change)")
+        assert_same(after[name], value, _("{name} after loss_batch without opt (nothing may change)").format(name=name))
         if grads[name] is not None and grads[name].abs().sum() > 0:
-            raise Mismatch(f"{name}.grad after loss_batch without opt", "is set: backward() ran, though without "
-                           "opt there is nothing to update; the next step would add this gradient to its own.")
+            raise Mismatch(_("{name}.grad after loss_batch without opt").format(name=name),
+                           _("is set: backward() ran, though without opt there is nothing to update; the next step "
+                             "would add this gradient to its own."))
 
     child.get("loss_batch")(model, loss_func, x, y, opt)
     expected, expected_opt = ref_model_and_opt(ref, run)
     ref.fit(expected, expected_opt, in_order(x, y, len(x)), 1)  # step06: one batch, one update
     got = linear(model)
     for name, value in linear_parameters(expected).items():
-        assert_same(got[name], value, f"{name} after loss_batch with opt")
+        assert_same(got[name], value, _("{name} after loss_batch with opt").format(name=name))
 
 
 # --- get_data ----------------------------------------------------------------------------------------
@@ -98,7 +101,8 @@ def rows_of(child, loader, what: str) -> list[torch.Tensor]:
     for i, batch in enumerate(child.observe("batches", loader)):
         if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
             shown = batch.get("unsendable") if isinstance(batch, dict) else type(batch).__name__
-            raise Unlike(f"{what}, batch {i}", f"should be a pair (xb, yb), got {shown}.")
+            raise Unlike(_("{what}, batch {i}").format(what=what, i=i),
+                         _("should be a pair (xb, yb), got {shown}.").format(shown=shown))
         out.append(torch.as_tensor(batch[0]).reshape(-1).to(torch.int64))
     return out
 
@@ -114,16 +118,18 @@ def expected_sizes(n: int, bs: int) -> list[int]:
 @judge('valid-loader', strategy=S.splits, edges=S.SPLIT_EDGES, max_examples=5)
 def validation_loader(child, ref, split):
     train_ds, valid_ds = datasets(child, split)
-    _, valid_dl = pair(child.get("get_data")(train_ds, valid_ds, split.bs), "get_data(train_ds, valid_ds, bs)")
+    _unused, valid_dl = pair(child.get("get_data")(train_ds, valid_ds, split.bs), "get_data(train_ds, valid_ds, bs)")
     got = rows_of(child, valid_dl, "valid_dl")
     sizes = [len(b) for b in got]
     if sizes != expected_sizes(split.n_valid, 2 * split.bs):
-        raise Mismatch("valid_dl's batches", f"expected sizes {expected_sizes(split.n_valid, 2 * split.bs)} "
-                       f"(batch size 2 * bs = {2 * split.bs}), got {sizes}.")
+        raise Mismatch(_("valid_dl's batches"), _("expected sizes {expected} (batch size 2 * bs = {bs}), got "
+                                                  "{sizes}.").format(
+            expected=expected_sizes(split.n_valid, 2 * split.bs), bs=2 * split.bs, sizes=sizes))
     rows = torch.cat(got)
     if not torch.equal(rows, torch.arange(split.n_valid)):
-        raise Mismatch("valid_dl's batches", f"the validation rows come as {show(got)}: expected them in the data "
-                       "set's order. Validation does not train, so there is nothing to shuffle for.")
+        raise Mismatch(_("valid_dl's batches"), _("the validation rows come as {rows}: expected them in the data "
+                                                  "set's order. Validation does not train, so there is nothing to "
+                                                  "shuffle for.").format(rows=show(got)))
 
 
 def global_state(seed: int) -> torch.Tensor:
@@ -144,46 +150,48 @@ def training_loader(child, ref, split):
     state_seed = split.seed + 1
 
     def loader(check_state: bool):
-        train_dl, _ = pair(child.get("get_data")(train_ds, valid_ds, split.bs, seed=state_seed),
-                           "get_data(train_ds, valid_ds, bs)")
+        train_dl, _unused = pair(child.get("get_data")(train_ds, valid_ds, split.bs, seed=state_seed),
+                                 "get_data(train_ds, valid_ds, bs)")
         if check_state and not torch.equal(child.observe("global_rng_state"), global_state(state_seed)):
-            raise Mismatch("torch's global random generator after get_data(...)", "is not as get_data found it: "
-                           "get_data reseeded it (torch.manual_seed inside get_data?) or drew from it. Seeding is "
-                           "the program's business, once, at its top: reseeded inside get_data, every random "
-                           "number drawn after it (the model's initial weights, each epoch's shuffle) comes out the "
-                           "same whatever seed the program chose. A DataLoader with shuffle=True draws its order "
-                           "when it is iterated, from the global generator or from a torch.Generator of its own "
-                           "(generator=...).")
+            raise Mismatch(_("torch's global random generator after get_data(...)"), _(
+                "is not as get_data found it: get_data reseeded it (torch.manual_seed inside get_data?) or drew "
+                "from it. Seeding is the program's business, once, at its top: reseeded inside get_data, every "
+                "random number drawn after it (the model's initial weights, each epoch's shuffle) comes out the "
+                "same whatever seed the program chose. A DataLoader with shuffle=True draws its order when it is "
+                "iterated, from the global generator or from a torch.Generator of its own (generator=...)."))
         return train_dl
 
     def two_epochs(train_dl) -> list[list[torch.Tensor]]:
-        return [rows_of(child, train_dl, "train_dl") for _ in range(2)]
+        return [rows_of(child, train_dl, "train_dl") for _epoch in range(2)]
 
     first = two_epochs(loader(check_state=True))
     for epoch, got in enumerate(first, 1):
         sizes = [len(b) for b in got]
         if sizes != expected_sizes(split.n, split.bs):
-            raise Mismatch(f"train_dl's batches in epoch {epoch}", f"expected sizes {expected_sizes(split.n, split.bs)}, "
-                           f"got {sizes}.")
+            raise Mismatch(_("train_dl's batches in epoch {epoch}").format(epoch=epoch),
+                           _("expected sizes {expected}, got {sizes}.").format(
+                               expected=expected_sizes(split.n, split.bs), sizes=sizes))
         if not torch.equal(torch.cat(got).sort().values, torch.arange(split.n)):
-            raise Mismatch(f"train_dl's batches in epoch {epoch}", f"rows {show(got)}: every training row should "
-                           "come exactly once per epoch.")
+            raise Mismatch(_("train_dl's batches in epoch {epoch}").format(epoch=epoch),
+                           _("rows {rows}: every training row should come exactly once per epoch.").format(
+                               rows=show(got)))
     flat = [torch.cat(epoch) for epoch in first]
     if split.n >= 8:  # fewer rows may come out in order by chance
         if all(torch.equal(f, torch.arange(split.n)) for f in flat):
-            raise Mismatch("train_dl's batches", f"come in the data set's order in both epochs, {show(first[0])}: "
-                           "the training loader should shuffle.")
+            raise Mismatch(_("train_dl's batches"), _("come in the data set's order in both epochs, {rows}: "
+                                                      "the training loader should shuffle.").format(rows=show(first[0])))
         if torch.equal(flat[0], flat[1]):
-            raise Mismatch("train_dl's batches", f"come in the same order in both epochs, {show(first[0])}: a "
-                           "shuffling DataLoader draws a new order every epoch.")
+            raise Mismatch(_("train_dl's batches"), _("come in the same order in both epochs, {rows}: a "
+                                                      "shuffling DataLoader draws a new order every epoch.").format(
+                rows=show(first[0])))
     again = two_epochs(loader(check_state=False))
     for epoch, (f, a) in enumerate(zip(first, again), 1):
         if not (len(f) == len(a) and all(torch.equal(p, q) for p, q in zip(f, a))):
-            raise Mismatch("train_dl's batch order", f"with torch's global generator in the same state before "
-                           f"get_data, epoch {epoch} gave {show(f)} once and {show(a)} the next time: the order "
-                           "should come from torch's random generator (DataLoader's shuffle=True, drawing from the "
-                           "global generator or from the loader's own), so that seeding the program repeats the "
-                           "run.")
+            raise Mismatch(_("train_dl's batch order"), _(
+                "with torch's global generator in the same state before get_data, epoch {epoch} gave {first} once "
+                "and {again} the next time: the order should come from torch's random generator (DataLoader's "
+                "shuffle=True, drawing from the global generator or from the loader's own), so that seeding the "
+                "program repeats the run.").format(epoch=epoch, first=show(f), again=show(a)))
 
 
 # --- fit ---------------------------------------------------------------------------------------------
@@ -191,13 +199,18 @@ def training_loader(child, ref, split):
 def describe_call(i: int, run) -> str:
     per_epoch = run.n_batches + run.n_valid_batches
     epoch, j = divmod(i, per_epoch)
-    phase = f"training batch {j + 1}" if j < run.n_batches else f"validation batch {j - run.n_batches + 1}"
-    return f"call {i + 1} of the model ({phase} of epoch {epoch + 1})"
+    if j < run.n_batches:
+        return _("call {call} of the model (training batch {batch} of epoch {epoch})").format(
+            call=i + 1, batch=j + 1, epoch=epoch + 1)
+    return _("call {call} of the model (validation batch {batch} of epoch {epoch})").format(
+        call=i + 1, batch=j - run.n_batches + 1, epoch=epoch + 1)
 
 
 def describe_mode(mode: tuple[bool, bool]) -> str:
     training, grad = mode
-    return f"{'train' if training else 'eval'} mode with gradients {'on' if grad else 'off'}"
+    if training:
+        return _("train mode with gradients on") if grad else _("train mode with gradients off")
+    return _("eval mode with gradients on") if grad else _("eval mode with gradients off")
 
 
 def run_fit(child, run, model, opt, epochs: int, train_dl=None, capture: bool = False):
@@ -216,12 +229,14 @@ def train_and_eval_modes(child, ref, run):
     expected = ([(True, True)] * run.n_batches + [(False, False)] * run.n_valid_batches) * run.epochs
     for i, (got, want) in enumerate(zip(modes, expected)):
         if got != want:
-            raise Unlike("the model's mode", f"{describe_call(i, run)} ran in {describe_mode(got)}; expected "
-                         f"{describe_mode(want)}.")
+            raise Unlike(_("the model's mode"), _("{call} ran in {got}; expected {want}.").format(
+                call=describe_call(i, run), got=describe_mode(got), want=describe_mode(want)))
     if len(modes) != len(expected):
-        raise Unlike("the model's calls", f"the model was called {len(modes)} times, expected "
-                     f"{len(expected)}: {run.n_batches} training and {run.n_valid_batches} validation batch(es) "
-                     f"in each of {run.epochs} epoch(s).")
+        raise Unlike(_("the model's calls"), _("the model was called {calls} times, expected {expected}: {train} "
+                                               "training and {valid} validation batch(es) in each of {epochs} "
+                                               "epoch(s).").format(
+            calls=len(modes), expected=len(expected), train=run.n_batches, valid=run.n_valid_batches,
+            epochs=run.epochs))
 
 
 @judge('valid-loss', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
@@ -234,18 +249,19 @@ def validation_loss_over_the_whole_set(child, ref, run):
     expected_model, expected_opt = ref_model_and_opt(ref, run)
     x_valid, y_valid = run.valid_data()
     expected, batch_means = [], []
-    for _ in range(run.epochs):
+    for _epoch in range(run.epochs):
         ref.fit(expected_model, expected_opt, train_dl, 1)
         with torch.no_grad():
             expected.append(F.cross_entropy(expected_model(x_valid), y_valid))  # (n_valid, 10) -> a scalar
             batch_means.append(torch.stack([F.cross_entropy(expected_model(xb), yb) for xb, yb in valid_dl]).mean())
     try:
-        assert_losses(got, torch.stack(expected), "the validation loss fit reports for each epoch")
+        assert_losses(got, torch.stack(expected), _("the validation loss fit reports for each epoch"))
     except Mismatch as e:
         if agrees(got, torch.stack(batch_means)):
             last = run.n_valid - (run.n_valid_batches - 1) * run.valid_bs
-            e = Mismatch(e.what, f"{e.detail}\nThat is the plain mean of the {run.n_valid_batches} batch means: the "
-                         f"last batch, of {last} row(s), weighs as much as a full one of {run.valid_bs}.")
+            e = Mismatch(e.what, e.detail + "\n" + _(
+                "That is the plain mean of the {batches} batch means: the last batch, of {last} row(s), weighs as "
+                "much as a full one of {bs}.").format(batches=run.n_valid_batches, last=last, bs=run.valid_bs))
         raise e from None
 
 

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from kata.engine.compare import Mismatch, assert_same
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly, tutorial_cnn
@@ -27,22 +28,24 @@ TUTORIAL_PARAMETERS = {
 def convs(model, what: str) -> list:
     """(name, weight shape, bias shape or None) of the model's three nn.Conv2d layers, in order."""
     if not model.is_a("module"):
-        raise Unlike(what, f"expected an nn.Module, got {model.type}.")
+        raise Unlike(what, _("expected an nn.Module, got {type}.").format(type=model.type))
     found = model.child.observe("cnn_conv_layers", model)
     if len(found) != 3:
-        raise Unlike(what, f"has {len(found)} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
-                     "channels).")
+        raise Unlike(what, _("has {n} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
+                             "channels).").format(n=len(found)))
     return found
 
 
 def with_convs(model, weights, what: str):
     """Give the child-side model's three convolutions, in order, the (weight, bias) pairs `weights`, in place."""
-    for i, ((_, w_shape, b_shape), (w, _b)) in enumerate(zip(convs(model, what), weights), 1):
+    for i, ((_name, w_shape, b_shape), (w, _b)) in enumerate(zip(convs(model, what), weights), 1):
         if tuple(w_shape) != tuple(w.shape):
-            raise Unlike(what, f"convolution {i} has weight {tuple(w_shape)}, expected {tuple(w.shape)} "
-                         "(out channels, in channels, 3, 3).")
+            raise Unlike(what, _("convolution {i} has weight {got}, expected {expected} "
+                                 "(out channels, in channels, 3, 3).").format(i=i, got=tuple(w_shape),
+                                                                              expected=tuple(w.shape)))
         if b_shape is None:
-            raise Unlike(what, f"convolution {i} has no bias; the tutorial's have one (bias=True, the default).")
+            raise Unlike(what, _("convolution {i} has no bias; the tutorial's have one (bias=True, the "
+                                 "default).").format(i=i))
     model.child.observe("cnn_set_convs", model, [(w, b) for w, b in weights])
     return model
 
@@ -54,7 +57,7 @@ def conv_parameters(model, what: str, grad: bool = False) -> dict:
     for i, pair in enumerate(model.child.observe("cnn_conv_values", model, grads=grad), 1):
         for kind, value in zip(("weight", "bias"), pair):
             if value is None:
-                raise Mismatch(f"conv{i}.{kind}.grad", "is None after backward(): the loss does not depend on it.")
+                raise Mismatch(f"conv{i}.{kind}.grad", _("is None after backward(): the loss does not depend on it."))
             out[f"conv{i}.{kind}"] = value
     return out
 
@@ -84,21 +87,22 @@ def expect_scores(out, bs: int, what: str) -> torch.Tensor:
         return out
     shape = tuple(out.shape)
     if out.dim() == 1 and out.numel() == bs * S.N_CLASSES:
-        why = (" The batch dimension is gone: squeeze() drops it when bs is 1, and torch.flatten(xb) or view(-1) "
-               "merge it into the scores." if bs == 1 else
-               " The batch dimension is gone: torch.flatten(xb) or view(-1) merged it into the scores.")
+        why = " " + (_("The batch dimension is gone: squeeze() drops it when bs is 1, and torch.flatten(xb) or "
+                       "view(-1) merge it into the scores.") if bs == 1 else
+                     _("The batch dimension is gone: torch.flatten(xb) or view(-1) merged it into the scores."))
     elif out.numel() == bs * S.N_CLASSES:
-        why = " The right numbers in the wrong layout: dimension 0 should stay the batch."
+        why = " " + _("The right numbers in the wrong layout: dimension 0 should stay the batch.")
     else:
-        why = " Follow the shapes in the docstring, one line of forward at a time."
-    raise Mismatch(what, f"expected shape ({bs}, {S.N_CLASSES}), one row of scores per image; got {shape}.{why}")
+        why = " " + _("Follow the shapes in the docstring, one line of forward at a time.")
+    raise Mismatch(what, _("expected shape ({bs}, {classes}), one row of scores per image; got {shape}.{why}").format(
+        bs=bs, classes=S.N_CLASSES, shape=shape, why=why))
 
 
 @judge('momentum-sgd', strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3)
 def optimizer_has_momentum(child, ref, lr):
     model, opt = model_pair(child.get("get_model")(lr))
     if model.type != "Mnist_CNN":
-        raise Unlike("get_model(lr)", f"returns a {model.type}, expected a Mnist_CNN.")
+        raise Unlike("get_model(lr)", _("returns a {type}, expected a Mnist_CNN.").format(type=model.type))
     expect_sgd(model, opt, lr, 0.9)
 
 
@@ -126,17 +130,17 @@ def images_are_independent(child, ref, case):
     alone = torch.cat([expect_scores(model(x[i:i + 1]), 1, f"Mnist_CNN()(xb[{i}:{i + 1}])")
                        for i in range(case.bs)])  # (bs, 10), one image at a time
     try:
-        assert_same(together, alone, "Mnist_CNN()(xb) against each image run on its own")
+        assert_same(together, alone, _("Mnist_CNN()(xb) against each image run on its own"))
     except Mismatch as e:
-        raise Mismatch(e.what, f"{e.detail}\nRow i of the output changes with the other images of the batch: "
-                       "something in forward mixes the images (a statistic over the whole batch, or a reshape "
-                       "that moves the batch dimension).") from None
+        raise Mismatch(e.what, _("{detail}\nRow i of the output changes with the other images of the batch: "
+                                 "something in forward mixes the images (a statistic over the whole batch, or a "
+                                 "reshape that moves the batch dimension).").format(detail=e.detail)) from None
 
 
 @judge('fit-unchanged', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
 def fit_is_unchanged(child, ref, run):
     def mine(x, y, epochs):  # a logistic model (lin) with the run's weights, plain SGD, the learner's fit
-        model = with_linear(child.fixture("recorder"), *run.weights(), what="a logistic model")
+        model = with_linear(child.fixture("recorder"), *run.weights(), what=_("a logistic model"))
         opt = child.fixture("sgd", model, run.lr)
         got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt,
                                child.fixture("in_order", x, y, run.bs),

@@ -2,6 +2,7 @@
 import torch
 
 from kata.engine.compare import Mismatch
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import assert_batch_kept, seeded
@@ -12,7 +13,7 @@ def learner_model(child, name: str, seed: int, what: str):
     """The learner's `name`() built right after torch.manual_seed(seed), in the child."""
     model = child.get(name)(seed=seed)
     if not model.is_a("module"):
-        raise Unlike(what, f"expected an nn.Module, got {model.type}.")
+        raise Unlike(what, _("expected an nn.Module, got {type}.").format(type=model.type))
     return model
 
 
@@ -23,18 +24,20 @@ def copy_parameters(model, source: torch.nn.Module, what: str):
     expected = {n: tuple(p.shape) for n, p in source.named_parameters()}
     missing = [f"{n} {s}" for n, s in expected.items() if n not in got]
     extra = [f"{n} {s}" for n, s in got.items() if n not in expected]
-    shapes = [f"{n} is {got[n]}, expected {s}" for n, s in expected.items() if n in got and got[n] != s]
+    shapes = [_("{name} is {got}, expected {expected}").format(name=n, got=got[n], expected=s)
+              for n, s in expected.items() if n in got and got[n] != s]
     if missing or extra or shapes:
-        parts = ([f"has no {', '.join(missing)}"] if missing else []) + (
-            [f"has {', '.join(extra)}, which the hand-written version does not"] if extra else []) + shapes
-        raise Mismatch(what, "; ".join(parts) + ". Keep the hand-written layers, their names and sizes: only "
-                       "the parts the step replaces change.")
+        parts = ([_("has no {names}").format(names=", ".join(missing))] if missing else []) + (
+            [_("has {names}, which the hand-written version does not").format(names=", ".join(extra))]
+            if extra else []) + shapes
+        raise Mismatch(what, _("{problems}. Keep the hand-written layers, their names and sizes: only the parts the "
+                               "step replaces change.").format(problems="; ".join(parts)))
     return set_params(model, {n: p.detach() for n, p in source.named_parameters()}, what)
 
 
 def same_outputs(child, ref, case, name):
     """The learner's model `name` holding the hand-written model's weights: outputs ≈ on the case's images."""
-    expected_model = seeded(getattr(ref, name), case.seed, f"hand-written {name}()")
+    expected_model = seeded(getattr(ref, name), case.seed, _("hand-written {name}()").format(name=name))
     model = copy_parameters(learner_model(child, name, case.seed, f"{name}()"), expected_model, f"{name}()")
     x = case.x()  # (bs, 1, size, size)
     with torch.no_grad():

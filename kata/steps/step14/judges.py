@@ -3,18 +3,18 @@ import torch
 
 from kata.engine.compare import Mismatch, assert_same
 from kata.engine.remote import NotPlain
+from kata.i18n import _
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies
 from kata.steps.common.judging import expect_sgd, model_pair, params, set_params, tensor
 
-SHAPES = ("nn.Linear(1, 1) returns (n, 1); the prices are (n,). nn.MSELoss does not check that its inputs have "
-          "the same shape: (n, 1) against (n,) broadcasts to an (n, n) table, whose mean is not the error.")
 
-
-def with_house_weights(model, w: torch.Tensor, b: torch.Tensor, what: str = "the model"):
-    """Give a child-side nn.Linear(1, 1) the hand-written regression's w (1,) and b (1,): weight is w as (1, 1)."""
-    return set_params(model, {"weight": w.detach().view(1, 1), "bias": b.detach()}, what)
+def with_house_weights(model, w: torch.Tensor, b: torch.Tensor, what: str | None = None):
+    """Give a child-side nn.Linear(1, 1) the hand-written regression's w (1,) and b (1,): weight is w as (1, 1).
+    `what` names the model in a message; by default, "the model" (looked up when the message is made)."""
+    return set_params(model, {"weight": w.detach().view(1, 1), "bias": b.detach()},
+                      _("the model") if what is None else what)
 
 
 def linear(child, case):
@@ -34,7 +34,7 @@ def run_fit(child, ref, case):
     and each epoch's loss is the loss check's (loss_of, on the weights of that epoch)."""
     x, y = case.data()
     model, opt = model_pair(child.get("get_model")(case.lr))
-    with_house_weights(model, *case.weights(), what="the model from get_model")
+    with_house_weights(model, *case.weights(), what=_("the model from get_model"))
     got = child.get("fit")(model, opt, x, y, case.epochs)
     w, b = case.weights()
     expected = ref.fit(x, y, w, b, case.lr, case.epochs)
@@ -45,12 +45,14 @@ def run_fit(child, ref, case):
     if losses is None:
         return params(model), None, w, b, torch.tensor(expected)
     if not isinstance(losses, (list, tuple)) or len(losses) != case.epochs:
-        raise Mismatch("fit(model, opt, x, y, epochs)", f"should return a list of {case.epochs} losses, one per "
-                       f"epoch (or None), got {losses!r:.80}")
+        raise Mismatch("fit(model, opt, x, y, epochs)", _("should return a list of {epochs} losses, one per epoch "
+                                                          "(or None), got {value}").format(
+            epochs=case.epochs, value=f"{losses!r:.80}"))
     try:
         losses = torch.tensor([float(v) for v in losses])
     except (TypeError, ValueError, RuntimeError):
-        raise Mismatch("the losses fit returns", f"should be numbers (loss.item()), got {losses!r:.80}") from None
+        raise Mismatch(_("the losses fit returns"), _("should be numbers (loss.item()), got {value}").format(
+            value=f"{losses!r:.80}")) from None
     got_params = params(model)
     return got_params, losses, w, b, torch.tensor(expected)
 
@@ -62,8 +64,9 @@ def model_and_optimizer(child, ref, lr):
     top = found[0] if found else ("", model.type, {})
     if top[1] != "Linear" or len(found) != 1 or {n: tuple(s) for n, s in top[2].items()} != {"weight": (1, 1),
                                                                                             "bias": (1,)}:
-        raise Mismatch("the model", f"is {top[1]} with parameters {top[2]}, expected nn.Linear(1, 1): one input "
-                       "(the area), one output (the price), weight (1, 1) and bias (1,).")
+        raise Mismatch(_("the model"), _("is {type} with parameters {params}, expected nn.Linear(1, 1): one input "
+                                         "(the area), one output (the price), weight (1, 1) and bias (1,).").format(
+            type=top[1], params=top[2]))
     expect_sgd(model, opt, lr)
 
 
@@ -71,14 +74,15 @@ def model_and_optimizer(child, ref, lr):
 def loss_matches(child, ref, case):
     x, y = case.data()
     w, b = case.weights()
-    _, loss = learner_loss(child, linear(child, case), x, y)
+    _handle, loss = learner_loss(child, linear(child, case), x, y)
     expected = ref.mse(ref.predict(x, w, b), y)
     table = ((ref.predict(x, w, b)[:, None] - y[None, :]) ** 2).mean()  # (n, 1) - (n,) -> (n, n): the slip
     if loss.numel() == 1 and case.n > 1 and torch.isclose(loss.detach().reshape(()), table) \
             and not torch.isclose(table, expected):
-        raise Mismatch("loss_of(model, x, y)", f"is {loss.item():.6g}, the mean of the ({case.n}, {case.n}) table that "
-                       f"predictions (n, 1) against prices (n,) broadcast to: every prediction minus every price. "
-                       f"The mean squared error is {expected.item():.6g}.")
+        raise Mismatch("loss_of(model, x, y)", _(
+            "is {loss}, the mean of the ({size}, {size}) table that predictions (n, 1) against prices (n,) "
+            "broadcast to: every prediction minus every price. The mean squared error is {expected}.").format(
+            loss=f"{loss.item():.6g}", size=case.n, expected=f"{expected.item():.6g}"))
     assert_same(loss, expected.detach(), "loss_of(model, x, y)")
 
 
@@ -87,36 +91,34 @@ def gradients_match(child, ref, case):
     x, y = case.data()
     w, b = leaf_copies(*case.weights())
     model = linear(child, case)
-    loss, _ = learner_loss(child, model, x, y)
+    loss, _value = learner_loss(child, model, x, y)
     if not child.observe("requires_grad", loss):
-        raise Mismatch("loss_of(model, x, y)", "does not require grad: it was computed outside the model's graph.")
+        raise Mismatch("loss_of(model, x, y)", _("does not require grad: it was computed outside the model's graph."))
     loss.attr("backward")()
     ref.mse(ref.predict(x, w, b), y).backward()
     grads = params(model, grads=True)
     for name in ("weight", "bias"):
         if grads.get(name) is None:
-            raise Mismatch(f"{name}.grad", "is None after loss.backward(): the loss does not depend on it.")
-    assert_same(grads["weight"].reshape(1), w.grad, "gradient of weight (as w)")
-    assert_same(grads["bias"], b.grad, "gradient of bias")
+            raise Mismatch(f"{name}.grad", _("is None after loss.backward(): the loss does not depend on it."))
+    assert_same(grads["weight"].reshape(1), w.grad, _("gradient of weight (as w)"))
+    assert_same(grads["bias"], b.grad, _("gradient of bias"))
 
 
-UPDATE = ("Each epoch, in the seeds' order: opt.zero_grad(), loss.backward(), opt.step(). Without the zeroing, "
-          "each epoch's gradient adds onto the last one's.")
 
 
 @judge('one-update', strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=5)
 def one_update_matches(child, ref, case):
     got, losses, w, b, expected = run_fit(child, ref, case)
     if losses is not None:
-        assert_same(losses, expected, "the loss fit returns")
-    assert_same(got["weight"].reshape(1), w.detach(), "weight after one update (as w)")
-    assert_same(got["bias"], b.detach(), "bias after one update")
+        assert_same(losses, expected, _("the loss fit returns"))
+    assert_same(got["weight"].reshape(1), w.detach(), _("weight after one update (as w)"))
+    assert_same(got["bias"], b.detach(), _("bias after one update"))
 
 
 @judge('k-updates', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=5)
 def every_update_matches(child, ref, case):
     got, losses, w, b, expected = run_fit(child, ref, case)
     if losses is not None:
-        assert_same(losses, expected, "the losses fit returns, epoch by epoch (each after the updates before it)")
-    assert_same(got["weight"].reshape(1), w.detach(), "weight after fit (as w)")
-    assert_same(got["bias"], b.detach(), "bias after fit")
+        assert_same(losses, expected, _("the losses fit returns, epoch by epoch (each after the updates before it)"))
+    assert_same(got["weight"].reshape(1), w.detach(), _("weight after fit (as w)"))
+    assert_same(got["bias"], b.detach(), _("bias after fit"))
