@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from kata.i18n import _, n_
+
 N_FEATURES = 784  # 28 * 28 pixels
 
 
@@ -28,7 +30,7 @@ def _targets(g: torch.Generator, n: int, one_class: int | None) -> torch.Tensor:
 
 
 def _class_note(one_class: int | None) -> str:
-    return "" if one_class is None else f", every target is class {one_class}"
+    return "" if one_class is None else _(", every target is class {c}").format(c=one_class)
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,12 @@ class Run:
 
     def __str__(self) -> str:
         last = self.n - (self.n_batches - 1) * self.bs
-        batches = f"{self.n_batches} batch{'es' if self.n_batches > 1 else ''}"
+        batches = _batches(self.n_batches)
         if last != self.bs:
-            batches += f", the last one of {last}"
-        epochs = f"{self.epochs} epoch{'s' if self.epochs > 1 else ''}"
+            batches += _last_one(last)
         return (
-            f"n={self.n} row{'s' if self.n > 1 else ''}, bs={self.bs} ({batches}), {epochs}, lr={self.lr:g}, "
-            f"seed={self.seed}{_class_note(self.one_class)}"
+            n_("n={n} row", "n={n} rows", self.n).format(n=self.n) + f", bs={self.bs} ({batches}), "
+            + f"{_epochs(self.epochs)}, lr={self.lr:g}, seed={self.seed}{_class_note(self.one_class)}"
         )
 
     def data(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -105,8 +106,24 @@ def make_weights(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 
-def _count(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
+def _batches(n: int) -> str:
+    return n_("{n} batch", "{n} batches", n).format(n=n)
+
+
+def _epochs(n: int) -> str:
+    return n_("{n} epoch", "{n} epochs", n).format(n=n)
+
+
+def _last_one(rows: int) -> str:
+    return _(", the last one of {rows}").format(rows=rows)
+
+
+def _training_rows(n: int) -> str:
+    return n_("{n} training row", "{n} training rows", n).format(n=n)
+
+
+def _validation_rows(n: int) -> str:
+    return n_("{n} validation row", "{n} validation rows", n).format(n=n)
 
 
 def _batching(n: int, bs: int) -> str:
@@ -114,8 +131,8 @@ def _batching(n: int, bs: int) -> str:
     batches = math.ceil(n / bs)
     last = n - (batches - 1) * bs
     if batches == 1:
-        return f"1 batch of {n}"
-    return _count(batches, "batch", "batches") + (f", the last one of {last}" if last != bs else "")
+        return _("1 batch of {n}").format(n=n)
+    return _batches(batches) + (_last_one(last) if last != bs else "")
 
 
 @dataclass(frozen=True)
@@ -140,10 +157,12 @@ class ValidRun:
         return math.ceil(self.n_valid / self.valid_bs)
 
     def __str__(self) -> str:
-        return (f"{_count(self.n, 'training row')}, bs={self.bs} ({_batching(self.n, self.bs)}); "
-                f"{_count(self.n_valid, 'validation row')} in batches of {self.valid_bs} "
-                f"({_batching(self.n_valid, self.valid_bs)}); {_count(self.epochs, 'epoch')}, "
-                f"lr={self.lr:g}, seed={self.seed}")
+        return _("{training}, bs={bs} ({batching}); {validation} in batches of {valid_bs} ({valid_batching}); "
+                 "{epochs}, lr={lr}, seed={seed}").format(
+            training=_training_rows(self.n), bs=self.bs, batching=_batching(self.n, self.bs),
+            validation=_validation_rows(self.n_valid), valid_bs=self.valid_bs,
+            valid_batching=_batching(self.n_valid, self.valid_bs), epochs=_epochs(self.epochs), lr=f"{self.lr:g}",
+            seed=self.seed)
 
     def data(self) -> tuple[torch.Tensor, torch.Tensor]:
         g = _generator(self.seed)
@@ -173,8 +192,7 @@ class Split:
     seed: int = 0
 
     def __str__(self) -> str:
-        return (f"{_count(self.n, 'training row')}, {_count(self.n_valid, 'validation row')}, bs={self.bs}, "
-                f"seed={self.seed}")
+        return f"{_training_rows(self.n)}, {_validation_rows(self.n_valid)}, bs={self.bs}, seed={self.seed}"
 
     def datasets(self):
         from torch.utils.data import TensorDataset
@@ -194,9 +212,11 @@ class Digits:
     side2: int = 28
 
     def __str__(self) -> str:
-        images = f"bs={self.bs} image{'s' if self.bs > 1 else ''}"
         if (self.side, self.side2) != (28, 28):
-            images += f" of 1×{self.side}×{self.side2}"
+            images = n_("bs={bs} image of 1×{h}×{w}", "bs={bs} images of 1×{h}×{w}", self.bs).format(
+                bs=self.bs, h=self.side, w=self.side2)
+        else:
+            images = n_("bs={bs} image", "bs={bs} images", self.bs).format(bs=self.bs)
         return f"{images}, seed={self.seed}"
 
     def x(self) -> torch.Tensor:
@@ -232,7 +252,9 @@ class Machine:
     gpu: bool
 
     def __str__(self) -> str:
-        return f"a machine {'with' if self.gpu else 'without'} a GPU (torch.cuda.is_available() returns {self.gpu})"
+        if self.gpu:
+            return _("a machine with a GPU (torch.cuda.is_available() returns True)")
+        return _("a machine without a GPU (torch.cuda.is_available() returns False)")
 
 
 @dataclass(frozen=True)
@@ -247,7 +269,8 @@ class Images:
     seed: int = 0
 
     def __str__(self) -> str:
-        return f"bs={self.bs} image{'s' if self.bs > 1 else ''} of 1×{self.size}×{self.size}, seed={self.seed}"
+        return n_("bs={bs} image of 1×{h}×{w}", "bs={bs} images of 1×{h}×{w}", self.bs).format(
+            bs=self.bs, h=self.size, w=self.size) + f", seed={self.seed}"
 
     def x(self) -> torch.Tensor:
         return torch.randn(self.bs, 1, self.size, self.size, generator=_generator(self.seed))  # (bs, 1, H, W)
@@ -270,8 +293,8 @@ class Houses:
     seed: int = 0
 
     def __str__(self) -> str:
-        epochs = f"{self.epochs} epoch{'s' if self.epochs > 1 else ''}"
-        return f"n={self.n} house{'s' if self.n > 1 else ''}, {epochs}, lr={self.lr:g}, seed={self.seed}"
+        return (n_("n={n} house", "n={n} houses", self.n).format(n=self.n)
+                + f", {_epochs(self.epochs)}, lr={self.lr:g}, seed={self.seed}")
 
     def data(self) -> tuple[torch.Tensor, torch.Tensor]:
         g = _generator(self.seed)
