@@ -62,10 +62,34 @@ def from_declarations() -> list[po.Entry]:
                 out.append(po.Entry(hint, msgctxt=f"{key}.hint.{i}",
                                     comments=[f"hint {i} of {len(check.hints)}: 1 the idea and where to look, "
                                               "2 the API, 3 the shape of the fix"]))
+        out += _stub_texts(step)
         for rule in step.all_rules:
             key = f"{step.id}.rule.{rule.id}"
             if not any(e.msgctxt == key for e in out):
                 out.append(po.Entry(rule.name, msgctxt=key, comments=["a rule about the code, shown beside ✓ or ✗"]))
+    return out
+
+
+def _stub_texts(step) -> list[po.Entry]:
+    """The stub's words (`--reset --lang`): its docstring, each TODO and each docstring it replaces,
+    keyed by the place (kata.authoring.stubs.localized); the code around them stays as it is."""
+    from kata.authoring.stubs import _as_todos
+
+    note = "in the stub (a Python file): no triple quotes, no backslashes; code stays code"
+    out = [po.Entry(step.stub_doc, msgctxt=f"{step.id}.stub", comments=["the stub's docstring; " + note])] \
+        if step.stub_doc else []
+    for name, value in step.todos.items():
+        places = value.items() if isinstance(value, dict) else [(None, value)]
+        for method, v in places:
+            label = name if method is None else f"{name}.{method}"
+            if method == "__doc__":
+                out.append(po.Entry(v, msgctxt=f"{step.id}.todo.{name}.__doc__", comments=[note]))
+                continue
+            for k, todo in enumerate(_as_todos(v), 1):
+                key = f"{step.id}.todo.{label}.{k}"
+                out.append(po.Entry(todo.text, msgctxt=key, comments=[f"after `# TODO({step.id}):`; " + note]))
+                if todo.doc:
+                    out.append(po.Entry(todo.doc, msgctxt=f"{key}.doc", comments=["a docstring; " + note]))
     return out
 
 
@@ -135,6 +159,9 @@ def problems() -> list[str]:
                     out.append(f"{lang}: line breaks differ in {name}")
                 if (s[:1].isspace(), s[-1:].isspace()) != (english[:1].isspace(), english[-1:].isspace()):
                     out.append(f"{lang}: leading or trailing space differs in {name} (texts are joined)")
+                if ".todo." in (e.msgctxt or "") or (e.msgctxt or "").endswith(".stub"):
+                    if '"""' in s or "\\" in s:
+                        out.append(f"{lang}: a stub text holds triple quotes or a backslash: {name}")
         mo = path.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != po.compile_mo(entries, po.header_of(text)):
             out.append(f"{lang}: {mo.name} is not compiled from {path.name}: python tools/i18n.py compile")

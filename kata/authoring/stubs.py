@@ -18,8 +18,8 @@ Used by tools/make_stubs.py (which writes steps/) and by `grader.py STEP --reset
 from __future__ import annotations
 
 import ast
-import textwrap
 
+from kata.i18n import by_id, wrap_cells
 from kata.paths import ROOT
 from kata.steps.declare import Todo
 
@@ -109,8 +109,7 @@ def make_stub(step) -> str:
 
     def marker(indent: str, text: str, label: str) -> list[str]:
         """The TODO comment, wrapped, and the raise naming the step and the name."""
-        comment = textwrap.wrap(text, width=WIDTH, initial_indent=f"{indent}# TODO({sid}): ",
-                                subsequent_indent=f"{indent}#   ", break_on_hyphens=False)
+        comment = wrap_cells(text, WIDTH, f"{indent}# TODO({sid}): ", f"{indent}#   ")
         return comment + [f'{indent}raise NotImplementedError("{slug}: {label}")']
 
     def redoc(node, doc: str, label: str) -> None:
@@ -145,24 +144,24 @@ def make_stub(step) -> str:
         done.add(name)
         value = step.todos[name]
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for todo in _as_todos(value):
-                todo_at(node, name, todo)
+            for k, todo in enumerate(_as_todos(value), 1):
+                todo_at(node, name, localized(step, name, k, todo))
         elif isinstance(node, ast.ClassDef):
             methods = {m.name: m for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
             for method, v in value.items():
                 if method == "__doc__":
-                    redoc(node, v, name)
+                    redoc(node, by_id(f"{sid}.todo.{name}.__doc__", v), name)
                     continue
                 if method not in methods:
                     raise ValueError(f"{slug}: {name} has no method {method}")
-                for todo in _as_todos(v):
-                    todo_at(methods[method], f"{name}.{method}", todo)
+                for k, todo in enumerate(_as_todos(v), 1):
+                    todo_at(methods[method], f"{name}.{method}", localized(step, f"{name}.{method}", k, todo))
         elif isinstance(node, ast.Assign):  # a module-level name becomes a function to write
             start = node.lineno
             while start > 1 and lines[start - 2].startswith("#"):  # its comment goes too
                 start -= 1
             (todo,) = _as_todos(value)
-            new = step.stub_defs[name].splitlines() + marker("    ", todo.text, name)
+            new = step.stub_defs[name].splitlines() + marker("    ", localized(step, name, 1, todo).text, name)
             edits.replace(start, node.end_lineno, new)
     if set(step.todos) - done:
         raise ValueError(f"{slug}: no top-level {', '.join(sorted(set(step.todos) - done))} in the solution")
@@ -176,6 +175,12 @@ def make_stub(step) -> str:
     except SyntaxError as e:
         raise ValueError(f"{slug}: the stub would not parse (line {e.lineno}: {e.msg}); check its todos") from None
     return text
+
+
+def localized(step, label: str, k: int, todo: Todo) -> Todo:
+    """The k-th TODO at `label`, its text and docstring in the learner's language (keyed by that place)."""
+    key = f"{step.id}.todo.{label}.{k}"
+    return Todo(by_id(key, todo.text), todo.lines, by_id(f"{key}.doc", todo.doc))
 
 
 def _find(lines: list[str], fn, want_text: str, where: str) -> tuple[int, int]:
@@ -241,6 +246,7 @@ def _redoc_module(tree, lines, edits, step) -> None:
     tail = next((i for i, r in enumerate(rows) if r.startswith("Shapes:")), None)
     if tail is None:
         tail = next(i for i, r in enumerate(rows) if r.startswith("Run it"))
-    _doc_lines(step.stub_doc, "")  # refuses quotes and backslashes
-    new = ('"""' + step.stub_doc.strip("\n")).split("\n") + [""] + rows[tail:]
+    text = by_id(f"{step.id}.stub", step.stub_doc)
+    _doc_lines(text, "")  # refuses quotes and backslashes
+    new = ('"""' + text.strip("\n")).split("\n") + [""] + rows[tail:]
     edits.replace(doc.lineno, doc.end_lineno, new)

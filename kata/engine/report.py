@@ -28,7 +28,7 @@ from kata.engine.results import (
     STAGES,
     StepResult,
 )
-from kata.i18n import N_, _, by_id
+from kata.i18n import N_, _, by_id, wrap_cells
 
 STATUS_WORDS = {PASSED: N_("passed"), FAILED: N_("failed"), FAILING: N_("failing"), NOT_STARTED: N_("not started"),
                 SKIPPED: N_("skipped"), IN_PROGRESS: N_("in progress"), BROKEN: N_("broken"), MISSING: N_("missing")}
@@ -67,24 +67,8 @@ def _block(text: str, indent: int) -> list[str]:
         if columns is None or line.startswith("    ") or cell_len(line) + indent <= columns:
             out.append(" " * indent + line)
         else:
-            out += _wrap(line, columns, " " * indent)
+            out += wrap_cells(line, columns, " " * indent, " " * indent)
     return [escape(line) for line in out]
-
-
-def _wrap(line: str, columns: int, indent: str) -> list[str]:
-    """Words to lines of at most `columns` terminal cells (Hangul takes two a syllable), never
-    breaking a word; linear in the line's length."""
-    out, current, used = [], [], len(indent)
-    for word in line.split():
-        size = cell_len(word)
-        if current and used + 1 + size > columns:
-            out.append(indent + " ".join(current))
-            current, used = [], len(indent)
-        used += size + (1 if current else 0)
-        current.append(word)
-    if current:
-        out.append(indent + " ".join(current))
-    return out
 
 
 def plain(markup: str) -> str:

@@ -93,3 +93,21 @@ def N_(message: str) -> str:
 
 def n_(singular: str, plural: str, n: int) -> str:
     return _current["catalog"].ngettext(singular, plural, n)
+
+
+def wrap_cells(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Words to lines of at most `width` terminal cells (a Hangul syllable takes two), never breaking
+    a word; `first` and `rest` start the first and the later lines. Linear in the text's length."""
+    from rich.cells import cell_len
+
+    out, current, used = [], [], cell_len(first)
+    for word in text.split():
+        size = cell_len(word)
+        if current and used + 1 + size > width:
+            out.append((rest if out else first) + " ".join(current))
+            current, used = [], cell_len(rest)
+        used += size + (1 if current else 0)
+        current.append(word)
+    if current or not out:
+        out.append((rest if out else first) + " ".join(current))
+    return out

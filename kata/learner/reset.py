@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from kata.authoring.stubs import make_stub
+from kata.i18n import _
 
 BACKUPS = ".kata-backups"
 
@@ -54,11 +55,11 @@ def reset(step, target: Path) -> int:
     path = target / step.filename
     stub = make_stub(step)
     if path.exists() and path.read_text(encoding="utf-8") == stub:
-        print(f"{path} is already the untouched stub: nothing to do.")
+        print(_("{path} is already the untouched stub: nothing to do.").format(path=path))
         return 0
     kept = backup(path) if path.exists() else None
     _write_atomically(path, stub)
-    print(f"{path} is the stub again.")
+    print(_("{path} is the stub again.").format(path=path))
     if kept:
-        print(f"Your version is kept in {kept}.")
+        print(_("Your version is kept in {backup}.").format(backup=kept))
     return 0

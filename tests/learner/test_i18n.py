@@ -119,3 +119,37 @@ def test_the_hint_in_korean_never_imports_torch(tmp_path):
     i18n.use("ko")
     check = registry.BY_ID["step04"].checks[0]
     assert i18n.by_id(f"step04.{check.id}.hint.1", check.hints[0]) in done.stdout
+
+
+def test_reset_in_vietnamese_writes_the_vietnamese_stub_and_keeps_the_learners_file(tmp_path, capsys):
+    from kata.authoring.stubs import make_stub
+    from kata.engine import runner
+    from kata.engine.results import NOT_STARTED
+    from kata.learner import cli
+
+    step = registry.BY_ID["step04"]
+    mine = tmp_path / step.filename
+    mine.write_text("# my own work\n")
+    assert cli.main(["step04", "--reset", "--lang", "vi", "--target", str(tmp_path)]) == 0
+    stub = mine.read_text(encoding="utf-8")
+    i18n.use("en")
+    english = make_stub(step)
+    assert stub != english and stub.count("TODO(step04)") == english.count("TODO(step04)")
+    assert english == (paths.STEPS / step.filename).read_text()  # the stubs in steps/ stay English
+    assert _code(stub) == _code(english), "only words change: the code of the stub is the same"
+    assert (tmp_path / ".kata-backups" / "step04_optim.1.py").read_text() == "# my own work\n"
+    result = runner.grade(step, tmp_path)
+    assert result.status == NOT_STARTED and result.score()[0] == 0
+
+
+def _code(source: str) -> str:
+    """The module's code without its docstrings (comments are not in the tree)."""
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:]
+    return ast.dump(tree)
