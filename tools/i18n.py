@@ -67,6 +67,8 @@ def from_declarations() -> list[po.Entry]:
             key = f"{step.id}.rule.{rule.id}"
             if not any(e.msgctxt == key for e in out):
                 out.append(po.Entry(rule.name, msgctxt=key, comments=["a rule about the code, shown beside ✓ or ✗"]))
+            if rule.why:
+                out.append(po.Entry(rule.why, comments=["why a rule about the code matters, after what it found"]))
     return out
 
 
@@ -94,7 +96,11 @@ def _stub_texts(step) -> list[po.Entry]:
 
 
 def template() -> list[po.Entry]:
-    entries = from_code() + from_declarations()
+    entries, seen = [], set()
+    for e in from_code() + from_declarations():  # a text used in several places is one entry
+        if e.key not in seen:
+            seen.add(e.key)
+            entries.append(e)
     for e in entries:
         if e.msgid_plural is not None:
             e.msgstr = ["", ""]

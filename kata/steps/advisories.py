@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from typing import Iterable
 
+from kata.i18n import N_, _
+
 Note = tuple[int, str, str]  # (line, local id, message)
 
 _BLOCKS = (ast.If, ast.With, ast.AsyncWith, ast.Try)  # flattened: their bodies run in the enclosing scope's order
@@ -22,7 +24,7 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 # --- the loss "after training", on the batch the loop left behind (steps 00-06) ------------------------
 
-LAST_BATCH = (
+LAST_BATCH = N_(
     "this prints a loss computed from {names}, which the training loop at line {loop} left holding its "
     "last batch's values: that is the last batch's loss (a few rows, which the model has just been trained "
     "on), not the data set's. The arithmetic is right, but it says little about the model. To measure it, "
@@ -71,7 +73,7 @@ def _prints_of_leftovers(body: list[ast.stmt]) -> list[Note]:
             used = sorted(n for n in _free_names(call) if n in left)
             if used and (_mentions_a_loss(call) or any(left[n][1] for n in used)):
                 loop = min(left[n][0] for n in used)
-                notes.append((call.lineno, "last-batch-loss", LAST_BATCH.format(names=", ".join(f"`{n}`" for n in used), loop=loop)))
+                notes.append((call.lineno, "last-batch-loss", _(LAST_BATCH).format(names=", ".join(f"`{n}`" for n in used), loop=loop)))
 
         def source(value):
             found = [left[n] for n in _free_names(value) if n in left]
@@ -197,7 +199,7 @@ def _free_names(node: ast.AST) -> set[str]:
 
 # --- register_backward_hook (step13) ------------------------------------------------------------------
 
-BACKWARD_HOOK = (
+BACKWARD_HOOK = N_(
     "register_backward_hook is deprecated. It hooks only the last operation of the module's forward: "
     "grad_output holds the gradient for that operation's output and grad_input the gradients for that "
     "operation's own inputs, so on a module made of several operations (a block of a convolution and a "
@@ -211,5 +213,5 @@ BACKWARD_HOOK = (
 
 def deprecated_backward_hook(tree: ast.Module) -> list[Note]:
     """Every `.register_backward_hook`: accepted (on this step's layers it records the same gradients), noted."""
-    return sorted({(n.lineno, "deprecated-backward-hook", BACKWARD_HOOK) for n in ast.walk(tree)
+    return sorted({(n.lineno, "deprecated-backward-hook", _(BACKWARD_HOOK)) for n in ast.walk(tree)
                    if isinstance(n, ast.Attribute) and n.attr == "register_backward_hook"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kata.i18n import _
 from kata.steps.static import Rule, _dotted, _function  # noqa: F401
 
 _SOLUTIONS_PATH = re.compile(r"(^|[/\\.])solutions([/\\.]|$)")  # solutions.step04, ../solutions/x.py
@@ -37,8 +38,9 @@ def no_reference_import() -> Rule:
     """The graded step must be the learner's own work, not the reference solution imported or read."""
     def find(tree):
         docs = _docstrings(tree)
-        return [(getattr(n, "lineno", 0), f"`{ast.unparse(n)[:60]}` reaches for the reference solutions: a graded "
-                 "step must stand on its own.") for n in ast.walk(tree) if id(n) not in docs and _reaches_solutions(n)]
+        return [(getattr(n, "lineno", 0), _("`{code}` reaches for the reference solutions: a graded step must stand "
+                                            "on its own.").format(code=ast.unparse(n)[:60]))
+                for n in ast.walk(tree) if id(n) not in docs and _reaches_solutions(n)]
     return Rule("does not import the reference solutions", find)
 
 
@@ -57,11 +59,13 @@ def no_grader_tampering() -> Rule:
                 names = [n.module] if n.module != "kata" else [f"kata.{a.name}" for a in n.names]
             for name in names:
                 if name.split(".")[0] in _GRADER_MODULES and name not in _ALLOWED:
-                    problems.append((n.lineno, f"imports `{name}`: a step needs torch, not the grader's machinery."))
+                    problems.append((n.lineno, _("imports `{name}`: a step needs torch, not the grader's machinery."
+                                                 ).format(name=name)))
             if isinstance(n, ast.Attribute) and n.attr in ("modules", "__builtins__") and _dotted(n) in (
                     "sys.modules", "__builtins__"):
-                problems.append((n.lineno, f"`{_dotted(n)}` changes what other code imports: not in a step."))
+                problems.append((n.lineno, _("`{name}` changes what other code imports: not in a step.").format(
+                    name=_dotted(n))))
             if isinstance(n, ast.Name) and n.id == "__builtins__":
-                problems.append((n.lineno, "`__builtins__` changes Python itself: not in a step."))
+                problems.append((n.lineno, _("`__builtins__` changes Python itself: not in a step.")))
         return problems
     return Rule("does not reach into the grader", find)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from kata.i18n import _
+
 Problem = tuple[int, str]  # (line, message); line 0 when it concerns the whole file
 
 
@@ -18,6 +20,7 @@ Problem = tuple[int, str]  # (line, message); line 0 when it concerns the whole 
 class Rule:
     name: str
     find: Callable[[ast.Module], list[Problem]] = field(compare=False)
+    why: str = field(default="", compare=False)  # the declared reason, for the catalogs (kata.i18n)
 
     @property
     def id(self) -> str:
@@ -82,14 +85,16 @@ def _mentions(tree: ast.AST, name: str) -> bool:
 def uses(name: str, why: str) -> Rule:
     """The step refers to `name` somewhere (call, attribute or import)."""
     def find(tree):
-        return [] if _mentions(tree, name) else [(0, f"`{name}` appears nowhere in the file: {why}")]
-    return Rule(f"uses {name}", find)
+        return [] if _mentions(tree, name) else [
+            (0, _("`{name}` appears nowhere in the file: {why}").format(name=name, why=_(why)))]
+    return Rule(f"uses {name}", find, why)
 
 
 def defines_none(*names: str) -> Rule:
     """None of `names` is defined at the top level any more (the hand-written part is gone)."""
     def find(tree):
-        return [(n.lineno, f"`{n.name}` is still defined here: the library function replaces it, delete it.")
+        return [(n.lineno, _("`{name}` is still defined here: the library function replaces it, delete it.").format(
+            name=n.name))
                 for n in tree.body
                 if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in names]
     return Rule(f"no hand-written {' / '.join(names)}", find)
@@ -108,9 +113,9 @@ def no_parameter_update_by_hand(fn_name: str) -> Rule:
     """`fn_name` does no in-place arithmetic on parameters and no manual .grad zeroing."""
     def describe(node):
         if isinstance(node, ast.AugAssign):
-            return "updates a tensor by hand: the optimizer's step() does the update."
+            return _("updates a tensor by hand: the optimizer's step() does the update.")
         if isinstance(node, ast.Call) and _dotted(node.func).endswith(".grad.zero_"):
-            return "zeroes a gradient by hand: the optimizer's zero_grad() does it for every parameter."
+            return _("zeroes a gradient by hand: the optimizer's zero_grad() does it for every parameter.")
         return None
     return Rule(f"{fn_name} updates no parameter by hand", _scan_function(fn_name, describe))
 
@@ -123,7 +128,7 @@ def no_update_by_name(fn_name: str, *names: str) -> Rule:
         text = _dotted(target) if target is not None else ""
         if any(text.split(".")[0] == n or f".{n}" in f".{text}" for n in names) and (
                 isinstance(node, ast.AugAssign) or text.endswith(".grad")):
-            return "handles one parameter by name: loop over model.parameters() and call model.zero_grad()."
+            return _("handles one parameter by name: loop over model.parameters() and call model.zero_grad().")
         return None
     return Rule(f"{fn_name} updates parameters through model.parameters(), not by name", _scan_function(fn_name, describe))
 
@@ -132,9 +137,9 @@ def no_batch_index_arithmetic(fn_name: str) -> Rule:
     """`fn_name` computes no batch boundaries itself: no slicing, no `//`, no range() over batches."""
     def describe(node):
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
-            return "slices a batch out by hand."
+            return _("slices a batch out by hand.")
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
-            return "counts batches by hand."
+            return _("counts batches by hand.")
         return None
     return Rule(f"{fn_name} does no index arithmetic for batches", _scan_function(fn_name, describe))
 
@@ -142,15 +147,16 @@ def no_batch_index_arithmetic(fn_name: str) -> Rule:
 def avoids(name: str, why: str) -> Rule:
     """No name, attribute or import ends in `name` any more."""
     def find(tree):
-        return [(getattr(n, "lineno", 0), f"`{name}` at this line: {why}") for n in ast.walk(tree)
+        return [(getattr(n, "lineno", 0), _("`{name}` at this line: {why}").format(name=name, why=_(why)))
+                for n in ast.walk(tree)
                 if (isinstance(n, ast.Name) and n.id == name) or (isinstance(n, ast.Attribute) and n.attr == name)]
-    return Rule(f"no {name} any more", find)
+    return Rule(f"no {name} any more", find, why)
 
 
 def no_matmul(fn_name: str) -> Rule:
     def describe(node):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            return "multiplies by hand: call the layer instead."
+            return _("multiplies by hand: call the layer instead.")
         return None
     return Rule(f"{fn_name} does no matrix product by hand", _scan_function(fn_name, describe))
 
@@ -168,11 +174,12 @@ def model_agnostic(*fn_names: str) -> Rule:
             fn = _function(tree, fn_name)
             for node in ast.walk(fn) if fn is not None else ():
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in reshapes:
-                    problems.append((node.lineno, f"`{ast.unparse(node)}` in {fn_name} reshapes the batch for one "
-                                     "model: the model (or the loader) does that; fit stays as step07 left it."))
+                    problems.append((node.lineno, _("`{code}` in {function} reshapes the batch for one model: the "
+                                                    "model (or the loader) does that; fit stays as step07 left it."
+                                                    ).format(code=ast.unparse(node), function=fn_name)))
                 elif isinstance(node, ast.Call) and _dotted(node.func).split(".")[-1] in ("Mnist_CNN", "get_model"):
-                    problems.append((node.lineno, f"`{ast.unparse(node)}` in {fn_name} builds a model: fit trains "
-                                     "the model it is given."))
+                    problems.append((node.lineno, _("`{code}` in {function} builds a model: fit trains the model "
+                                                    "it is given.").format(code=ast.unparse(node), function=fn_name)))
         return problems
     return Rule(f"{' and '.join(fn_names)} stay step07's: no reshaping, no model of their own", find)
 
@@ -180,9 +187,9 @@ def model_agnostic(*fn_names: str) -> Rule:
 def no_method_call(method: str, why: str) -> Rule:
     """No call of the form `something.method(...)` (torch.cuda.is_available() is not one: it calls is_available)."""
     def find(tree):
-        return [(n.lineno, f"`{ast.unparse(n)}`: {why}") for n in ast.walk(tree)
+        return [(n.lineno, f"`{ast.unparse(n)}`: {_(why)}") for n in ast.walk(tree)
                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == method]
-    return Rule(f"no .{method}() calls", find)
+    return Rule(f"no .{method}() calls", find, why)
 
 
 # --- steps 12-14 ---
@@ -204,27 +211,30 @@ def uses_one_of(names: tuple[str, ...], why: str) -> Rule:
     def find(tree):
         if any(_mentions(tree, n) for n in names):
             return []
-        return [(0, f"{' / '.join(f'`{n}`' for n in names)} appear nowhere in the file: {why}")]
-    return Rule(f"uses {' or '.join(names)}", find)
+        return [(0, _("{names} appear nowhere in the file: {why}").format(
+            names=" / ".join(f"`{n}`" for n in names), why=_(why)))]
+    return Rule(f"uses {' or '.join(names)}", find, why)
 
 
 def gone(name: str, why: str) -> Rule:
     """No function or method `name` is defined any more, and nothing refers to it."""
     def find(tree):
-        return [(n.lineno, f"`{name}` is still {'defined' if isinstance(n, ast.FunctionDef) else 'used'} "
-                 f"here: {why}") for n in ast.walk(tree)
+        return [(n.lineno, (_("`{name}` is still defined here: {why}") if isinstance(n, ast.FunctionDef) else
+                            _("`{name}` is still used here: {why}")).format(name=name, why=_(why)))
+                for n in ast.walk(tree)
                 if (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name)
                 or (isinstance(n, ast.Name) and n.id == name) or (isinstance(n, ast.Attribute) and n.attr == name)]
-    return Rule(f"no {name} any more", find)
+    return Rule(f"no {name} any more", find, why)
 
 
 def no_call_in(fn_name: str, callees: tuple[str, ...], rule_name: str, why: str) -> Rule:
     """No function or method named `fn_name` calls any of `callees` (print(...), x.view(...), ...)."""
     def find(tree):
-        return [(n.lineno, f"`{ast.unparse(n)[:60]}` in {fn_name}: {why}")
+        return [(n.lineno, _("`{code}` in {function}: {why}").format(code=ast.unparse(n)[:60], function=fn_name,
+                                                                       why=_(why)))
                 for fn in _functions(tree, fn_name) for n in ast.walk(fn)
                 if isinstance(n, ast.Call) and _callee(n) in callees]
-    return Rule(rule_name, find)
+    return Rule(rule_name, find, why)
 
 
 def calls_modules_not_forward(*allowed_in: str) -> Rule:
@@ -239,8 +249,9 @@ def calls_modules_not_forward(*allowed_in: str) -> Rule:
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "forward"
                     and id(n) not in skip and not _is_super_call(n.func.value)):
                 target = ast.unparse(n.func.value)
-                problems.append((n.lineno, f"`{ast.unparse(n)[:60]}` calls forward directly, which skips every "
-                                 f"hook registered on `{target}`: call the module itself, `{target}(...)`."))
+                problems.append((n.lineno, _("`{code}` calls forward directly, which skips every hook registered "
+                                             "on `{target}`: call the module itself, `{target}(...)`.").format(
+                    code=ast.unparse(n)[:60], target=target)))
         return problems
     return Rule("calls modules, not .forward", find)
 
