@@ -11,7 +11,8 @@ counts as "forward"):
 - optimizers: the classes of the optimizers built or stepped;
 - apis: the torch.nn / torch.optim / torch.utils.data methods of interest that were called
   (zero_grad, train, eval, no_grad, DataLoader iteration, TensorDataset indexing, hook registration);
-- by_hand: parameters the call was given (in a model or an optimizer) changed outside any step().
+- by_hand: parameters the call was given (in a model or an optimizer) whose values changed outside any
+  step() (compared with what the last step left, so an update through .data counts too).
 torch only: loaded into the child before any confinement.
 """
 from __future__ import annotations
@@ -80,36 +81,45 @@ def _params(opt):
     return [p for group in opt.param_groups for p in group["params"]]
 
 
-_watched: dict[int, list] = {}  # id(param) -> [param, version at the start, versions its optimizer's steps made]
-_before: dict[int, int] = {}
+_watched: dict[int, dict] = {}  # id(param) -> {"p": param, "known": its value as the last step left it, "moved"}
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Bit for bit the same values (NaN where NaN): how a parameter is told unchanged."""
+    return a.shape == b.shape and torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(0.0),
+                                                                                    b.nan_to_num(0.0))
+
+
+def _watch_one(p: torch.Tensor) -> dict:
+    return _watched.setdefault(id(p), {"p": p, "known": p.detach().clone(), "moved": False})
 
 
 def watch(args) -> None:
-    """The parameters a recorded call was given (in a model or an optimizer): any change to them that
-    no optimizer step makes is an update by hand."""
+    """The parameters a recorded call was given (in a model or an optimizer): any change to their values
+    that no optimizer step makes is an update by hand, through the tensor or its .data alike."""
     for arg in args:
         params = (list(arg.parameters()) if isinstance(arg, torch.nn.Module) else
                   _params(arg) if isinstance(arg, torch.optim.Optimizer) else [])
         for p in params:
-            _watched.setdefault(id(p), [p, p._version, 0])
+            _watch_one(p)
 
 
 def _before_step(opt, args, kwargs):
     if _current is not None:
         for p in _params(opt):
-            _watched.setdefault(id(p), [p, p._version, 0])
-            _before[id(p)] = p._version
+            seen = _watch_one(p)
+            seen["moved"] = seen["moved"] or not _same(p.detach(), seen["known"])
 
 
 def _stepped(opt, args, kwargs):
     if _current is not None:
         _current["optimizers"].add(type(opt).__name__)
         for p in _params(opt):
-            _watched[id(p)][2] += p._version - _before.pop(id(p), p._version)
+            _watch_one(p)["known"] = p.detach().clone()
 
 
 def _by_hand() -> int:
-    return sum(1 for p, start, by_step in _watched.values() if p._version - start > by_step)
+    return sum(1 for seen in _watched.values() if seen["moved"] or not _same(seen["p"].detach(), seen["known"]))
 
 
 def install() -> None:
@@ -150,7 +160,6 @@ def recording(record: dict):
     finally:
         record["by_hand"] += _by_hand()
         _watched.clear()
-        _before.clear()
         _current = outer
 
 

@@ -26,6 +26,10 @@ EVASIONS = {
     "helper": ("step04", ("            opt.step()\n            opt.zero_grad()\n",
                           "            _update(model, opt)\n"),
                ["step04.rule.fit-updates-no-parameter-by-hand"]),
+    # the same helper updating through .data (no version bump on the parameter), the optimizer never stepped
+    "data-helper": ("step04", ("            opt.step()\n            opt.zero_grad()\n",
+                               "            _update_data(model, opt)\n"),
+                    ["step04.rule.fit-updates-no-parameter-by-hand"]),
     # DataLoader imported and passed in, but the batches are sliced by hand in a helper
     "unused-loader": ("step06", ("        for xb, yb in train_dl:  # (bs, 784), (bs,); shorter at the end\n",
                                  "        for xb, yb in _slices(train_dl):\n"),
@@ -34,6 +38,8 @@ EVASIONS = {
 HELPERS = {
     "helper": "\n\ndef _update(model, opt):\n    with torch.no_grad():\n        for p in model.parameters():\n"
               "            p -= p.grad * opt.param_groups[0]['lr']\n    opt.zero_grad()\n",
+    "data-helper": "\n\ndef _update_data(model, opt):\n    for p in model.parameters():\n"
+                   "        p.data -= p.grad.data * opt.param_groups[0]['lr']\n        p.grad = None\n",
     "unused-loader": "\n\ndef _slices(loader):\n    ds, bs = loader.dataset, loader.batch_size\n"
                      "    for start in range(0, len(ds), bs):\n        yield ds[start:start + bs]\n",
 }
