@@ -109,7 +109,7 @@ def _kata_files() -> dict[str, bytes]:
 
 
 def build(out: Path, steps, weights: dict[str, float], timeout: float, memory_mb: int,
-          extra_tests: Path | None) -> Path:
+          extra_tests: Path | None, lang: str = "en") -> Path:
     """Write out/autograder.zip; the same kata and options give the same bytes."""
     hidden: dict[str, bytes] = {}
     if extra_tests is not None:
@@ -119,7 +119,7 @@ def build(out: Path, steps, weights: dict[str, float], timeout: float, memory_mb
         hidden = {f"{HIDDEN}/{p.name}": p.read_bytes() for p in sorted(extra_tests.glob("step*.py"))}
     torch, others = dependencies()
     config = {"steps": [s.id for s in steps], "weights": {s.id: weights.get(s.id, 1.0) for s in steps},
-              "timeout": timeout, "memory_mb": memory_mb, "hidden": sorted(hidden)}
+              "timeout": timeout, "memory_mb": memory_mb, "hidden": sorted(hidden), "lang": lang}
     files = _kata_files() | hidden
     files[CONFIG] = (json.dumps(config, indent=1, sort_keys=True) + "\n").encode()
     files["requirements.txt"] = ("\n".join([torch] + others) + "\n").encode()

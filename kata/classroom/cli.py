@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from kata import i18n
+from kata.i18n import LANGUAGES
 from kata.steps import registry
 
 USAGE_ERROR = 2
@@ -37,6 +39,9 @@ def class_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for one learner's step (default 60)")
     p.add_argument("--memory", type=int, default=4096, metavar="MB",
                    help="address space one learner's step may add (default 4096 MB; 0: no limit)")
+    p.add_argument("--lang", metavar="LANG",
+                   help="the language of what learners read in their reports: en, vi or ko (default: $KATA_LANG, "
+                        "else the locale, else en)")
     p.add_argument("--require-sandbox", action="store_true",
                    help="refuse to grade unless the learner's code can be fully confined (Landlock with "
                         "signal scoping, seccomp): for untrusted submissions")
@@ -70,6 +75,8 @@ def gradescope_parser() -> argparse.ArgumentParser:
     b.add_argument("--timeout", type=float, default=60.0, help="seconds for one step (default 60)")
     b.add_argument("--memory", type=int, default=4096, metavar="MB",
                    help="address space one step may add (default 4096 MB; 0: no limit)")
+    b.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="the language of what learners read in Gradescope (default en)")
     b.add_argument("--extra-tests", type=Path, default=None, metavar="DIR",
                    help="hidden checks: DIR/stepNN.py files with a CHECKS list; learners see them once grades "
                         "are published, by number only")
@@ -93,7 +100,7 @@ def main_gradescope(argv: list[str]) -> int:
         print("grader.py gradescope: --timeout must be above 0 and --memory 0 or more", file=sys.stderr)
         return USAGE_ERROR
     try:
-        path = gradescope.build(args.out, steps, weights, args.timeout, args.memory, args.extra_tests)
+        path = gradescope.build(args.out, steps, weights, args.timeout, args.memory, args.extra_tests, args.lang)
     except (OSError, ValueError, SyntaxError, ImportError, AttributeError) as e:
         print(f"grader.py gradescope: the bundle could not be built: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
@@ -172,6 +179,7 @@ def _sandbox_refusal() -> str:
 
 def main_class(argv: list[str]) -> int:
     args = class_parser().parse_args(argv)
+    i18n.setup(args.lang)  # the learners' messages are written as their steps are graded
     if not args.submissions.is_dir():
         print(f"grader.py class: {args.submissions} is not a folder", file=sys.stderr)
         return USAGE_ERROR

@@ -26,7 +26,7 @@ import time
 import traceback
 from pathlib import Path
 
-from kata import paths
+from kata import i18n, paths
 
 CONFIG = "kata-gradescope.json"  # in the bundle: what run_autograder grades, and how
 HIDDEN = "hidden"  # in the bundle: the instructor's hidden checks (under the kata's root: unreadable to learners)
@@ -177,6 +177,7 @@ def run(root: Path, check: bool = False, source: Path | None = None) -> int:
     source = paths.ROOT if source is None else source
     try:
         config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
+        i18n.use(config.get("lang", "en"))  # what the learner reads, in the course's language
         klass, folder, why = grade_submission(source, paths.SOLUTIONS if check else root / LEARNER, config)
         data = results(klass, config["weights"], folder, why, time.monotonic() - started)
     except Exception as e:  # noqa: BLE001  the engine itself failed: say so in results.json, details in the log

@@ -14,7 +14,9 @@ from html import escape
 from pathlib import Path
 
 from kata.classroom.grading import ClassResults
+from kata.engine.report import STATUS_WORDS
 from kata.engine.results import PASSED
+from kata.i18n import _, by_id
 
 
 def _cell(results: ClassResults, learner: str, step: str) -> str:
@@ -83,15 +85,17 @@ def gradescope(results: ClassResults, learner: str) -> str:
         for c in grade["checks"]:
             value = 0 if c["kind"] == "guard" or c["status"] == "skipped" else 1
             worth += value
-            tests.append({"name": f"{c.get('id') or step.id}: {c['name']}",
+            name = by_id(c["id"], c["name"]) if c.get("id") else c["name"]
+            status = _(STATUS_WORDS.get(c["status"], c["status"]))
+            tests.append({"name": f"{c.get('id') or step.id}: {name}",
                           "score": int(value and counted and c["status"] == PASSED), "max_score": value,
-                          "output": "\n".join(x for x in (c["status"], c["counterexample"], c["message"]) if x)})
+                          "output": "\n".join(x for x in (status, c["counterexample"], c["message"]) if x)})
         rest = results.total(learner, step.id) - worth
         if rest > 0:
-            tests.append({"name": f"{step.id}: could not be graded", "score": 0, "max_score": rest,
+            tests.append({"name": f"{step.id}: " + _("could not be graded"), "score": 0, "max_score": rest,
                           "output": grade.get("problem", "")})
         for i, c in enumerate(grade.get("hidden", []), 1):
-            tests.append({"name": f"{step.id}: hidden check {i}", "score": int(c["status"] == PASSED),
+            tests.append({"name": f"{step.id}: " + _("hidden check {i}").format(i=i), "score": int(c["status"] == PASSED),
                           "max_score": 1, "output": c["message"], "visibility": "after_published"})
     return json.dumps({"score": sum(t["score"] for t in tests), "tests": tests}, indent=1, ensure_ascii=False)
 

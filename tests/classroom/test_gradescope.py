@@ -172,7 +172,7 @@ def test_the_zip_holds_the_kata_and_gradescopes_two_scripts_at_its_root(bundle):
     assert "KATA_SERVER=off" in run and "AUTOGRADER_ROOT:-/autograder" in run and "KATA_PYTHON" in run
     config = json.loads((bundle["source"] / gradescope.CONFIG).read_text())
     assert config == {"steps": ["step03"], "weights": {"step03": 2.0}, "timeout": 30.0, "memory_mb": 2048,
-                      "hidden": ["hidden/step03.py"]}
+                      "hidden": ["hidden/step03.py"], "lang": "en"}
     # the stubs are made afresh, whatever a learner did in this checkout's steps/
     assert (bundle["source"] / "steps" / STEP.filename).read_text() == (paths.STEPS / STEP.filename).read_text()
 

@@ -153,3 +153,20 @@ def _code(source: str) -> str:
                 and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
             node.body = body[1:]
     return ast.dump(tree)
+
+
+def test_gradescope_shows_the_learner_the_courses_language(tmp_path):
+    """A bundle built with --lang ko grades in Korean: the test names and the status words of
+    results.json (what the learner reads on Gradescope); ids, scores and visibility as in English."""
+    from kata.classroom import grading, reports
+
+    step = registry.BY_ID["step04"]
+    result = _result()
+    klass = grading.ClassResults(tmp_path, [step], ["learner"], {"learner": {step.id: result.to_dict()}})
+    english = json.loads(reports.gradescope(klass, "learner"))
+    i18n.use("ko")
+    korean = json.loads(reports.gradescope(klass, "learner"))
+    assert [t["score"] for t in korean["tests"]] == [t["score"] for t in english["tests"]]
+    assert [t["name"].split(":")[0] for t in korean["tests"]] == [t["name"].split(":")[0] for t in english["tests"]]
+    assert korean["tests"][0]["name"] != english["tests"][0]["name"]
+    assert korean["tests"][0]["output"].startswith(i18n._("failed"))
