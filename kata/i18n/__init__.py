@@ -111,3 +111,16 @@ def wrap_cells(text: str, width: int, first: str = "", rest: str = "") -> list[s
     if current or not out:
         out.append((rest if out else first) + " ".join(current))
     return out
+
+
+def pad_cells(text: str, cells: int, align: str = "<") -> str:
+    """`text` padded to `cells` terminal cells, to the left ("<"), right (">") or centre ("^"), as
+    format() pads characters (a Hangul syllable takes two cells)."""
+    from rich.cells import cell_len
+
+    room = max(0, cells - cell_len(text))
+    if align == ">":
+        return " " * room + text
+    if align == "^":
+        return " " * (room // 2) + text + " " * (room - room // 2)
+    return text + " " * room

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kata.i18n import _, pad_cells
 from kata.steps.drivers import Data
 
 
@@ -45,8 +46,8 @@ def shown(value: float) -> str:
 
 
 def header_text(classify: bool) -> str:
-    names = ("train loss", "valid loss", "accuracy") if classify else ("train MSE", "valid MSE")
-    return "  ".join(f"{n:>10}" for n in names)
+    names = (_("train loss"), _("valid loss"), _("accuracy")) if classify else (_("train MSE"), _("valid MSE"))
+    return "  ".join(pad_cells(n, 10, ">") for n in names)
 
 
 def row_text(row: dict, classify: bool) -> str:
