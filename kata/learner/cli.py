@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from kata import i18n
-from kata.i18n import _, by_id
+from kata.i18n import N_, _, by_id
 from kata.steps import registry
 
 USAGE_ERROR = 2
-EPILOG = """examples:
+EPILOG = N_("""examples:
   python grader.py                      the board: every step, its state, the next one
   python grader.py step04               grade steps/step04_optim.py
   python grader.py step04 --watch       re-grade on every save
@@ -26,38 +26,49 @@ EPILOG = """examples:
   python grader.py --target solutions   grade the reference (or any folder laid out like steps/)
   python grader.py --check              self-check the kata's checks
   python grader.py class SUBMISSIONS --out REPORTS   grade a class (see: grader.py class -h)
-  python grader.py compare step04 SUBMISSIONS        the class's distinct approaches to a step"""
+  python grader.py compare step04 SUBMISSIONS        the class's distinct approaches to a step""")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="grader.py", description="Grade the torch.nn kata's steps.", epilog=EPILOG,
+    p = argparse.ArgumentParser(prog="grader.py", description=_("Grade the torch.nn kata's steps."), epilog=_(EPILOG),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("step", nargs="?", help="step to grade, e.g. step04 (default: show every step)")
+    p.add_argument("step", nargs="?", help=_("step to grade, e.g. step04 (default: show every step)"))
     p.add_argument("--target", default="steps",
-                   help="folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--lang", metavar="LANG", help="en, vi or ko (default: $KATA_LANG, else your locale, else en)")
+                   help=_("folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path"))
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.add_argument("--lang", metavar="LANG", help=_("en, vi or ko (default: $KATA_LANG, else your locale, else en)"))
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="time limit for grading one step (default 60): an endless loop ends with a verdict")
+                   help=_("time limit for grading one step (default 60): an endless loop ends with a verdict"))
     actions = p.add_mutually_exclusive_group()
-    actions.add_argument("--hint", action="store_true", help="show the step's next hint (one more each time)")
+    actions.add_argument("--hint", action="store_true", help=_("show the step's next hint (one more each time)"))
     actions.add_argument("--diff", nargs="?", const="previous", choices=("previous", "solutions"),
-                         help="unified diff against your previous step (default) or the reference solution")
-    actions.add_argument("--watch", action="store_true", help="re-grade the step every time its file is saved")
+                         help=_("unified diff against your previous step (default) or the reference solution"))
+    actions.add_argument("--watch", action="store_true", help=_("re-grade the step every time its file is saved"))
     actions.add_argument("--reset", action="store_true",
-                         help="restore the step's stub, keeping your file as a numbered backup")
+                         help=_("restore the step's stub, keeping your file as a numbered backup"))
     actions.add_argument("--train", action="store_true",
-                         help="train the step's model on MNIST with its own fit, next to the step before it")
+                         help=_("train the step's model on MNIST with its own fit, next to the step before it"))
     actions.add_argument("--check", action="store_true",
-                         help="self-check the kata: solutions pass, stubs read not started, every catalogued "
-                              "wrong version is caught (all steps, or the one given)")
-    training = p.add_argument_group("with --train")
-    training.add_argument("--epochs", type=int, default=None, help="epochs (default: 2, or 5 for the CNN steps)")
-    training.add_argument("--plot", type=Path, metavar="FILE.png", help="save the loss and accuracy curves")
-    training.add_argument("--lr", type=float, default=None, help="learning rate (default: the step's own)")
-    training.add_argument("--limit", type=int, default=None, metavar="ROWS", help="train on the first ROWS rows only")
-    training.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffling (default 0)")
+                         help=_("self-check the kata: solutions pass, stubs read not started, every catalogued "
+                                "wrong version is caught (all steps, or the one given)"))
+    training = p.add_argument_group(_("with --train"))
+    training.add_argument("--epochs", type=int, default=None, help=_("epochs (default: 2, or 5 for the CNN steps)"))
+    training.add_argument("--plot", type=Path, metavar="FILE.png", help=_("save the loss and accuracy curves"))
+    training.add_argument("--lr", type=float, default=None, help=_("learning rate (default: the step's own)"))
+    training.add_argument("--limit", type=int, default=None, metavar="ROWS", help=_("train on the first ROWS rows only"))
+    training.add_argument("--seed", type=int, default=0, help=_("seed of the initial weights and shuffling (default 0)"))
     return p
+
+
+def _asked_language(argv: list[str]) -> str | None:
+    """The last `--lang X` or `--lang=X` of the command line, read before argparse (its help is translated)."""
+    asked = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            asked = argv[i + 1]
+        elif arg.startswith("--lang="):
+            asked = arg.split("=", 1)[1]
+    return asked
 
 
 def resolve_target(name: str) -> Path | None:
@@ -92,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         from kata.classroom import cli as class_cli
 
         return class_cli.main_gradescope(argv[1:]) if argv[0] == "gradescope" else class_cli.main_classroom(argv[1:])
+    i18n.setup(_asked_language(argv))  # before the parser: its help is in that language too
     args = parser().parse_args(argv)
-    i18n.setup(args.lang)
     step = None
     if args.step:
         step = registry.find(args.step)

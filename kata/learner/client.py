@@ -19,11 +19,12 @@ import sys
 from pathlib import Path
 
 from kata import paths
+from kata.i18n import N_, _
 
 IDLE_MINUTES = 15
-NOTICE = ("grader.py: a grading server now keeps torch loaded in the background, so your next grades start "
-          f"warm. It stops after {IDLE_MINUTES} idle minutes; `python grader.py server stop` stops it now, "
-          "KATA_SERVER=off never starts it.")
+NOTICE = N_("grader.py: a grading server now keeps torch loaded in the background, so your next grades start "
+            "warm. It stops after {minutes} idle minutes; `python grader.py server stop` stops it now, "
+            "KATA_SERVER=off never starts it.")
 
 
 def socket_path() -> Path:
@@ -57,7 +58,7 @@ def start_in_background() -> None:
     subprocess.Popen([sys.executable, "-m", "kata.engine.server"], cwd=paths.ROOT, env=env, start_new_session=True,
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if state.announce_once("server"):
-        print(NOTICE, file=sys.stderr)
+        print(_(NOTICE).format(minutes=IDLE_MINUTES), file=sys.stderr)
 
 
 def _connect(timeout: float = 1.0) -> socket.socket | None:

@@ -170,3 +170,13 @@ def test_gradescope_shows_the_learner_the_courses_language(tmp_path):
     assert [t["name"].split(":")[0] for t in korean["tests"]] == [t["name"].split(":")[0] for t in english["tests"]]
     assert korean["tests"][0]["name"] != english["tests"][0]["name"]
     assert korean["tests"][0]["output"].startswith(i18n._("failed"))
+
+
+def test_help_speaks_the_language_asked_for_on_its_own_command_line(capsys):
+    from kata.learner import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["--help", "--lang", "vi"])
+    out = capsys.readouterr().out
+    assert i18n._("Grade the torch.nn kata's steps.") in out and "Chấm các bước" in out
+    assert "python grader.py step04 --hint" in out  # the commands of the examples stay as they are
