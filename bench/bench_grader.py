@@ -65,7 +65,7 @@ def main() -> None:
         target = Path(copies)
         for name in ("step01_functional.py", "step04_optim.py"):
             (target / name).write_text((ROOT / "solutions" / name).read_text())
-        base_env = os.environ | {"KATA_OFFLINE": "1", "NO_COLOR": "1", "KATA_STATE_DIR": state}
+        base_env = os.environ | {"KATA_OFFLINE": "1", "NO_COLOR": "1", "KATA_STATE_DIR": state, "KATA_LANG": "en"}
         if subprocess.run([PY, "grader.py", "step04", "--lang", "vi", "--hint"], cwd=ROOT, env=base_env,
                           capture_output=True).returncode == 2:
             del COMMANDS["grader.py step04 --lang vi --hint"]  # no --lang in this version

@@ -50,3 +50,7 @@ def private_state(tmp_path, monkeypatch):
     """Hints shown and steps passed are remembered per user: keep the tests' record apart."""
     monkeypatch.setenv("KATA_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("KATA_SERVER", "off")  # grade in the test's own process; the server has its own tests
+    monkeypatch.setenv("KATA_LANG", "en")  # the tests read English, whatever the machine's locale
+    from kata import i18n
+
+    i18n.use("en")

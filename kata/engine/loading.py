@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from kata.engine import scratch
+from kata.i18n import _
 
 
 class LoadProblem(Exception):
@@ -26,11 +27,12 @@ def read_source(path: Path) -> str:
     """The file's text; scratch.Refused when it is missing, a link or not a regular file."""
     data = scratch.read_regular(path)
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _lines = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as e:
-        raise LoadProblem(f"{path} is not text Python can read: {e}.\nSave it as UTF-8 (every editor can), or "
-                          "name its encoding on the first line: # -*- coding: latin-1 -*-") from None
+        raise LoadProblem(_("{path} is not text Python can read: {error}.\nSave it as UTF-8 (every editor can), "
+                            "or name its encoding on the first line: # -*- coding: latin-1 -*-").format(
+            path=path, error=e)) from None
 
 
 def parse(source: str, path: Path) -> ast.Module:
@@ -40,10 +42,10 @@ def parse(source: str, path: Path) -> ast.Module:
         line = (getattr(e, "text", "") or "").rstrip("\n")
         caret = " " * max((getattr(e, "offset", 1) or 1) - 1, 0) + "^" if line else ""
         where = f"\n    {line.strip()}\n    {caret[len(line) - len(line.lstrip()):]}" if line else ""
-        raise LoadProblem(f"Syntax error in {path}, line {getattr(e, 'lineno', '?')}: "
-                          f"{getattr(e, 'msg', str(e))}.{where}\nPython cannot read the file, so none of its "
-                          "checks can run. Fix that line (look just before it too: an unclosed bracket shows "
-                          "up on the next line).") from None
+        raise LoadProblem(_("Syntax error in {path}, line {line}: {error}.{where}\nPython cannot read the file, so "
+                            "none of its checks can run. Fix that line (look just before it too: an unclosed bracket "
+                            "shows up on the next line).").format(path=path, line=getattr(e, "lineno", "?"),
+                                                                   error=getattr(e, "msg", str(e)), where=where)) from None
 
 
 def load(path: Path) -> ModuleType:

@@ -88,6 +88,7 @@ def usage_error(message: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "server":
+        i18n.setup(_asked_language(argv))
         from kata.learner import client
 
         return client.command(argv[1:])

@@ -116,8 +116,8 @@ def run(argv: list[str]) -> int | None:
         finally:
             signal.signal(signal.SIGINT, previous)
     if not done or "exit" not in done:
-        print("grader.py: the grading server stopped in the middle of this command; grading it again without "
-              "the server.", file=sys.stderr)
+        print(_("grader.py: the grading server stopped in the middle of this command; grading it again without "
+                "the server."), file=sys.stderr)
         return None
     return int(done["exit"])
 
@@ -134,23 +134,25 @@ def command(argv: list[str]) -> int:
     """`grader.py server status|stop`."""
     what = argv[0] if argv else "status"
     if what not in ("status", "stop"):
-        print("grader.py server: say `status` or `stop`.", file=sys.stderr)
+        print(_("grader.py server: say `status` or `stop`."), file=sys.stderr)
         return 2
     sock = _connect()
     if sock is None:
-        print("no grading server is running.")
+        print(_("no grading server is running."))
         return 0
     with sock:
         sock.sendall(json.dumps({"op": what}).encode() + b"\n")
         sock.settimeout(10.0)
         reply = _reply(sock) or {}
     if what == "stop":
-        print("the grading server stopped." if reply.get("stopping") else "the grading server did not answer.")
+        print(_("the grading server stopped.") if reply.get("stopping") else _("the grading server did not answer."))
         return 0
     if not reply:
-        print("a grading server is listening but does not answer.")
+        print(_("a grading server is listening but does not answer."))
         return 1
-    stale = "" if reply.get("fingerprint") == fingerprint() else " (stale: the next grade restarts it)"
-    print(f"grading server {reply.get('pid')}: up {reply.get('uptime', 0):.0f} s, {reply.get('served', 0)} command(s) "
-          f"served, {reply.get('active', 0)} running{stale}; stops after {IDLE_MINUTES} idle minutes.")
+    stale = "" if reply.get("fingerprint") == fingerprint() else " " + _("(stale: the next grade restarts it)")
+    print(_("grading server {pid}: up {seconds} s, {served} command(s) served, {active} running{stale}; stops after "
+            "{minutes} idle minutes.").format(pid=reply.get("pid"), seconds=f"{reply.get('uptime', 0):.0f}",
+                                               served=reply.get("served", 0), active=reply.get("active", 0),
+                                               stale=stale, minutes=IDLE_MINUTES))
     return 0

@@ -47,10 +47,10 @@ def reset(step, target: Path) -> int:
 
     folder = Path(target).resolve()
     if folder == SOLUTIONS.resolve() or folder.is_relative_to(KATA.resolve()):
-        what = "the reference solutions" if folder == SOLUTIONS.resolve() else "part of the grader"
-        print(f"grader.py: --reset puts a learner's stub back; {target} holds {what}, which the checks and the "
-              "stubs are made from, so it is never reset. Reset a learner's folder (steps/, the default, or "
-              "--target FOLDER).", file=sys.stderr)
+        what = _("the reference solutions") if folder == SOLUTIONS.resolve() else _("part of the grader")
+        print(_("grader.py: --reset puts a learner's stub back; {target} holds {what}, which the checks and the "
+                "stubs are made from, so it is never reset. Reset a learner's folder (steps/, the default, or "
+                "--target FOLDER).").format(target=target, what=what), file=sys.stderr)
         return REFUSED
     path = target / step.filename
     stub = make_stub(step)

@@ -180,3 +180,35 @@ def test_help_speaks_the_language_asked_for_on_its_own_command_line(capsys):
     out = capsys.readouterr().out
     assert i18n._("Grade the torch.nn kata's steps.") in out and "Chấm các bước" in out
     assert "python grader.py step04 --hint" in out  # the commands of the examples stay as they are
+
+
+# the modules whose words a learner reads (the instructor's commands, the authoring tools, the child's own
+# machinery and the tutorial's baselines are not among them)
+NOT_THE_LEARNERS = ("kata/classroom/", "kata/authoring/", "kata/steps/baselines/", "kata/engine/zygote.py",
+                    "kata/engine/probe.py", "kata/engine/server.py")
+SINKS = {"Mismatch", "Unlike", "Skip", "LoadProblem", "usage_error", "usage", "print", "Refused"}
+
+
+def test_no_prose_reaches_a_learner_without_passing_through_the_catalogs():
+    """Prose (two words or more) given as a literal or an f-string to what shows it to a learner, not
+    wrapped in _(): extraction would never see it."""
+    import ast
+    import re
+
+    prose = re.compile(r"[A-Za-z]{3,} [A-Za-z]{3,}")
+    found = []
+    for path in sorted((paths.ROOT / "kata").rglob("*.py")):
+        rel = path.relative_to(paths.ROOT).as_posix()
+        if rel.startswith(NOT_THE_LEARNERS):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = getattr(node, "func", None)
+            name = getattr(func, "id", None) or getattr(func, "attr", None)
+            if not isinstance(node, ast.Call) or name not in SINKS:
+                continue
+            for arg in node.args:
+                parts = [arg] if isinstance(arg, ast.Constant) else getattr(arg, "values", [])
+                text = "".join(p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str))
+                if prose.search(text):
+                    found.append(f"{rel}:{node.lineno}: {text[:60]!r}")
+    assert found == []
