@@ -26,6 +26,8 @@ from typing import IO, Any
 
 import torch
 
+from kata.i18n import _
+
 TUTORIAL_URL = "https://github.com/pytorch/tutorials/raw/main/_static/mnist.pkl.gz"
 
 _FILENAME = "mnist.pkl.gz"
@@ -59,7 +61,8 @@ class Mnist:
             y_train=self.y_train[:n_train],
             x_valid=self.x_valid[:n_valid],  # (n_valid, 784)
             y_valid=self.y_valid[:n_valid],
-            source=f"{self.source} [subset: first {n_train:,} train / {n_valid:,} valid]",
+            source=self.source + " " + _("[subset: first {train} train / {valid} valid]").format(
+                train=f"{n_train:,}", valid=f"{n_valid:,}"),
         )
 
 
@@ -88,14 +91,14 @@ def load_mnist(*, cache: Path | None = None, download: bool | None = None) -> Mn
         return _load_cached(path)
     allowed, why_not = _download_allowed(download)
     if not allowed:
-        return _sample_because(f"the tutorial's file was not found at {path} and downloading is off ({why_not})")
+        return _sample_because(_("the tutorial's file was not found at {path} and downloading is off ({why})").format(
+            path=path, why=why_not))
     try:
         data = _download(TUTORIAL_URL, path)
     except Exception as e:  # noqa: BLE001 - any network/disk/format failure must fall back, not crash a kata
-        return _sample_because(
-            f"the tutorial's file was not found at {path} and downloading it from {TUTORIAL_URL} failed: {_one_line(e)}"
-        )
-    return _tutorial_mnist(data, f"downloaded from {TUTORIAL_URL} to {path}")
+        return _sample_because(_("the tutorial's file was not found at {path} and downloading it from {url} failed: "
+                                  "{error}").format(path=path, url=TUTORIAL_URL, error=_one_line(e)))
+    return _tutorial_mnist(data, _("downloaded from {url} to {path}").format(url=TUTORIAL_URL, path=path))
 
 
 def load_sample() -> Mnist:
@@ -112,11 +115,10 @@ def _load_cached(path: Path) -> Mnist:
     try:
         data = _read_tutorial(path)
     except Exception as e:  # noqa: BLE001 - any unreadable/invalid file falls back
-        return _sample_because(
-            f"the cached file {path} is not a valid copy of the tutorial's mnist.pkl.gz "
-            f"({_one_line(e)}); it was left in place, delete it to download again"
-        )
-    return _tutorial_mnist(data, f"from {path}")
+        return _sample_because(_("the cached file {path} is not a valid copy of the tutorial's mnist.pkl.gz "
+                                  "({error}); it was left in place, delete it to download again").format(
+            path=path, error=_one_line(e)))
+    return _tutorial_mnist(data, _("from {path}").format(path=path))
 
 
 def _download_allowed(download: bool | None) -> tuple[bool, str]:
@@ -244,7 +246,8 @@ def _tutorial_mnist(data: tuple[torch.Tensor, ...], where: str) -> Mnist:
         y_train=y_train,
         x_valid=x_valid,
         y_valid=y_valid,
-        source=f"the tutorial's mnist.pkl.gz ({len(y_train):,} train / {len(y_valid):,} valid) {where}",
+        source=_("the tutorial's mnist.pkl.gz ({train} train / {valid} valid) {where}").format(
+            train=f"{len(y_train):,}", valid=f"{len(y_valid):,}", where=where),
     )
 
 
@@ -266,7 +269,8 @@ def _read_sample(path: Path, reason: str) -> Mnist:
     body = torch.frombuffer(bytearray(raw), dtype=torch.uint8, offset=_SAMPLE_HEADER.size)  # (n*785,)
     pixels = body[: n * n_pixels].view(n, n_pixels)  # (n, 784) uint8 0..255
     labels = body[n * n_pixels :]  # (n,) uint8 0..9
-    source = f"the shipped {n:,}-digit MNIST sample ({n_train:,} train / {n_valid:,} valid)"
+    source = _("the shipped {n}-digit MNIST sample ({train} train / {valid} valid)").format(
+        n=f"{n:,}", train=f"{n_train:,}", valid=f"{n_valid:,}")
     return Mnist(
         x_train=_pixels(pixels[:n_train].float() / 255),  # (n_train, 784)
         y_train=_labels(labels[:n_train]),  # (n_train,)

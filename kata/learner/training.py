@@ -32,7 +32,7 @@ def load_data(kind: str, cfg: Config) -> tuple[Data, str]:
         area, price = runner.reference(registry.BY_ID["step14"]).house_prices(n=200, seed=cfg.seed)
         n = cfg.limit or 160
         return (Data(area[:n], price[:n], area[160:], price[160:], classify=False),
-                "200 made-up houses (price = 3 * area + 0.5 + noise): 160 to train, 40 to validate")
+                _("200 made-up houses (price = 3 * area + 0.5 + noise): 160 to train, 40 to validate"))
     from kata.data import load_mnist
 
     mnist = load_mnist()
