@@ -24,7 +24,7 @@ POT = LOCALE / "kata.pot"
 HEADER = "Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\nLanguage: {lang}\n" \
          "Plural-Forms: nplurals={plurals}; plural={rule};\n"
 PLURALS = {"en": (2, "(n != 1)"), "vi": (1, "0"), "ko": (1, "0")}
-PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}|%\([a-z_]+\)[sr]|%[sr]")
 
 
 def from_code() -> list[po.Entry]:
@@ -95,9 +95,26 @@ def _stub_texts(step) -> list[po.Entry]:
     return out
 
 
+def _solution_docstrings() -> list[po.Entry]:
+    """The docstrings a stub keeps from the solution's code, keyed by their text (the same function in
+    several steps is one entry)."""
+    from kata.authoring.stubs import DOCSTRING
+    from kata.paths import SOLUTIONS
+
+    out = {}
+    for path in sorted(SOLUTIONS.glob("step*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                doc = ast.get_docstring(node, clean=True)
+                if doc:
+                    out.setdefault(doc, po.Entry(doc, msgctxt=DOCSTRING, comments=[
+                        "a docstring in the stub (a Python file): no triple quotes, no backslashes; code stays code"]))
+    return list(out.values())
+
+
 def template() -> list[po.Entry]:
     entries, seen = [], set()
-    for e in from_code() + from_declarations():  # a text used in several places is one entry
+    for e in from_code() + from_declarations() + _solution_docstrings():  # a text used in several places is one entry
         if e.key not in seen:
             seen.add(e.key)
             entries.append(e)
@@ -165,7 +182,8 @@ def problems() -> list[str]:
                     out.append(f"{lang}: line breaks differ in {name}")
                 if (s[:1].isspace(), s[-1:].isspace()) != (english[:1].isspace(), english[-1:].isspace()):
                     out.append(f"{lang}: leading or trailing space differs in {name} (texts are joined)")
-                if ".todo." in (e.msgctxt or "") or (e.msgctxt or "").endswith(".stub"):
+                if ".todo." in (e.msgctxt or "") or (e.msgctxt or "").endswith(".stub") or \
+                        e.msgctxt == "stub.docstring":
                     if '"""' in s or "\\" in s:
                         out.append(f"{lang}: a stub text holds triple quotes or a backslash: {name}")
         mo = path.with_suffix(".mo")

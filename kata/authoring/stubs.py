@@ -165,6 +165,7 @@ def make_stub(step) -> str:
             edits.replace(start, node.end_lineno, new)
     if set(step.todos) - done:
         raise ValueError(f"{slug}: no top-level {', '.join(sorted(set(step.todos) - done))} in the solution")
+    _translate_docstrings(tree, lines, edits)
     _redoc_module(tree, lines, edits, step)
     text = edits.text()
     run = "\nRun it on MNIST:" if "\nRun it on MNIST:" in text else "\nRun it:"  # step14 runs on made-up data
@@ -234,6 +235,23 @@ def _place(fn, lines, edits, a, b, todo, label, marker, raises) -> None:
                 marker(_indent(lines[inner.lineno - 1]), "", label)[-1] + "  # its TODO is in the lines below")
     else:
         edits.replace(a, b, marker(indent, todo.text, label))
+
+
+DOCSTRING = "stub.docstring"  # the context of the code's own docstrings in the catalogs, keyed by their text
+
+
+def _translate_docstrings(tree, lines, edits) -> None:
+    """The docstrings the stub keeps from the solution (the code of earlier steps), in the learner's
+    language; a TODO's own docstring is already in place, and English leaves every byte as it was."""
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        expr, doc = _docstring(node), ast.get_docstring(node, clean=True)
+        if expr is None or not doc or expr.lineno in edits.replaced:
+            continue
+        translated = by_id(DOCSTRING, doc)
+        if translated != doc:
+            edits.replace(expr.lineno, expr.end_lineno, _doc_lines(translated, _indent(lines[expr.lineno - 1])))
 
 
 def _redoc_module(tree, lines, edits, step) -> None:

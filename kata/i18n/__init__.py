@@ -55,11 +55,17 @@ def choose(asked: str | None = None) -> tuple[str, str]:
 
 
 def use(lang: str) -> None:
-    """Read every later text in `lang`."""
+    """Read every later text in `lang`, argparse's own words ("usage:", its errors) included."""
+    import argparse
+
     catalog = gettext.NullTranslations()
     if lang != "en":
         catalog = gettext.translation(DOMAIN, localedir=str(LOCALE), languages=[lang], fallback=True)
     _current.update(lang=lang, catalog=catalog)
+    argparse._ = catalog.gettext  # argparse looks its words up through its module's _ and ngettext
+    argparse.ngettext = catalog.ngettext
+
+
 
 
 def setup(asked: str | None = None) -> str:
@@ -124,3 +130,13 @@ def pad_cells(text: str, cells: int, align: str = "<") -> str:
     if align == "^":
         return " " * (room // 2) + text + " " * (room - room // 2)
     return text + " " * room
+
+
+# argparse's words a learner meets (its help and its errors), for the catalogs: argparse translates them
+ARGPARSE = (N_("usage: "), N_("options"), N_("positional arguments"), N_("show this help message and exit"),
+            N_("%(prog)s: error: %(message)s\n"), N_("argument %(argument_name)s: %(message)s"),
+            N_("expected one argument"), N_("expected at least one argument"), N_("expected at most one argument"),
+            N_("invalid %(type)s value: %(value)r"), N_("invalid choice: %(value)r (choose from %(choices)s)"),
+            N_("not allowed with argument %s"), N_("the following arguments are required: %s"),
+            N_("unrecognized arguments: %s"), N_("ambiguous option: %(option)s could match %(matches)s"),
+            N_("one of the arguments %s is required"), N_("ignored explicit argument %r"))

@@ -137,6 +137,7 @@ def test_reset_in_vietnamese_writes_the_vietnamese_stub_and_keeps_the_learners_f
     assert stub != english and stub.count("TODO(step04)") == english.count("TODO(step04)")
     assert english == (paths.STEPS / step.filename).read_text()  # the stubs in steps/ stay English
     assert _code(stub) == _code(english), "only words change: the code of the stub is the same"
+    assert _docstring_of(stub, "accuracy") != _docstring_of(english, "accuracy")  # what earlier steps wrote, too
     assert (tmp_path / ".kata-backups" / "step04_optim.1.py").read_text() == "# my own work\n"
     result = runner.grade(step, tmp_path)
     assert result.status == NOT_STARTED and result.score()[0] == 0
@@ -212,3 +213,18 @@ def test_no_prose_reaches_a_learner_without_passing_through_the_catalogs():
                 if prose.search(text):
                     found.append(f"{rel}:{node.lineno}: {text[:60]!r}")
     assert found == []
+
+
+def _docstring_of(source: str, name: str) -> str:
+    import ast
+
+    return next(ast.get_docstring(n) for n in ast.walk(ast.parse(source)) if getattr(n, "name", None) == name)
+
+
+def test_argparse_own_words_follow_the_language(capsys):
+    from kata.learner import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "ko", "--no-such-option"])
+    err = capsys.readouterr().err
+    assert i18n._("unrecognized arguments: %s") % "--no-such-option" in err and "사용법" in err
