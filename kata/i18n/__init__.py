@@ -71,10 +71,35 @@ def use(lang: str) -> None:
 def setup(asked: str | None = None) -> str:
     """Choose the language (saying so when a name is unknown) and use it."""
     lang, notice = choose(asked)
-    if notice and not os.environ.get("KATA_IN_SERVER"):  # said once, by the command the learner typed
+    here = not os.environ.get("KATA_IN_SERVER")  # said by the command the learner typed, not by the server
+    if notice and here:
         print(notice, file=sys.stderr)
+    elif lang == "en" and here and not asked and not os.environ.get("KATA_LANG"):
+        other = unknown_locale()
+        if other and _first_time(f"locale {other}"):  # every command would say it again: once is enough
+            print(f"grader.py: your locale ({other}) names a language the kata does not speak "
+                  f"({', '.join(LANGUAGES)}): English it is. --lang or KATA_LANG chooses another.", file=sys.stderr)
     use(lang)
     return lang
+
+
+def unknown_locale() -> str:
+    """The locale setting that chose English by naming another language ('' when none did)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value and name != "LANGUAGE":
+            return value if _short(value) not in ("", "en") else ""
+    language = os.environ.get("LANGUAGE", "")
+    return language if language and all(_short(p) not in LANGUAGES for p in language.split(":")) else ""
+
+
+def _first_time(what: str) -> bool:
+    try:
+        from kata.learner import state
+
+        return state.announce_once(what)
+    except Exception:  # noqa: BLE001  no state folder to remember it in: say it
+        return True
 
 
 def language() -> str:

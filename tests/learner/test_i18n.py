@@ -184,9 +184,10 @@ def test_help_speaks_the_language_asked_for_on_its_own_command_line(capsys):
 
 
 # the modules whose words a learner reads (the instructor's commands, the authoring tools, the child's own
-# machinery and the tutorial's baselines are not among them)
+# machinery and the tutorial's baselines are not among them; nor is the language chooser, whose only
+# sentences say that English it is, in English)
 NOT_THE_LEARNERS = ("kata/classroom/", "kata/authoring/", "kata/steps/baselines/", "kata/engine/zygote.py",
-                    "kata/engine/probe.py", "kata/engine/server.py")
+                    "kata/engine/probe.py", "kata/engine/server.py", "kata/i18n/")
 SINKS = {"Mismatch", "Unlike", "Skip", "LoadProblem", "usage_error", "usage", "print", "Refused"}
 
 
@@ -228,3 +229,13 @@ def test_argparse_own_words_follow_the_language(capsys):
         cli.main(["--lang", "ko", "--no-such-option"])
     err = capsys.readouterr().err
     assert i18n._("unrecognized arguments: %s") % "--no-such-option" in err and "사용법" in err
+
+
+def test_a_locale_of_another_language_says_english_once(monkeypatch, capsys):
+    for name in LOCALE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert i18n.setup() == "en" and "fr_FR.UTF-8" in capsys.readouterr().err
+    assert i18n.setup() == "en" and capsys.readouterr().err == ""  # remembered: not on every command
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert i18n.unknown_locale() == ""
