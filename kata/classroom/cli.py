@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kata import i18n
 from kata.i18n import LANGUAGES
+from kata.inert import inert, inert_name
 from kata.steps import registry
 
 USAGE_ERROR = 2
@@ -56,7 +57,9 @@ def compare_parser() -> argparse.ArgumentParser:
                                 "that are the same code up to formatting, comments and local names.")
     p.add_argument("step")
     p.add_argument("submissions", type=Path)
-    p.add_argument("--diff", nargs=2, metavar=("LEARNER_A", "LEARNER_B"), help="show two learners' step side by side")
+    p.add_argument("--diff", nargs=2, metavar=("LEARNER_A", "LEARNER_B"),
+                   help="show two learners' step side by side (names as compare shows them; one that starts "
+                        "with -: ./-name)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds for one group's grading (default 60)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="groups graded at once (default: cores)")
     return p
@@ -213,7 +216,7 @@ def main_class(argv: list[str]) -> int:
     try:
         written = class_reports.write_reports(results, args.out)
     except OSError as e:  # a link planted in the report folder, a full disk: one sentence, no traceback
-        print(f"grader.py class: the reports could not be written to {args.out}: {e}", file=sys.stderr)
+        print(f"grader.py class: the reports could not be written to {args.out}: {inert(e)}", file=sys.stderr)
         return 1
     print(f"{len(results.learners)} learners × {len(steps)} steps graded; reports: "
           + ", ".join(str(p.relative_to(args.out)) for p in written if "gradescope" not in p.parts)
@@ -232,40 +235,53 @@ def main_compare(argv: list[str]) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from kata.classroom import similarity
+    from kata.classroom import grading, similarity
     from kata.learner import diffs
 
     out = Console(highlight=False, soft_wrap=True)
-    if args.diff:
-        a, b = (args.submissions / name / step.filename for name in args.diff)
+    if args.diff:  # the learners' names and code are shown inert (kata.inert), as every report shows them
+        a, b = (_learner_folder(args.submissions, name) / step.filename for name in args.diff)
         for path in (a, b):
+            if path.parent.is_symlink():  # as in class grading: a link can lead anywhere
+                print(f"grader.py compare: {inert(path.parent, one_line=True)} is a link, not a folder",
+                      file=sys.stderr)
+                return USAGE_ERROR
             if not path.is_file():
-                print(f"grader.py compare: {path} does not exist", file=sys.stderr)
+                print(f"grader.py compare: {inert(path, one_line=True)} does not exist", file=sys.stderr)
                 return USAGE_ERROR
         # Text, never markup: code is full of [a:b] and [i], which rich would read as its own tags
         table = Table(show_lines=False, expand=True)
         for name in args.diff:
-            table.add_column(Text(name))
+            table.add_column(Text(inert(name, one_line=True)))
         colours = {"equal": "", "replace": "yellow", "delete": "red", "insert": "green"}
         for left, right, tag in similarity.side_by_side(a, b):
-            table.add_row(Text(left), Text(right), style=colours[tag])
+            table.add_row(Text(inert(left)), Text(inert(right)), style=colours[tag])
         out.print(table)
         return 0
 
     from kata.engine import isolate, runner
 
-    files = {f.name: f / step.filename for f in sorted(args.submissions.iterdir())
-             if (f / step.filename).is_file() and not (f / step.filename).is_symlink()}
+    folders = grading.learner_folders(args.submissions)
+    links = [inert_name(f.name) for f in folders if f.is_symlink()]  # could lead anywhere: not compared
+    files = {inert_name(f.name): f / step.filename for f in folders
+             if not f.is_symlink() and (f / step.filename).is_file() and not (f / step.filename).is_symlink()}
     groups = similarity.group(files)
     isolate.warm_up([step])
     jobs = [isolate.Job((str(i), step.id), step, g.path.parent) for i, g in enumerate(groups)]
     grades = isolate.run_all(jobs, max(args.jobs, 1), args.timeout, 2048)
     out.print(f"[bold]{step.slug}[/]: {len(files)} submissions, {len(groups)} distinct approaches")
+    if links:
+        out.print(f"not compared: {escape(', '.join(links))} (a symbolic link, not a folder)")
     for i, g in enumerate(groups, 1):
         g.status = grades[(str(i - 1), step.id)]["status"]
         out.print(f"\n[bold]group {i}[/]: {len(g.learners)} learner{'s' * (len(g.learners) > 1)} "
                   f"({escape(', '.join(g.learners))}) · {g.status}", markup=True)
         lines = similarity.diff_against(runner.SOLUTIONS / step.filename, g.path)
         for line in lines or ["(the same code as the reference solution)"]:
-            out.print(line, style=diffs.style(line), markup=False)
+            out.print(inert(line), style=diffs.style(line), markup=False)
     return 0
+
+
+def _learner_folder(submissions: Path, name: str) -> Path:
+    """The folder of the learner compare shows as `name` (its name made inert); else SUBMISSIONS/name."""
+    return next((f for f in submissions.iterdir() if inert_name(f.name) == name), submissions / name)

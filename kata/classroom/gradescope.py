@@ -15,6 +15,8 @@ Scores come from the one scoring rule (kata.classroom.reports.gradescope: one te
 by its id; hidden checks by number, visible only once grades are published); a step's weight
 multiplies its tests' points. The kata is not installed into site-packages: it stays in
 /autograder/source, which the learner's confined child cannot read (nor the hidden checks there).
+What the learner's code printed or raised, and the names of their folders, are written and printed
+inert (kata.inert): escape sequences, CR, BEL and bidi controls show as visible escapes.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import traceback
 from pathlib import Path
 
 from kata import i18n, paths
+from kata.inert import inert
 
 CONFIG = "kata-gradescope.json"  # in the bundle: what run_autograder grades, and how
 HIDDEN = "hidden"  # in the bundle: the instructor's hidden checks (under the kata's root: unreadable to learners)
@@ -79,7 +82,7 @@ def results(results, weights: dict[str, float], folder: Path, why: str, seconds:
     from kata.classroom import reports
 
     data = json.loads(reports.gradescope(results, LEARNER))
-    checks = {f"{c.get('id') or step}: {c['name']}": c
+    checks = {inert(f"{c.get('id') or step}: {c['name']}", one_line=True): c
               for step in results.grades[LEARNER] for c in results.grades[LEARNER][step]["checks"]}
     for s in results.steps:  # a step that broke before its hidden checks ran still owes their points
         grade = results.grades[LEARNER][s.id]
@@ -115,10 +118,10 @@ def results(results, weights: dict[str, float], folder: Path, why: str, seconds:
         printed = grade.get("output", "")
         if printed and grade["status"] != "passed":
             printed = printed if len(printed) <= MAX_PRINTED else "…" + printed[-MAX_PRINTED:]
-            printed = "".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in printed)
             lines.append("  what your code printed while it was graded:\n    " + printed.rstrip().replace("\n", "\n    "))
     return {"score": _points(sum(t["score"] for t in tests)), "execution_time": max(int(round(seconds)), 0),
-            "output": "\n".join(lines), "output_format": "text", "stdout_visibility": "hidden", "tests": tests}
+            "output": inert("\n".join(lines)), "output_format": "text", "stdout_visibility": "hidden",
+            "tests": tests}
 
 
 def _step_of(test: dict) -> str:
@@ -190,8 +193,8 @@ def run(root: Path, check: bool = False, source: Path | None = None) -> int:
         return 1
     most = _points(sum(t["max_score"] for t in data["tests"]))
     where = "(not written: --check)" if check else write_results(root, data)
-    print(f"kata {source} graded {folder}: {data['score']}/{most} in {data['execution_time']} s; "
-          f"results: {where}")
+    print(f"kata {source} graded {inert(folder, one_line=True)}: {data['score']}/{most} in "
+          f"{data['execution_time']} s; results: {where}")
     print(data["output"])
     if check and data["score"] != most:
         print("run_autograder --check: the reference solutions do not earn every point: this bundle is broken "

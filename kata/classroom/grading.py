@@ -4,6 +4,11 @@ step in its own confined child (kata.engine.isolate), and keep the results.
 SUBMISSIONS holds one folder per learner, each laid out like steps/, and is only ever read. Each
 learner-step runs in its own confined child with a private copy of its one file: nothing one
 learner's code does reaches a classmate's files, results or processes, or the grader.
+
+A learner is named by their folder's name made inert (kata.inert.inert_name: controls, newlines and
+bytes that are not UTF-8 escaped, two folders never named alike), so a name can go in any report,
+table or file name. A learner "folder" that is a symbolic link is refused, not graded: it could lead
+anywhere, the reference solutions included.
 """
 from __future__ import annotations
 
@@ -12,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.engine import isolate, loading
+from kata.engine.results import BROKEN, StepResult
+from kata.i18n import _
+from kata.inert import inert_name
 from kata.steps import registry
 from kata.steps.registry import Step
 
@@ -23,6 +31,7 @@ class ClassResults:
     learners: list[str]
     grades: dict[str, dict[str, dict]] = field(default_factory=dict)  # learner -> step id -> StepResult dict
     hidden_names: dict[str, list[str]] = field(default_factory=dict)  # step id -> hidden check names
+    refused: list[str] = field(default_factory=list)  # learners whose folder is a link: not graded
 
     def credit(self, learner: str, step: str) -> int:
         """The step's score (StepResult.score, the one scoring rule of every report)."""
@@ -37,7 +46,17 @@ class ClassResults:
 
 
 def learner_folders(submissions: Path) -> list[Path]:
+    """Each learner's folder, and each link to a folder standing where one would be (to refuse it)."""
     return sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def refused(folder: Path, step: Step) -> dict:
+    """The result of a step of a learner whose folder is a symbolic link: not graded, and why."""
+    problem = _("{folder} is a symbolic link, not a folder: it was not graded, since a link can lead to any "
+                "folder (the reference solutions too). Hand in the folder itself.")
+    problem = problem.format(folder=inert_name(folder.name))
+    return StepResult(step.id, step.slug, step.title, str(folder), str(folder / step.filename), status=BROKEN,
+                      problem=problem).to_dict()
 
 
 def load_hidden(folder: Path | None) -> dict[str, tuple]:
@@ -62,15 +81,20 @@ def grade_class(submissions: Path, steps: list[Step], *, jobs: int = os.cpu_coun
 
     sealed.zygote()  # before the hidden checks are loaded: no child inherits them
     hidden = load_hidden(hidden_folder)
-    results = ClassResults(submissions, steps, [f.name for f in folders],
-                           hidden_names={s: [c.name for c in checks] for s, checks in hidden.items()})
+    names = {folder: inert_name(folder.name) for folder in folders}
+    results = ClassResults(submissions, steps, list(names.values()),
+                           hidden_names={s: [c.name for c in checks] for s, checks in hidden.items()},
+                           refused=[names[f] for f in folders if f.is_symlink()])
     isolate.warm_up(steps)
     work: list[isolate.Job] = []
-    for folder in folders:
-        results.grades[folder.name] = {}
+    for folder, name in names.items():
+        if folder.is_symlink():
+            results.grades[name] = {step.id: refused(folder, step) for step in steps}
+            continue
+        results.grades[name] = {}
         for step in steps:  # the submission is only read: each child copies its own step file
-            work.append(isolate.Job((folder.name, step.id), step, folder, hidden.get(step.id, ())))
-    total, done = len(folders) * len(steps), 0
+            work.append(isolate.Job((name, step.id), step, folder, hidden.get(step.id, ())))
+    total, done = len(work), 0
     if progress:
         progress(done, total)
 

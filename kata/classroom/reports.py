@@ -4,19 +4,47 @@
 - results.json: every check's result for every learner and step, hidden checks apart
 - gradescope/<learner>/results.json: Gradescope's format (tests with name, score, max_score, output)
 - heatmap.svg: the class at a glance, learner × step, for a slide (heatmap.png too with matplotlib)
+
+Every text that came from a learner (names, what their code printed or raised) is written inert
+(kata.inert): escape sequences, CR, BEL and bidi controls show as visible escapes, a name stays on
+its one table row, and a learner's own file name never leaves REPORT_DIR.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from html import escape
 from pathlib import Path
 
 from kata.classroom.grading import ClassResults
-from kata.engine.report import STATUS_WORDS
+from kata.engine.report import ONE_LINE, STATUS_WORDS
 from kata.engine.results import PASSED
 from kata.i18n import _, by_id
+from kata.inert import inert, inert_data
+
+
+def _name(learner: str) -> str:
+    """A learner's name on one line (grading already made it inert: this keeps made-up ones safe too)."""
+    return inert(learner, one_line=True)
+
+
+def _grade(results: ClassResults, learner: str, step: str) -> dict:
+    """A learner's step result with every text inert."""
+    return inert_data(results.grades[learner][step], ONE_LINE)
+
+
+def file_name(learner: str) -> str:
+    """The learner's name as one file name under REPORT_DIR: inert, never a path, '.' or '..', at most
+    200 bytes (a longer name is cut and told apart by a digest of the whole)."""
+    name = _name(learner).replace("/", "\\x2f")
+    if name in ("", ".", ".."):
+        name = "_" + name
+    if len(name.encode()) > 200:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+        name = name.encode()[:180].decode("utf-8", errors="ignore") + "~" + digest
+    return name
 
 
 def _cell(results: ClassResults, learner: str, step: str) -> str:
@@ -31,20 +59,30 @@ def _cell(results: ClassResults, learner: str, step: str) -> str:
 
 def summary_markdown(results: ClassResults) -> str:
     steps = [s.id for s in results.steps]
-    lines = ["# Class summary", "", f"Submissions: `{results.submissions}`; cells are checks passed / total "
+    submissions = _name(str(results.submissions))
+    lines = ["# Class summary", "", f"Submissions: `{submissions}`; cells are checks passed / total "
              "(— not submitted, ! could not be graded: the learner's report says why).", "",
              "| learner | " + " | ".join(steps) + " | steps passed |",
              "|---|" + "---|" * (len(steps) + 1)]
     for learner in results.learners:
         passed = sum(_passed(results, learner, s) for s in steps)
-        lines.append(f"| {learner} | " + " | ".join(_cell(results, learner, s) for s in steps)
+        name = _name(learner).replace("|", "\\|")  # a | would end the cell
+        lines.append(f"| {name} | " + " | ".join(_cell(results, learner, s) for s in steps)
                      + f" | {passed}/{len(steps)} |")
+    if results.refused:
+        lines += ["", "Not graded: " + ", ".join(f"`{_name(learner)}`" for learner in results.refused)
+                  + " (a symbolic link, not a folder: a link can lead to any folder, the reference solutions too)."]
     return "\n".join(lines) + "\n"
 
 
 def _passed(results: ClassResults, learner: str, step: str) -> bool:
     grade = results.grades[learner][step]
     return grade["status"] == PASSED and results.credit(learner, step) == results.total(learner, step)
+
+
+def _csv_text(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: never read as a formula (=, +, -, @ first)."""
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
 
 
 def summary_csv(results: ClassResults) -> str:
@@ -55,18 +93,19 @@ def summary_csv(results: ClassResults) -> str:
         for step in results.steps:
             grade = results.grades[learner][step.id]
             hidden = grade.get("hidden", [])
-            writer.writerow([learner, step.id, grade["status"], results.credit(learner, step.id),
+            problem = " ".join(inert(grade.get("problem", "")).split())[:300]  # CR and the like escaped first
+            writer.writerow([_csv_text(_name(learner)), step.id, grade["status"], results.credit(learner, step.id),
                              results.total(learner, step.id), sum(c["status"] == PASSED for c in hidden), len(hidden),
-                             " ".join(grade.get("problem", "").split())[:300]])
+                             _csv_text(problem)])
     return out.getvalue()
 
 
 def results_json(results: ClassResults) -> str:
     return json.dumps({
-        "submissions": str(results.submissions),
+        "submissions": _name(str(results.submissions)),
         "steps": [s.id for s in results.steps],
-        "hidden_checks": results.hidden_names,
-        "learners": {learner: {step.id: results.grades[learner][step.id] | {
+        "hidden_checks": inert_data(results.hidden_names),
+        "learners": {_name(learner): {step.id: _grade(results, learner, step.id) | {
             "credit": results.credit(learner, step.id), "total": results.total(learner, step.id)}
             for step in results.steps} for learner in results.learners},
     }, indent=1, sort_keys=True, ensure_ascii=False)
@@ -79,7 +118,7 @@ def gradescope(results: ClassResults, learner: str) -> str:
     only and shown after publication."""
     tests = []
     for step in results.steps:
-        grade = results.grades[learner][step.id]
+        grade = _grade(results, learner, step.id)
         counted = grade.get("loaded", False) and not grade.get("no_credit")
         worth = 0
         for c in grade["checks"]:
@@ -146,13 +185,13 @@ def heatmap_svg(results: ClassResults) -> str:
         parts.append(f'<text x="{x}" y="{top - 6}" transform="rotate(-60 {x} {top - 6})">{escape(step)}</text>')
     for i, learner in enumerate(results.learners):
         y = top + i * cell
-        parts.append(f'<text x="{left - 6}" y="{y + cell * 0.65}" text-anchor="end">{escape(learner)}</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + cell * 0.65}" text-anchor="end">{escape(_name(learner))}</text>')
         for j, step in enumerate(steps):
             grade = results.grades[learner][step]
             total = results.total(learner, step)
             fraction = None if grade["status"] == "missing" else results.credit(learner, step) / max(total, 1)
             parts.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                         f'fill="{_colour(fraction)}"><title>{escape(learner)} {step}: '
+                         f'fill="{_colour(fraction)}"><title>{escape(_name(learner))} {step}: '
                          f'{escape(_cell(results, learner, step))}</title></rect>')
     parts += _legend(10, grid_bottom + 14)
     parts.append("</svg>")
@@ -180,7 +219,8 @@ def heatmap_png(results: ClassResults, path: Path) -> bool:
     fig, ax = plt.subplots(figsize=(2.5 + 0.45 * len(steps), 1.5 + 0.3 * len(results.learners)))
     image = ax.imshow(grid, cmap=scale, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(steps)), steps, rotation=60, ha="right")
-    ax.set_yticks(range(len(results.learners)), results.learners)
+    # a name's $ is text, not matplotlib's mathtext (an unbalanced formula would stop the picture)
+    ax.set_yticks(range(len(results.learners)), [_name(lr).replace("$", "\\$") for lr in results.learners])
     ax.set_title("Class progress: share of checks passed")
     bar = fig.colorbar(image, ax=ax, ticks=[0, 0.25, 0.5, 0.75, 1], format=PercentFormatter(1.0))
     bar.set_label("checks passed")
@@ -196,6 +236,8 @@ def write_safely(out: Path, path: Path, text: str) -> None:
     file is replaced (a temporary file renamed over it), so a link planted at its name is replaced,
     never followed."""
     folder = out
+    if ".." in path.relative_to(out).parts:
+        raise OSError(f"{path} is outside {out}: refusing to write it")
     for part in path.relative_to(out).parts[:-1]:
         folder = folder / part
         if folder.is_symlink():
@@ -213,7 +255,7 @@ def write_reports(results: ClassResults, out: Path) -> list[Path]:
     files = {out / "summary.md": summary_markdown(results), out / "summary.csv": summary_csv(results),
              out / "results.json": results_json(results), out / "heatmap.svg": heatmap_svg(results)}
     for learner in results.learners:
-        files[out / "gradescope" / learner / "results.json"] = gradescope(results, learner)
+        files[out / "gradescope" / file_name(learner) / "results.json"] = gradescope(results, learner)
     for path, text in files.items():
         write_safely(out, path, text)
     written = list(files)

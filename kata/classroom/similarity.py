@@ -4,12 +4,15 @@ Two learners' files are the same approach when they are the same code up to form
 comments, docstrings and the names of local variables and arguments: each file is parsed,
 docstrings dropped, every function's local names renamed in order of appearance, and the
 result unparsed. Groups are shown largest first, with whether they pass and their diff against
-the reference solution.
+the reference solution. A learner's file is read whatever its bytes (source()), so one file that is
+not UTF-8 never stops the comparison of the others.
 """
 from __future__ import annotations
 
 import ast
 import difflib
+import io
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +47,17 @@ def _without_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+def source(path: Path) -> str:
+    """A learner's file as text: in the encoding it declares (PEP 263) or UTF-8, bytes that do not
+    decode replaced."""
+    data = path.read_bytes()
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data.decode(encoding, errors="replace")
+    except (SyntaxError, LookupError):  # a coding line naming no codec
+        return data.decode("utf-8", errors="replace")
+
+
 def readable(source: str) -> str:
     """The code with formatting, comments and docstrings normalised (names kept): what diffs show."""
     return ast.unparse(_without_docstrings(ast.parse(source)))
@@ -53,7 +67,7 @@ def fingerprint(source: str) -> str:
     """Equal for the same code up to formatting, comments, docstrings and local names."""
     try:
         return ast.unparse(_Locals().visit(_without_docstrings(ast.parse(source))))
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte in the code
         return "<syntax error>\n" + source
 
 
@@ -68,17 +82,17 @@ def group(files: dict[str, Path]) -> list[Group]:
     """Learners grouped by fingerprint, largest group first (ties: by first learner's name)."""
     groups: dict[str, Group] = {}
     for learner, path in sorted(files.items()):
-        g = groups.setdefault(fingerprint(path.read_text(encoding="utf-8")), Group(path=path))
+        g = groups.setdefault(fingerprint(source(path)), Group(path=path))
         g.learners.append(learner)
     return sorted(groups.values(), key=lambda g: (-len(g.learners), g.learners[0]))
 
 
 def diff_against(reference: Path, path: Path) -> list[str]:
     def lines(p: Path) -> list[str]:
-        text = p.read_text(encoding="utf-8")
+        text = source(p)
         try:
             return readable(text).splitlines()
-        except SyntaxError:
+        except (SyntaxError, ValueError):
             return text.splitlines()
 
     return list(difflib.unified_diff(lines(reference), lines(path), fromfile="reference", tofile="this group",
@@ -87,7 +101,7 @@ def diff_against(reference: Path, path: Path) -> list[str]:
 
 def side_by_side(a: Path, b: Path) -> list[tuple[str, str, str]]:
     """Aligned rows (left, right, tag) of two files, tag one of equal/replace/delete/insert."""
-    left, right = a.read_text(encoding="utf-8").splitlines(), b.read_text(encoding="utf-8").splitlines()
+    left, right = source(a).splitlines(), source(b).splitlines()
     rows = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
         for k in range(max(i2 - i1, j2 - j1)):

@@ -14,6 +14,10 @@ grade loads one step's checks, the server every step's), so the cases, and with 
 check's counterexample, would differ between a cold and a warm grade of the same code; the scan
 also costs about 75 ms at a cold grade's first draw. The learner's code is not in this process, so
 no constant of its own would be found anyway.
+
+Flaky: a check that fails on a case and passes on the same case again is the learner's code not being
+a function of its inputs (a counter, a global it changes). Hypothesis says so with an error of its own;
+the runner turns it into a verdict that names the two runs (`differing`).
 """
 from __future__ import annotations
 
@@ -32,6 +36,25 @@ def kept(check) -> tuple | None:
 
 def keep(check, cases: list) -> None:
     _kept[_key(check)] = tuple(cases)
+
+
+def flaky_errors() -> tuple[type, ...]:
+    """What hypothesis raises when a check fails on a case and passes on the very same case (FlakyFailure,
+    FlakyReplay, FlakyStrategyDefinition...: all are Flaky, in every version that has them)."""
+    from hypothesis import errors
+
+    return tuple(cls for name, cls in vars(errors).items()
+                 if isinstance(cls, type) and issubclass(cls, BaseException) and name.startswith("Flaky"))
+
+
+def differing(runs: list[tuple[str, bool]]) -> tuple[int, int] | None:
+    """The first two runs (counted from 1) of one case, shown the same way, that ended differently: one
+    failed, the other passed. `runs` is each run's (case as text, passed), in order."""
+    for i, (case, passed) in enumerate(runs):
+        for j in range(i + 1, len(runs)):
+            if runs[j][0] == case and runs[j][1] != passed:
+                return i + 1, j + 1
+    return None
 
 
 def ready() -> None:

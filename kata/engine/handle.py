@@ -63,10 +63,17 @@ class Remote:
         return self.child.ahead("attr", h=self.h, name=name)
 
     def unpack(self, n: int) -> list["Remote"] | None:
-        """The n items of a tuple or list, or None when it is not one of n items."""
+        """The n items of a tuple or list, or None when it is not one of n items. Items of a result whose
+        copy came with it hold that copy: the values returned, not what they became since."""
         into = self.child.new_handles(n)
         got = self.child.ask("unpack", h=self.h, into=into)
-        return None if got.get("unpacked") is None else [Remote(self.child, i["h"], i) for i in got["unpacked"]]
+        if got.get("unpacked") is None:
+            return None
+        items = [Remote(self.child, i["h"], i) for i in got["unpacked"]]
+        if isinstance(self._value, (list, tuple)) and len(self._value) == len(items):
+            for item, value in zip(items, self._value):
+                item._value = value
+        return items
 
     @property
     def plain(self) -> bool:

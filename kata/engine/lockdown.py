@@ -1,12 +1,15 @@
-"""Two locks for the learner's child beside Landlock: no new processes, no capabilities.
+"""Two locks for the learner's child beside Landlock: a seccomp allowlist, and no capabilities.
 
-- seccomp: fork, vfork and clone without CLONE_THREAD fail with EPERM (clone3 with ENOSYS, so the
-  C library falls back to clone, where the flags can be read). Threads still start (torch uses
-  them); processes do not, so nothing the learner starts can outlive its step or fork-bomb a class.
-- capabilities: a child of root keeps uid 0 (the Python installation may sit in root's 0700 home)
-  but loses every capability, so it cannot raise its rlimits, override file permissions or kill
-  processes of other users. Landlock's signal scope covers the processes of its own uid.
-Linux only (x86_64, aarch64); elsewhere each function says it could not and changes nothing.
+- seccomp: the calls kata.engine.syscalls names are allowed; every other call fails with EPERM
+  (new processes, sockets, pipes, file metadata, mounts, tracing, ...), and a call made through a
+  foreign architecture's entry (i386 `int 0x80`, x32) kills the process. kill, tgkill, tkill and
+  prlimit64 reach the child itself only; clone starts threads only where threads are allowed (a
+  GPU's driver needs them; on the CPU torch runs with one thread and needs none). What Landlock
+  does not govern (chmod, chown, utime, xattrs, unix sockets by path, UDP) is refused here.
+- capabilities: every one is dropped but, where asked, CAP_DAC_READ_SEARCH (reading through a
+  folder another user cannot enter: the Python installation under root's 0700 home; Landlock still
+  decides what may be read).
+Linux only (x86_64, aarch64); elsewhere `supported()` is False and nothing is installed.
 """
 from __future__ import annotations
 
@@ -16,70 +19,117 @@ import os
 import platform
 import struct
 
-PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
-PR_CAPBSET_DROP = 24
+from kata.engine import syscalls
+
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+PR_CAPBSET_DROP, PR_SET_KEEPCAPS = 24, 8
+CAP_DAC_READ_SEARCH = 2
 CLONE_THREAD = 0x00010000
-RET_ALLOW = 0x7FFF0000
-RET_ERRNO = 0x00050000
-ARCHES = {  # machine -> (AUDIT_ARCH_*, clone, clone3, fork or None, vfork or None)
-    "x86_64": (0xC000003E, 56, 435, 57, 58),
-    "aarch64": (0xC00000B7, 220, 435, None, None),
-}
+TIOCSTI = 0x5412  # push characters into a terminal's input: never the child's business
+RET_KILL_PROCESS, RET_ALLOW, RET_ERRNO = 0x80000000, 0x7FFF0000, 0x00050000
+_LD, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ/JGE/JSET|K, BPF_RET|K
+_NR, _ARCH, _ARG0, _ARG1 = 0, 4, 16, 24  # struct seccomp_data: nr, arch, ip, args[6] (low words)
+# The calls made most often first: the filter is a chain of comparisons, checked in order.
+_FREQUENT = ("newfstatat", "mmap", "munmap", "read", "lseek", "close", "openat", "recvfrom", "sendto", "futex",
+             "brk", "getdents64", "mprotect", "write", "fstat", "statx")
 
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _filter(arch: int, clone: int, clone3: int, forks: list[int]) -> bytes:
-    """A classic BPF program over struct seccomp_data {u32 nr; u32 arch; u64 ip; u64 args[6]}."""
-    ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
+def supported() -> bool:
+    return platform.system() == "Linux" and platform.machine() in syscalls.ARCHES
+
+
+def program(pid: int, threads: bool, machine: str | None = None) -> list[tuple[int, int, int, int]]:
+    """The filter for the process `pid`, as classic BPF instructions (code, jt, jf, k)."""
+    arch, numbers, foreign = syscalls.ARCHES[machine or platform.machine()]
     deny, nosys = RET_ERRNO | errno.EPERM, RET_ERRNO | errno.ENOSYS
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, RET_ALLOW),  # another ABI: not ours to judge
-            (ld, 0, 0, 0)]
-    for nr in forks:
-        prog += [(jeq, 0, 1, nr), (ret, 0, 0, deny)]
-    prog += [(jeq, 0, 1, clone3), (ret, 0, 0, nosys),
-             (jeq, 0, 3, clone), (ld, 0, 0, 16),  # args[0], low word: the clone flags
-             (jset, 1, 0, CLONE_THREAD), (ret, 0, 0, deny),
-             (ret, 0, 0, RET_ALLOW)]
-    return b"".join(struct.pack("HBBI", *ins) for ins in prog), len(prog)
+    prog = [(_LD, 0, 0, _ARCH), (_JEQ, 1, 0, arch), (_RET, 0, 0, RET_KILL_PROCESS), (_LD, 0, 0, _NR)]
+    if foreign is not None:
+        prog += [(_JGE, 0, 1, foreign), (_RET, 0, 0, RET_KILL_PROCESS)]
+    names = [n for n in _FREQUENT if n in syscalls.BASE] + [n for n in syscalls.BASE if n not in _FREQUENT]
+    for name in names:
+        if name in numbers and name != "ioctl":
+            prog += [(_JEQ, 0, 1, numbers[name]), (_RET, 0, 0, RET_ALLOW)]
+    # ioctl, but never TIOCSTI (a terminal's input is not the child's to type into)
+    prog += [(_JEQ, 0, 4, numbers["ioctl"]), (_LD, 0, 0, _ARG1), (_JEQ, 0, 1, TIOCSTI), (_RET, 0, 0, deny),
+             (_RET, 0, 0, RET_ALLOW)]
+    for name in syscalls.SELF_ONLY:  # the first argument names this process (kill: or its group, 0 or -pid)
+        also = {"kill": (0, (-pid) & 0xFFFFFFFF), "prlimit64": (0,)}.get(name, ())
+        targets = (pid, *also)
+        prog += [(_JEQ, 0, 2 + len(targets) + 1, numbers[name]), (_LD, 0, 0, _ARG0)]
+        for i, target in enumerate(targets):
+            prog.append((_JEQ, len(targets) - i, 0, target))
+        prog += [(_RET, 0, 0, deny), (_RET, 0, 0, RET_ALLOW)]
+    prog += [(_JEQ, 0, 1, numbers[syscalls.CLONE3]), (_RET, 0, 0, nosys),  # glibc falls back to clone
+             (_JEQ, 0, 4, numbers[syscalls.CLONE]), (_LD, 0, 0, _ARG0),
+             (_JSET, 0, 1, CLONE_THREAD), (_RET, 0, 0, RET_ALLOW if threads else deny), (_RET, 0, 0, deny),
+             (_RET, 0, 0, deny)]
+    return prog
 
 
-def deny_new_processes() -> bool:
-    """Install the seccomp filter on this thread (and all it starts). Needs no_new_privs first."""
-    spec = ARCHES.get(platform.machine())
-    if spec is None or not hasattr(os, "fork") or platform.system() != "Linux":
+def install(threads: bool = False) -> bool:
+    """Install the filter on this process (single-threaded: a fork's child). Needs no_new_privs, set
+    here. False where seccomp cannot be used; the caller decides whether to go on (it does not)."""
+    if not supported():
         return False
-    arch, clone, clone3, fork, vfork = spec
-    code, count = _filter(arch, clone, clone3, [n for n in (fork, vfork) if n is not None])
+    prog = program(os.getpid(), threads)
+    code = b"".join(struct.pack("HBBI", *ins) for ins in prog)
     buf = ctypes.create_string_buffer(code, len(code))
 
     class Prog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    prog = Prog(count, ctypes.addressof(buf))
+    fprog = Prog(len(prog), ctypes.addressof(buf))
     libc = _libc()
-    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS: required to install a filter unprivileged
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
-    return libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0
+    return libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) == 0
 
 
-def drop_capabilities() -> bool:
-    """Empty the bounding, effective, permitted and inheritable capability sets (root only)."""
+class _Header(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _Data(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _capset(keep: int | None) -> bool:
+    header, data = _Header(0x20080522, 0), (_Data * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words
+    if keep is not None:
+        data[keep // 32].effective = data[keep // 32].permitted = 1 << (keep % 32)
+    return _libc().capset(ctypes.byref(header), data) == 0
+
+
+def drop_capabilities(keep: int | None = None) -> bool:
+    """Empty the bounding, effective, permitted and inheritable sets, but `keep` (root only)."""
     if platform.system() != "Linux" or os.geteuid() != 0:
         return False
     libc = _libc()
     for cap in range(64):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+        if cap != keep and libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
             break  # past the last capability this kernel knows
+    return _capset(keep)
 
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-
-    header, data = Header(0x20080522, 0), (Data * 2)()  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words
-    return libc.capset(ctypes.byref(header), data) == 0
+def become_reader(uid: int) -> bool:
+    """As root: become `uid` (and gid; no groups) for good, keeping only CAP_DAC_READ_SEARCH, so that
+    no owner check passes for the child (chmod, utime, signals by uid) while it can still read the
+    Python installation wherever it lies. Landlock decides what it may read. False if it could not."""
+    if platform.system() != "Linux" or os.geteuid() != 0:
+        return False
+    libc = _libc()
+    if libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
+        return False
+    for cap in range(64):  # the bounding set first: dropping from it needs CAP_SETPCAP, gone after setuid
+        if cap != CAP_DAC_READ_SEARCH and libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 \
+                and ctypes.get_errno() == errno.EINVAL:
+            break
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)  # the permitted set survives (KEEPCAPS); the effective one is emptied
+    libc.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)
+    return _capset(CAP_DAC_READ_SEARCH)

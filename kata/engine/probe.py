@@ -38,10 +38,20 @@ class Session:
     def keep(self, obj, into) -> dict:
         if not isinstance(into, int) or into in self.objects:
             raise ProtocolError(f"bad handle number {into!r}")
+        import threading  # loaded long before (torch uses it): no file is read here
+
+        running = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
+        if running:  # it could change the answer while the judge reads it: none is taken while it runs
+            name = getattr(getattr(running[0], "_target", None), "__name__", None)
+            e = RuntimeError(name if type(name) is str else "Thread")  # its target: the judge names it
+            e.kata_thread = True
+            raise e
         self.objects[into] = obj
         info = {"h": into, "type": _type_name(obj), "kinds": workbench.kinds(obj)}
-        if _immutable(obj) or _result_tensor(obj):  # sent along; what can change later is read when asked for
-            info["value"] = workbench.plain(obj, strict=False)
+        if _immutable(obj) or _result_tensor(obj):  # a copy as it is now; what can change later is read when asked
+            value = workbench.plain(obj, strict=False)
+            if value is not workbench.NOT_PLAIN:  # a tensor of a dtype the wire does not carry: asked for, it says so
+                info["value"] = value
         return info
 
     def resolve(self, value):
@@ -155,19 +165,42 @@ class Session:
             return self.failure(e)
 
     def failure(self, e: BaseException) -> dict:
+        thread = type(e) is RuntimeError and e.__dict__.get("kata_thread") is True  # raised by keep
         kind = ("not-implemented" if isinstance(e, NotImplementedError) else
                 "exit" if isinstance(e, SystemExit) else
                 "memory" if _out_of_memory(e) else
-                "interrupt" if isinstance(e, KeyboardInterrupt) else "exception")
+                "interrupt" if isinstance(e, KeyboardInterrupt) else
+                "thread" if thread else "exception")
         line, code, inside = _learner_frame(e.__traceback__, self.path)
+        # what the confinement refused shows in the errno and in the libraries the call went through
+        # (torch.utils.data, subprocess, socket...): the judge names it and says what to change
+        number, through = None, []
+        try:
+            number = e.errno if isinstance(e, OSError) and type(e.errno) is int else None
+            tb = e.__traceback__
+            while tb is not None and len(through) < 40:
+                name = tb.tb_frame.f_globals.get("__name__")
+                if type(name) is str and name[:100] not in through:
+                    through.append(name[:100])
+                tb = tb.tb_next
+        except Exception:  # noqa: BLE001  an exception of the learner's that hides its errno: none is said
+            pass
         return {"error": {"kind": kind, "type": _type_name(e, short=True), "message": _message(e),
-                          "line": line, "code": code, "in_library": inside}}
+                          "line": line, "code": code, "in_library": inside, "errno": number, "through": through}}
 
 
-def _result_tensor(obj) -> bool:
-    """A tensor computed by a call (not a leaf being trained, which later calls update in place)."""
-    return (isinstance(obj, torch.Tensor) and not (obj.requires_grad and obj.is_leaf)
-            and obj.device.type != "meta" and obj.numel() <= 2**20)
+def _result_tensor(obj, inside: bool = False) -> bool:
+    """A tensor computed by a call (not a leaf being trained, which later calls update in place), or a
+    small tuple or list of them (and numbers): (xb, yb), a list of losses. Its copy goes with the answer,
+    so what the judge compares is the value returned, whatever the learner's code does to it later (the
+    next call writing into the same tensor, a thread)."""
+    if isinstance(obj, torch.Tensor):
+        return not (obj.requires_grad and obj.is_leaf) and obj.device.type != "meta" and obj.numel() <= 2**20
+    if inside or not isinstance(obj, (tuple, list)) or not 0 < len(obj) <= 64:
+        return False
+    tensors = [v for v in obj if isinstance(v, torch.Tensor)]
+    return (bool(tensors) and all(_result_tensor(v, inside=True) or _immutable(v) for v in obj)
+            and sum(v.numel() for v in tensors) <= 2**20)
 
 
 def _immutable(obj, depth: int = 0) -> bool:
@@ -229,11 +262,21 @@ def _flush(streams) -> None:
             pass
 
 
+def _unname_the_kata() -> None:
+    """Nothing of the kata can be looked up by name from the learner's code: the probe, its record of
+    what ran and the fixtures stay alive through the references held here, not through sys.modules (an
+    `import kata...` finds a fresh copy at best, and Landlock refuses even that)."""
+    for name in [n for n in sys.modules if n == "kata" or n.startswith("kata.")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
 def serve(sock, path: str) -> None:
     """Answer the judge's requests until it closes the channel."""
     ran.install()
     ran.LEARNER["path"] = path
     session = Session(path)
+    _unname_the_kata()
     streams = (sys.stdout, sys.stderr)  # the output file's, whatever the learner's code sets sys.stdout to
     while True:
         try:

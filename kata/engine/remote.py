@@ -5,9 +5,13 @@ child, and turns every way the child can end (an exception in the learner's code
 signal, a hang, garbage on the channel) into an exception the runner can name. `Remote` is a
 handle to an object that lives in the child: call it, take an attribute, unpack it, or ask for
 its value as plain data. Every wait has the step's deadline; the parent never blocks on a child.
+The judge's own work on the learner's answers counts against that deadline too, and an answer is
+read only within kata.engine.wire.ANSWER's limits: whatever the learner's code returns, what the
+judge spends on it is bounded.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -47,11 +51,31 @@ class NotPlain(Exception):
     """value() of an object that is not plain data (a model, say): the judge asked the wrong thing."""
 
 
+class TooBig(BaseException):
+    """An answer from the learner's code larger than any check reads (kata.engine.wire.ANSWER): `what`
+    ("tensors", "elements", "header"), its size and the limit. The check fails with it at once: a
+    BaseException, so that hypothesis does not shrink the case (every try would send it again)."""
+
+    def __init__(self, what: str, size: int, limit: int):
+        super().__init__(f"{size:,} {what}, over the limit of {limit:,}")
+        self.what, self.size, self.limit = what, size, limit
+
+
+def _learner_info(error: dict) -> dict:
+    """What the child said about an exception, as plain values of the expected types (it is the learner's
+    process: anything else is dropped)."""
+    info = {k: error.get(k) for k in ("kind", "type", "message", "line", "code", "in_library", "name")}
+    info["errno"] = error.get("errno") if type(error.get("errno")) is int else None
+    through = error.get("through")
+    info["through"] = [str(n)[:100] for n in through[:40]] if isinstance(through, list) else []
+    return info
+
+
 class Child:
     def __init__(self, zygote, source: Path, timeout: float | None, memory_mb: int | None):
         self.source = source
         self.timeout = timeout
-        self.budget = timeout  # seconds the learner's code may still take: only waits on the child count
+        self.budget = timeout  # seconds left: waits on the child, and the judge's own work on its answers
         self.scratch = new_scratch()
         self.sock = None
         self.pid = None
@@ -64,6 +88,7 @@ class Child:
         self._cuts: list[tuple[int, int]] = []  # byte ranges of the output left out of the report
         self.record = False  # calls record what the learner's code runs (kata.engine.ran): a few, not all
         self.trace = False  # calls trace what each update works with (kata.engine.updates): on a failure only
+        self._charging = False  # inside charged(): an inner one is not counted again
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
@@ -71,6 +96,8 @@ class Child:
             self.sock = zygote.spawn({"file": str(self.copy), "scratch": str(self.scratch), "limits": limits,
                                       "timeout": timeout})
             hello = self._receive(time.monotonic() + 30.0)
+            if isinstance(hello, dict) and "unsealed" in hello:  # it runs nothing it could not seal
+                raise ChildGone("unsealed", str(hello["unsealed"])[:500])
             if not (isinstance(hello, dict) and isinstance(hello.get("pid"), int)):
                 raise ChildGone("protocol", "the child did not start properly")
             self.pid, self.isolation = hello["pid"], [str(i) for i in hello.get("isolation", [])]
@@ -78,9 +105,16 @@ class Child:
             self.close()
             raise
 
-    def _receive(self, deadline):
+    def _receive(self, deadline, limits: wire.Limits | None = None):
         try:
-            return wire.receive(self.sock, deadline)
+            return wire.receive(self.sock, deadline, limits=limits)
+        except wire.TooBig as e:
+            if e.what != "bytes":  # read whole: the channel is in step, the next answer is read as usual
+                raise TooBig(e.what, e.size, e.limit) from None
+            self._kill()  # its body is left unread: nothing more can be asked
+            gone = ChildGone("too-big", str(e))
+            gone.size, gone.limit = e.size, e.limit
+            raise gone from None
         except wire.TimedOut:
             where = self._hang_line()
             raise ChildGone("timeout", f"did not finish within {self.timeout:g} s", *where) from None
@@ -98,13 +132,11 @@ class Child:
             raise ChildGone("ended", "the process running your code ended by itself") from None
 
     def _answer(self):
-        """The next answer, within what is left of the learner's time; learner errors raised as such."""
-        started = time.monotonic()
-        try:
-            reply = self._receive(None if self.budget is None else started + max(self.budget, 0.0))
-        finally:
-            if self.budget is not None:
-                self.budget -= time.monotonic() - started
+        """The next answer, within what is left of the learner's time; learner errors raised as such.
+        Decoding it counts as the learner's time too (it is bounded by kata.engine.wire.ANSWER)."""
+        with self.charged():
+            reply = self._receive(None if self.budget is None else time.monotonic() + max(self.budget, 0.0),
+                                  wire.ANSWER)
         if not isinstance(reply, dict):
             raise ChildGone("protocol", "the answer from your code's process was not readable")
         if "gone" in reply and isinstance(reply["gone"], dict):
@@ -122,8 +154,7 @@ class Child:
                 raise ChildGone("memory", "ran out of memory",
                                 error.get("line") if isinstance(error.get("line"), int) else None,
                                 str(error.get("code") or "")[:200])
-            raise LearnerError({k: error.get(k) for k in ("kind", "type", "message", "line", "code", "in_library",
-                                                          "name")})
+            raise LearnerError(_learner_info(error))
         if "ok" not in reply:
             raise ChildGone("protocol", "the answer from your code's process was not readable")
         return reply["ok"]
@@ -136,7 +167,7 @@ class Child:
             handle = self._pending.popleft()
             try:
                 handle.arrived(self._answer())
-            except (LearnerError, NotPlain) as e:
+            except (LearnerError, NotPlain, TooBig) as e:
                 handle.failed(e)
                 first = first or e
         if first is not None:
@@ -148,10 +179,10 @@ class Child:
         self._send(op, args)
         try:
             self.drain()
-        except (LearnerError, NotPlain):
+        except (LearnerError, NotPlain, TooBig):
             try:
                 self._answer()  # its answer still comes: read it, or the next request would take it as its own
-            except (LearnerError, NotPlain):
+            except (LearnerError, NotPlain, TooBig):
                 pass
             raise
         return self._answer()
@@ -171,6 +202,26 @@ class Child:
         first = self._next + 1
         self._next += n
         return list(range(first, first + n))
+
+    # --- the learner's time ----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def charged(self):
+        """Count the time inside as the learner's: a wait on the child, or the judge's own work on its
+        answers (reading, converting). Past the deadline the grade ends as a hang does, though the
+        work inside is finished first (it is bounded by the answer limits). Counted once when nested."""
+        if self._charging:
+            yield
+            return
+        self._charging, started = True, time.monotonic()
+        try:
+            yield
+        finally:
+            self._charging = False
+            if self.budget is not None:
+                self.budget -= time.monotonic() - started
+        if self.budget is not None and self.budget < 0:
+            self._kill()
+            raise ChildGone("timeout", f"did not finish within {self.timeout:g} s")
 
     # --- what the judges use -------------------------------------------------------------------------
     def load(self) -> list[str]:

@@ -1,7 +1,9 @@
 """Render grading results: rich text for a terminal (plain when piped or NO_COLOR), or JSON.
 
 The layout is built as rich markup, with everything that comes from the learner's code or
-from torch escaped; `*_text` functions give the same thing as plain text.
+from torch escaped; `*_text` functions give the same thing as plain text. Every text of a result
+is made inert first (kata.inert): what the learner's code printed, raised or named shows its
+control characters as visible escapes, in the terminal and in the JSON alike.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from kata.engine.results import (
     StepResult,
 )
 from kata.i18n import N_, _, by_id, wrap_cells
+from kata.inert import inert, inert_data
 
 STATUS_WORDS = {PASSED: N_("passed"), FAILED: N_("failed"), FAILING: N_("failing"), NOT_STARTED: N_("not started"),
                 SKIPPED: N_("skipped"), IN_PROGRESS: N_("in progress"), BROKEN: N_("broken"), MISSING: N_("missing")}
@@ -36,6 +39,16 @@ MARKS = {PASSED: "✓", FAILED: "✗", FAILING: "✗", NOT_STARTED: "·", SKIPPE
          MISSING: "?"}
 STYLES = {PASSED: "green", FAILED: "red", FAILING: "red", NOT_STARTED: "dim", SKIPPED: "dim", IN_PROGRESS: "cyan",
           BROKEN: "yellow", MISSING: "yellow"}
+
+
+# the fields of a result that are names or labels: shown on one line (a path, a check's name)
+ONE_LINE = frozenset({"step", "slug", "title", "target", "file", "id", "name", "kind", "status", "stage"})
+
+
+def inert_result(r: StepResult) -> StepResult:
+    """A copy of `r` whose every text is inert: nothing the learner's code printed, raised or named
+    reaches a terminal or a file with its escape sequences, CR, BEL or bidi controls."""
+    return StepResult.from_dict(inert_data(r.to_dict(), ONE_LINE))
 
 
 def width() -> int | None:
@@ -104,6 +117,7 @@ def check_hint(c) -> str:
 
 
 def step_markup(r: StepResult, first_pass: bool = False) -> str:
+    r = inert_result(r)  # before any line is split: a CR or a line separator must not start a line of its own
     lines = [f"[bold]{escape(r.slug)} · {escape(by_id(r.step + '.title', r.title))}[/]", f"  {escape(r.file)}"]
     if r.problem:
         lines += ["", paint(r.status, f"  {MARKS[r.status]} " + _("{status}: this step cannot be graded yet").format(
@@ -172,6 +186,7 @@ def step_text(r: StepResult, first_pass: bool = False) -> str:
 
 
 def board_markup(results: list[StepResult], target: str) -> str:
+    results, target = [inert_result(r) for r in results], inert(target, one_line=True)
     lines = [f"[bold]torch-nn-kata · {escape(target)}[/]", ""]
     for r in results:
         earned, most = r.score()
@@ -217,7 +232,7 @@ def next_step(results: list[StepResult]) -> StepResult | None:
 
 
 def step_json(r: StepResult) -> str:
-    return json.dumps(_localized(r.to_dict(), r), indent=2, ensure_ascii=False)
+    return json.dumps(inert_data(_localized(r.to_dict(), r), ONE_LINE), indent=2, ensure_ascii=False)
 
 
 def _localized(d: dict, r: StepResult) -> dict:
@@ -230,5 +245,6 @@ def _localized(d: dict, r: StepResult) -> dict:
 
 def board_json(results: list[StepResult], target: str) -> str:
     upcoming = next_step(results)
-    return json.dumps({"target": target, "steps": [_localized(r.to_dict(), r) for r in results],
-                       "next": upcoming.step if upcoming else None}, indent=2, ensure_ascii=False)
+    return json.dumps(inert_data({"target": target, "steps": [_localized(r.to_dict(), r) for r in results],
+                                  "next": upcoming.step if upcoming else None}, ONE_LINE),
+                      indent=2, ensure_ascii=False)

@@ -17,7 +17,7 @@ from types import ModuleType
 from kata.engine import drawing, loading, sealed, seeding, verdicts
 from kata.engine.compare import Mismatch
 from kata.engine.loading import LoadProblem
-from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused
+from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused, TooBig
 from kata.engine.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
 from kata.i18n import _
 from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS  # noqa: F401  (re-exported)
@@ -68,7 +68,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
 
     drawing.ready()
 
-    last = {"cases": []}
+    last = {"cases": [], "runs": []}  # runs: (case as text, passed) of each run, for a flaky verdict
 
     def test(case):
         last["case"] = case
@@ -76,10 +76,13 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
         seeding.manual_seed(0)  # hypothesis does not seed torch: what the judge draws never depends on history
         child.record = "recorded" not in last  # the first example shows what the code runs, for the rules
         last["recorded"] = True
+        passed = False
         try:
             check.body(child, ref, case)
+            passed = True
         finally:
             child.record = False
+            last["runs"].append((str(case), passed))
 
     config = settings(max_examples=check.max_examples, database=None, deadline=None, derandomize=False,
                       verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
@@ -90,22 +93,31 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
     wrapped = seed(stable_seed(check.id))(wrapped)
     result = CheckResult(check.id, label or check.name, "property", PASSED, hint=check.hints[0] if check.hints else "")
     child.dtype = check.dtype
-    known = drawing.kept(check)
-    if known is not None:
-        printed = child.output_size()
-        if _all_pass(known, test, check.dtype):
-            return result  # hypothesis would draw these very cases, and they all pass
-        try:
-            child.drain()  # what the failing case sent ahead runs (and prints) now, not in hypothesis's run
-        except Exception:  # noqa: BLE001  hypothesis's own run meets it again and says what it is
-            pass
-        child.forget_output(printed, child.output_size())
-    last["cases"] = []
     try:
+        known = drawing.kept(check)
+        if known is not None:
+            printed = child.output_size()
+            if _all_pass(known, test, check.dtype):
+                return result  # hypothesis would draw these very cases, and they all pass
+            try:
+                child.drain()  # what the failing case sent ahead runs (and prints) now, not in hypothesis's run
+            except Exception:  # noqa: BLE001  hypothesis's own run meets it again and says what it is
+                pass
+            child.forget_output(printed, child.output_size())
+        last["cases"], last["runs"] = [], []
         with default_dtype(check.dtype):
             wrapped()
         drawing.keep(check, last["cases"])
         return result
+    except drawing.flaky_errors():  # failed on a case, passed on the same case: not a function of its inputs
+        runs = drawing.differing(last["runs"])
+        result.message = verdicts.flaky(check.uses, runs)
+        result.stage = check.stage
+        if runs:
+            last["case"] = last["runs"][runs[0] - 1][0]  # the case of those two runs, as the message says
+    except TooBig as e:  # read no further: every other try would send it again
+        result.message = verdicts.too_big(e.what, e.size, e.limit)
+        result.stage = "structure"
     except LearnerError as e:
         if e.kind == "not-implemented":
             result.status = NOT_STARTED
@@ -198,9 +210,10 @@ def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeo
         result.isolation = ", ".join(child.isolation) or "process only"
         try:
             _run_checks(result, step, child, path, pending, checks, hidden)
-        except ChildGone as gone:
+        except (ChildGone, TooBig) as gone:  # TooBig here: an answer read outside a check (a name, the record)
             result.status = BROKEN
-            result.problem = verdicts.gone(gone, path, timeout)
+            result.problem = verdicts.gone(gone, path, timeout) if isinstance(gone, ChildGone) else \
+                verdicts.too_big(gone.what, gone.size, gone.limit)
             done = {c.id for c in result.checks}
             for check in checks:  # what did not finish is lost, never dropped from the max
                 if check.id not in done:
@@ -239,16 +252,28 @@ def _run_checks(result, step, child, path, pending, checks, hidden) -> None:
         judge_rules_by_what_ran(result, step, child.ran())
 
 
+TAMPERING_RULE = "does-not-reach-into-the-grader"
+
+
 def judge_rules_by_what_ran(result: StepResult, step: Step, record: dict) -> None:
     """A rule that kata.steps.behaviour can judge from what the code ran is decided by that; the
     source reading stays only to point at a line."""
     from kata.steps import behaviour
 
+    # the record is kept inside the learner's own process: a file that reaches into the interpreter could
+    # have rewritten it, so what it says counts for nothing then (README: Trust)
+    tampered = any(c.kind == "guard" and c.status == FAILED and c.id.endswith(".rule." + TAMPERING_RULE)
+                   for c in result.checks)
     for c in result.checks:
         if c.kind != "static":
             continue
         verdict = behaviour.judge(c.id.rsplit(".", 1)[-1], record)
         if verdict is None:
+            continue
+        if tampered:
+            c.status = FAILED
+            c.message = _("not judged: this rule is decided by what your code ran, and your file reaches into the "
+                          "grader (see “does not reach into the grader”), so that record cannot be trusted.")
             continue
         held, why = verdict
         lines = [m.split(":", 1)[0] for m in c.message.splitlines() if m.startswith("line ")]

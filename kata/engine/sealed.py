@@ -6,7 +6,12 @@
 from __future__ import annotations
 
 import atexit
+import os
+import re
 import signal
+import site
+import sys
+import sysconfig
 
 from kata import paths
 
@@ -22,7 +27,9 @@ def start(preload: tuple[str, ...] = EVERYTHING):
 
 def zygote(preload: tuple[str, ...] = EVERYTHING):
     """The zygote, started with `preload` imported if none runs yet (a cold grade of one step warms
-    only what that step's code needs, while the parent loads its checks)."""
+    only what that step's code needs, while the parent loads its checks). Forked from this process
+    while it holds nothing but torch and the engine; once it has loaded anything else (a check, a
+    reference, a hidden check, a learner's name), a fresh interpreter instead: fail closed."""
     global _zygote
     if _zygote is None or not _zygote.alive():
         import torch  # noqa: F401  the zygote forks with torch already imported: children start warm
@@ -33,10 +40,39 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
         from kata.engine.zygote import Zygote
 
         remote.sweep_stale_scratch()
-        _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())], preload=tuple(preload))
+        fresh = _zygote is not None or bool(unclean_modules())
+        _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())], preload=tuple(preload), fresh=fresh)
         atexit.register(_zygote.stop)
         _clean_up_on_terminate()
     return _zygote
+
+
+# What a process may hold and still fork the zygote: the kata's engine, fronts and step declarations
+# (titles, sentences, hints), never a judge, a baseline, a reference, a hidden check or anything else.
+_FORKABLE_KATA = re.compile(r"kata(\.(paths|inert|data|i18n(\..+)?|engine(\..+)?|learner(\..+)?|classroom(\..+)?"
+                            r"|authoring(\..+)?|steps(\.(registry|declare|static|guards|advisories|step\d\d))?))?")
+
+
+def unclean_modules() -> list[str]:
+    """The loaded modules that a forked zygote must not inherit: every module but the Python
+    installation's own (standard library, installed packages) and the kata's listed above."""
+    installed = tuple({os.path.realpath(p) + os.sep for p in (
+        sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"], sysconfig.get_paths()["purelib"],
+        sysconfig.get_paths()["platlib"], *getattr(site, "getsitepackages", list)())})
+    unclean = []
+    for name, module in list(sys.modules.items()):
+        if name in ("__main__", "__mp_main__") or _FORKABLE_KATA.fullmatch(name):
+            continue
+        top = name.split(".")[0]
+        where = getattr(module, "__file__", None)
+        if not (isinstance(where, str) and os.path.isabs(where)):  # torch.ops says "_ops.py": its package's
+            where = getattr(sys.modules.get(top), "__file__", None)
+        if where is None and (top in sys.builtin_module_names or not getattr(module, "__path__", None)):
+            continue  # built into the interpreter
+        if top != "kata" and where is not None and os.path.realpath(where).startswith(installed):
+            continue
+        unclean.append(name)
+    return unclean
 
 
 def _settle_heap() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kata.engine import refusals
 from kata.i18n import _
 
 
@@ -32,6 +33,9 @@ def learner_error(info: dict, path: Path) -> str:
     if kind == "interrupt":
         return _("your code raised {type} at {where}\nOnly the person at the keyboard "
                  "stops a program; a step's functions return their results.").format(type=info.get("type"), where=at)
+    if kind == "thread":  # the message is the thread's target, named by the child (kata.engine.probe)
+        return _("your code left a thread running ({target})\n{advice}").format(
+            target=str(info.get("message") or "Thread")[:100], advice=advice(info))
     if info.get("in_library"):
         return _("your code raised an exception (inside a library function your line called) at {where}\n"
                  "{advice}").format(where=at, advice=advice(info))
@@ -49,6 +53,10 @@ def import_error(info: dict, path: Path) -> str:
         return _("{path} calls sys.exit() while it is imported, at {where}\nCode at the top level "
                  "runs on import; keep work inside functions (main() runs only as a script).").format(path=path,
                                                                                                       where=at)
+    refused = refusals.sentence(info)
+    if refused:
+        return _("{path} fails while it is being imported, before any check can run: {where}\n{advice}").format(
+            path=path, where=at, advice=refused)
     return _("{path} fails while it is being imported, before any check can run: {where}\nCode at "
              "the top level of the file runs on import; keep work inside functions (main() runs only as a "
              "script).").format(path=path, where=at)
@@ -76,7 +84,47 @@ def gone(e, path: Path, timeout: float | None) -> str:
         return _("the process running your code ended without an answer{at}: killed by a signal, by "
                  "the memory limit, or by code that ends it. Nothing after that could be graded."
                  ).format(at=at.rstrip())
+    if e.how == "unsealed":
+        return _("the grader could not seal the process that would run your code ({detail}), so it ran none "
+                 "of it. This is the grader's problem, not your code's: tell your instructor.").format(
+            detail=e.detail)
+    if e.how == "too-big":
+        return _("one answer of your code was {size:,} bytes, more than the grader reads ({limit:,}){at}A step's "
+                 "functions return a tensor or the few values the docstring asks for; a tensor that large is far "
+                 "more than the data. Nothing after that could be graded.").format(
+            size=getattr(e, "size", 0), limit=getattr(e, "limit", 0), at=at)
     return _("{detail}{at}Nothing after that could be graded.").format(detail=e.detail, at=at)
+
+
+def too_big(what: str, size: int, limit: int) -> str:
+    """An answer over kata.engine.wire.ANSWER's limits, read no further: what was too big, what to do."""
+    if what == "tensors":
+        return _("one answer of your code held {size:,} tensors; the checks read at most {limit:,} in one answer. "
+                 "A step's functions return a tensor or the few the docstring asks for, not one per row or per "
+                 "number: build one tensor (torch.stack or torch.cat the pieces).").format(size=size, limit=limit)
+    if what == "elements":
+        return _("one answer of your code held {size:,} numbers in its tensors; the checks read at most {limit:,}. "
+                 "That is far more than the data: print the shapes on the line that makes the tensor (a (n,) "
+                 "against (n, 1) broadcast gives (n, n)).").format(size=size, limit=limit)
+    return _("one answer of your code held {size:,} bytes of numbers, text and lists; the checks read at most "
+             "{limit:,}. Return a tensor, or the few values the docstring asks for, not a list built item by item."
+             ).format(size=size, limit=limit)
+
+
+def flaky(names: tuple[str, ...], runs: tuple[int, int] | None) -> str:
+    """A check that failed on a case and passed on the very same case: the learner's code is not a
+    function of its inputs (hypothesis calls this flaky)."""
+    who = ", ".join(f"`{n}`" for n in names) or _("your code")
+    if runs:
+        said = _("{names} gave different answers for the same input: the check ran the same case on run {first} "
+                 "and on run {second}, and one failed while the other passed.").format(names=who, first=runs[0],
+                                                                                      second=runs[1])
+    else:
+        said = _("{names} gave different answers for the same input: the check ran one case twice, and one run "
+                 "failed while the other passed.").format(names=who)
+    return said + "\n" + _("A function's result must depend only on its arguments: no counter, no global or "
+                           "attribute that changes from call to call, no random numbers beyond the seed it is "
+                           "given.")
 
 
 def refused(path: Path, what: str) -> str:
@@ -87,6 +135,9 @@ def refused(path: Path, what: str) -> str:
 
 def advice(info: dict) -> str:
     text, kind = info.get("message") or "", info.get("type") or ""
+    refused = refusals.sentence(info)  # what the confinement refused, and what to change
+    if refused:
+        return refused
     if "shape" in text or "size of tensor" in text or "must match the size" in text:
         return _("A shape mismatch: the shapes in the step's docstring say what each tensor should be; "
                  "print the shapes on that line to see which one differs.")

@@ -4,6 +4,10 @@ A message is a JSON document in which each tensor is replaced by {"$t": i}, foll
 tensors' raw bytes. Decoding accepts only dicts with string keys, lists, tuples ({"$tuple": [...]}),
 str, int, float, bool, None and dense tensors of the dtypes below, within size limits: whatever
 the learner's code does to its side of the channel, the judge gets data or a WireError, never code.
+
+An answer from the learner's child is read within `ANSWER`'s limits as well (tensors, elements, the
+bytes of its plain data): they are checked on the header alone, before anything is built, so an
+answer larger than any check reads costs the judge nothing but a TooBig.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import select
 import socket
 import struct
 import time
+from dataclasses import dataclass
 
 import torch
 
@@ -22,6 +27,21 @@ DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16,
     torch.int8, torch.uint8, torch.bool, torch.complex64, torch.complex128)}
 _HEADER = struct.Struct("!Q")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one message may hold, checked before it is built: the judge's work on it stays bounded."""
+
+    tensors: int  # tensors in the message
+    elements: int  # elements in all of its tensors
+    header: int  # bytes of its plain data (the JSON document and the tensor table)
+
+
+# An answer from the learner's child. The reference solutions' largest hold about 100 tensors (a
+# loader's batches), 815,000 elements and 6 KB of plain data: these limits are 20 times that and more,
+# and still far below what costs the judge seconds to build (100,000 tiny tensors did).
+ANSWER = Limits(tensors=2_000, elements=2**25, header=4 * 2**20)
 
 
 class Ref(int):
@@ -38,6 +58,15 @@ class Closed(WireError):
 
 class TimedOut(WireError):
     """No whole message arrived before the deadline."""
+
+
+class TooBig(WireError):
+    """A message over the reader's limits. `what` is "tensors", "elements", "header" or "bytes"; for
+    "bytes" the message itself was not read, so the channel is out of step."""
+
+    def __init__(self, what: str, size: int, limit: int):
+        super().__init__(f"{size:,} {what}, over the limit of {limit:,}")
+        self.what, self.size, self.limit = what, size, limit
 
 
 def encode(obj) -> bytes:
@@ -82,10 +111,12 @@ def encode(obj) -> bytes:
     return _HEADER.pack(len(head)) + head + b"".join(blobs)
 
 
-def decode(message: bytes):
+def decode(message: bytes, limits: Limits | None = None):
     if len(message) < _HEADER.size:
         raise WireError("message too short")
     (n,) = _HEADER.unpack_from(message)
+    if limits is not None and n > limits.header:
+        raise TooBig("header", n, limits.header)
     try:
         head = json.loads(message[_HEADER.size:_HEADER.size + n])
         metas = head["tensors"]
@@ -94,6 +125,8 @@ def decode(message: bytes):
         raise WireError("malformed header") from None
     if not isinstance(metas, list):
         raise WireError("malformed tensor table")
+    if limits is not None:
+        _within(metas, limits)
     offset = _HEADER.size + n
     tensors = []
     for meta in metas:
@@ -138,6 +171,19 @@ def decode(message: bytes):
     return rebuild(doc)
 
 
+def _within(metas: list, limits: Limits) -> None:
+    """The tensor table within the limits (a malformed entry is left to the decoding that follows)."""
+    if len(metas) > limits.tensors:
+        raise TooBig("tensors", len(metas), limits.tensors)
+    elements = 0
+    for meta in metas:
+        if isinstance(meta, list) and len(meta) == 3 and isinstance(meta[1], list) \
+                and all(isinstance(s, int) and 0 <= s < 2**40 for s in meta[1]):
+            elements += math.prod(meta[1])
+    if elements > limits.elements:
+        raise TooBig("elements", elements, limits.elements)
+
+
 # --- framing over a stream socket: an 8-byte length, then the message ---------------------------------
 
 def send(sock: socket.socket, obj) -> None:
@@ -145,12 +191,14 @@ def send(sock: socket.socket, obj) -> None:
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
-def receive(sock: socket.socket, deadline: float | None = None, limit: int = MAX_MESSAGE):
-    """The next message, decoded. Never blocks past `deadline` (time.monotonic()): TimedOut."""
+def receive(sock: socket.socket, deadline: float | None = None, limit: int = MAX_MESSAGE,
+            limits: Limits | None = None):
+    """The next message, decoded (within `limits`, when given). Never blocks past `deadline`
+    (time.monotonic()): TimedOut. A message over `limit` bytes is TooBig("bytes") and left unread."""
     (n,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size, deadline))
     if n > limit:
-        raise WireError(f"message of {n} bytes is over the limit of {limit}")
-    return decode(_read_exactly(sock, n, deadline))
+        raise TooBig("bytes", n, limit)
+    return decode(_read_exactly(sock, n, deadline), limits)
 
 
 def _read_exactly(sock: socket.socket, n: int, deadline: float | None) -> bytes:

@@ -21,11 +21,12 @@ import socket
 import sys
 import time
 
-from kata.engine import lockdown, sandbox, unprivileged, wire
+from kata.engine import lockdown, private_mounts, sandbox, unprivileged, wire
 
 PR_SET_PDEATHSIG = 1
 GRACE = 60.0  # seconds, beyond three times a child's own time limit, before the zygote kills it
-OUTPUT_LIMIT = 64 * 2**20  # bytes the child may write into its scratch folder, each file
+OUTPUT_LIMIT = 64 * 2**20  # bytes the child may write in one file (its output, a file in its scratch)
+SCRATCH_LIMIT = 64 * 2**20  # bytes in all its scratch files, where a tmpfs of its own can be mounted (root)
 
 
 def _die_with_parent() -> None:
@@ -36,16 +37,29 @@ def _die_with_parent() -> None:
 class Zygote:
     """Handle held by the trusted side. `spawn()` may be called from any process forked from it."""
 
-    def __init__(self, exclude: list[str], preload: tuple[str, ...] = ()):
+    def __init__(self, exclude: list[str], preload: tuple[str, ...] = (), fresh: bool = False):
+        """Forked from this process (it holds torch and the engine only), or `fresh`: a new interpreter
+        started from scratch, for a process that has loaded checks, references or hidden checks."""
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         parent = self.creator = os.getpid()
-        self.pid = os.fork()
-        if self.pid == 0:
-            self.control.close()
-            try:
-                _zygote_main(theirs, parent, exclude, preload)
-            finally:
-                os._exit(0)
+        self.process = None
+        if fresh:
+            import subprocess
+
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "kata.engine.zygote", str(theirs.fileno()),
+                 json.dumps({"parent": parent, "exclude": exclude, "preload": list(preload)})],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True,
+                env=os.environ | {"PYTHONPATH": _kata_parent()})
+            self.pid = self.process.pid
+        else:
+            self.pid = os.fork()
+            if self.pid == 0:
+                self.control.close()
+                try:
+                    _zygote_main(theirs, parent, exclude, preload)
+                finally:
+                    os._exit(0)
         theirs.close()
 
     def spawn(self, spec: dict) -> socket.socket:
@@ -64,6 +78,8 @@ class Zygote:
             except ProcessLookupError:
                 return False
             return True
+        if self.process is not None:
+            return self.process.poll() is None
         try:
             return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
         except ChildProcessError:
@@ -75,9 +91,16 @@ class Zygote:
         try:
             self.control.close()
             os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            self.process.wait() if self.process is not None else os.waitpid(self.pid, 0)
         except (OSError, ChildProcessError):
             pass
+
+
+def _kata_parent() -> str:
+    """The folder holding the kata package, for a fresh interpreter to import it from (an editable
+    install finds it anyway; a plain checkout needs the path)."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.pathsep.join([here] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
 
 
 def _zygote_main(control: socket.socket, parent: int, exclude: list[str], preload: tuple[str, ...]) -> None:
@@ -172,30 +195,16 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
     sandbox.close_fds(keep={0, 1, 2, fd})
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writing past the limit fails with EFBIG instead
-    os.environ["TMPDIR"] = scratch  # torch._dynamo and tempfile write here, and only here
     os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
-    import tempfile
-
-    tempfile.tempdir = None
-    os.chdir(scratch)
     limits = spec.get("limits", {})
+    threads = any("nvidia" in d for d in devices)  # a GPU's driver starts threads; on the CPU none is needed
     sandbox.set_limits(memory_bytes=limits.get("memory_bytes"), cpu_seconds=limits.get("cpu_seconds"),
-                       file_bytes=OUTPUT_LIMIT, processes=None)
-    isolation = []
-    if mode == "uid":  # no Landlock: a user of its own instead, which also leaves it no capability
-        uid = unprivileged.become(scratch, [path, os.path.join(scratch, "output.txt")])
-        isolation += [f"its own user (uid {uid})" + (f", which can read {', '.join(exposed)}" if exposed else ""),
-                      "no capabilities"]
-    elif lockdown.drop_capabilities():
-        isolation.append("no capabilities")
-    if mode == "landlock":
-        try:
-            abi = sandbox.confine(read=read + [path], write=[scratch], devices=devices)
-            isolation.insert(0, f"Landlock ABI {abi}")
-        except OSError:
-            pass
-    if lockdown.deny_new_processes():
-        isolation.append("no new processes")
+                       file_bytes=OUTPUT_LIMIT, processes=None if threads else 1)
+    try:
+        isolation = _seal(scratch, path, read, devices, mode, exposed, threads)
+    except Unsealed as e:  # fail closed: no learner code runs in a child that is not sealed
+        wire.send(sock, {"unsealed": str(e)[:500]})
+        return
     # the checkout is not the learner's to import from (and Landlock would refuse it anyway)
     sys.path[:] = [p for p in sys.path if p and (p.startswith(sys.prefix) or
                                                  not any(_inside(p, root) for root in exclude))]
@@ -216,6 +225,49 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
     from kata.engine import probe
 
     probe.serve(sock, path)
+
+
+class Unsealed(Exception):
+    """A lock that should hold here could not be set: the child says so and runs nothing."""
+
+
+def _seal(scratch: str, path: str, read: list[str], devices: list[str], mode: str, exposed: list[str],
+          threads: bool) -> list[str]:
+    """Every lock this machine offers, in order; what holds, in words for the report."""
+    isolation = []
+    work = os.path.join(scratch, "tmp")  # the learner's TMPDIR and working folder: the only place it writes
+    os.mkdir(work, 0o700)
+    uid = unprivileged.identity() if os.geteuid() == 0 else None
+    if uid is not None:  # root: the writable folder is a small tmpfs of its own, gone with the child
+        if not private_mounts.scratch_tmpfs(work, SCRATCH_LIMIT, uid):
+            raise Unsealed("could not mount the scratch folder's tmpfs")
+        isolation.append(f"{SCRATCH_LIMIT // 2**20} MiB of scratch space")
+    os.environ["TMPDIR"] = work  # torch._dynamo and tempfile write here, and only here
+    import tempfile
+
+    tempfile.tempdir = None
+    os.chdir(work)
+    if mode == "uid":  # no Landlock: a user of its own instead, which also leaves it no capability
+        uid = unprivileged.become(scratch, [path, os.path.join(scratch, "output.txt")])
+        isolation += ["its own user" + (f", which can read {', '.join(exposed)}" if exposed else ""),
+                      "no capabilities"]
+    elif uid is not None:  # root with Landlock: a user of its own too, so that no owner check passes for it
+        for owned in (scratch, path, os.path.join(scratch, "output.txt")):
+            os.chown(owned, uid, uid)
+        if not lockdown.become_reader(uid):
+            raise Unsealed("could not switch to a user of its own")
+        isolation += ["its own user", "no capabilities but reading"]
+    if mode == "landlock":
+        try:
+            abi = sandbox.confine(read=read + [path], write=[work], devices=devices)
+        except OSError as e:
+            raise Unsealed(f"Landlock refused the rules ({e})") from None
+        isolation.insert(0, f"Landlock ABI {abi}")
+    if lockdown.supported():
+        if not lockdown.install(threads=threads):
+            raise Unsealed("could not install the seccomp filter")
+        isolation.append("seccomp allowlist" + ("" if threads else ", no new processes or threads"))
+    return isolation
 
 
 def _inside(path: str, root: str) -> bool:
@@ -240,3 +292,12 @@ def _report_exits(sock: socket.socket, path: str) -> None:
         real(status if isinstance(status, int) else 1)
 
     os._exit = reporting_exit
+
+
+if __name__ == "__main__":  # a fresh zygote (Zygote(fresh=True)): the control socket's fd, then its settings
+    settings = json.loads(sys.argv[2])
+    try:
+        _zygote_main(socket.socket(fileno=int(sys.argv[1])), settings["parent"], settings["exclude"],
+                     tuple(settings["preload"]))
+    finally:
+        os._exit(0)

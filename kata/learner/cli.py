@@ -92,11 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         from kata.learner import client
 
         return client.command(argv[1:])
-    if argv and argv[0] in ("class", "compare"):  # the instructor's commands
-        if "-h" not in argv and "--help" not in argv:
-            code = _through_server(argv)
-            if code is not None:
-                return code
+    if argv and argv[0] in ("class", "compare"):  # the instructor's commands: never the server's (their folders)
         from kata.classroom import cli as class_cli
 
         return class_cli.main_class(argv[1:]) if argv[0] == "class" else class_cli.main_compare(argv[1:])
@@ -135,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         results = board.recorded(steps, target, args.timeout)
         if results is not None:  # nothing changed since the last grade: the same verdict, no torch
             return show_step(results[0], target, args.json) if step else show_board(results, target, args.json)
-    code = _through_server(argv)  # what follows grades: a warm server does it faster
+    code = None if args.check else _through_server(argv)  # what grades: a warm server does it faster
     if code is not None:
         return code
     from kata.engine import runner  # imports torch and hypothesis: only once the arguments are known good

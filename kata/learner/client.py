@@ -3,11 +3,15 @@
 A command that grades connects to the per-user server through a unix socket in the state folder
 and hands it its own stdin, stdout and stderr (as descriptors), so the server's worker writes the
 very bytes a cold run would, to the very terminal or pipe. The worker's exit status comes back on
-the socket. No server, a stale one (the kata's code or torch changed) or a broken one: the command
-runs cold in this process, and a fresh server is started in the background for the next one.
+the socket. No server, a stale one (the kata's code or torch changed), a refusal or a broken one:
+the command runs cold in this process, and a fresh server is started in the background for the next
+one. Every request begins with the server's key, read from its 0600 file in the state folder (no
+learner's child can read it) into a buffer that is wiped once sent: never in the environment, and
+never in this process's memory when it goes on to grade cold and forks a zygote.
 """
 from __future__ import annotations
 
+import array
 import hashlib
 import importlib.util
 import json
@@ -22,6 +26,7 @@ from kata import paths
 from kata.i18n import N_, _
 
 IDLE_MINUTES = 15
+KEY_BYTES = 32
 NOTICE = N_("grader.py: a grading server now keeps torch loaded in the background, so your next grades start "
             "warm. It stops after {minutes} idle minutes; `python grader.py server stop` stops it now, "
             "KATA_SERVER=off never starts it.")
@@ -29,6 +34,10 @@ NOTICE = N_("grader.py: a grading server now keeps torch loaded in the backgroun
 
 def socket_path() -> Path:
     return paths.state_dir() / "server.sock"
+
+
+def key_path() -> Path:
+    return paths.state_dir() / "server.key"
 
 
 def enabled() -> bool:
@@ -72,6 +81,35 @@ def _connect(timeout: float = 1.0) -> socket.socket | None:
     return sock
 
 
+def _key() -> bytearray | None:
+    """The running server's key, read straight into a buffer that can be wiped."""
+    key = bytearray(KEY_BYTES)
+    try:
+        with open(os.open(key_path(), os.O_RDONLY | os.O_NOFOLLOW), "rb", buffering=0) as file:
+            return key if file.readinto(key) == KEY_BYTES else None
+    except OSError:
+        return None
+
+
+def _ask(sock: socket.socket, request: dict, fds: tuple[int, ...] = ()) -> bool:
+    """Send the key, then the request as one JSON line, with `fds` passed along; False when it could not."""
+    key = _key()
+    if key is None:
+        return False
+    parts = [key, json.dumps(request).encode() + b"\n"]
+    try:
+        sent = sock.sendmsg(parts, [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else [])
+        for part in parts:  # a long environment may not go in one piece
+            if sent < len(part):
+                sock.sendall(memoryview(part)[sent:])
+            sent = max(sent - len(part), 0)
+        return True
+    except OSError:
+        return False
+    finally:
+        key[:] = bytes(KEY_BYTES)
+
+
 def _reply(sock: socket.socket) -> dict | None:
     """One JSON line from the server, or None when it closed."""
     data = b""
@@ -98,9 +136,7 @@ def run(argv: list[str]) -> int | None:
     with sock:
         request = {"op": "run", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
                    "fingerprint": fingerprint()}
-        try:
-            socket.send_fds(sock, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-        except OSError:
+        if not _ask(sock, request, (0, 1, 2)):
             return None
         sock.settimeout(30.0)
         hello = _reply(sock)
@@ -141,16 +177,17 @@ def command(argv: list[str]) -> int:
         print(_("no grading server is running."))
         return 0
     with sock:
-        sock.sendall(json.dumps({"op": what}).encode() + b"\n")
         sock.settimeout(10.0)
-        reply = _reply(sock) or {}
+        reply = (_ask(sock, {"op": what, "fingerprint": fingerprint()}) and _reply(sock)) or {}
+        if reply.get("refused"):
+            reply = {}
     if what == "stop":
         print(_("the grading server stopped.") if reply.get("stopping") else _("the grading server did not answer."))
         return 0
     if not reply:
         print(_("a grading server is listening but does not answer."))
         return 1
-    stale = "" if reply.get("fingerprint") == fingerprint() else " " + _("(stale: the next grade restarts it)")
+    stale = " " + _("(stale: the next grade restarts it)") if reply.get("stale") else ""
     print(_("grading server {pid}: up {seconds} s, {served} command(s) served, {active} running{stale}; stops after "
             "{minutes} idle minutes.").format(pid=reply.get("pid"), seconds=f"{reply.get('uptime', 0):.0f}",
                                                served=reply.get("served", 0), active=reply.get("active", 0),

@@ -2,14 +2,18 @@
 
 torch, hypothesis and the reference solutions stay loaded between grades, so a verdict comes
 back a fraction of a second after a save: kata.learner.filewatch wakes at the save itself.
+What the learner's code printed or raised is shown inert (kata.engine.report makes it so).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
+
 from kata.engine import report, runner
 from kata.engine.results import PASSED
 from kata.i18n import _
+from kata.inert import inert
 from kata.learner import filewatch, state
 from kata.steps import registry
 
@@ -27,7 +31,7 @@ def grade_once(step, target: Path, timeout: float, out) -> None:
                   + (_("Next: python grader.py {step} --watch").format(step=nxt.id) if nxt
                      else _("That was the last step.")))
     out.print("[dim]" + _("watching {path} · graded in {seconds} s · save to grade again, Ctrl-C to stop").format(
-        path=target / step.filename, seconds=f"{result.seconds:.2f}") + "[/]")
+        path=escape(inert(target / step.filename, one_line=True)), seconds=f"{result.seconds:.2f}") + "[/]")
     out.file.flush()
 
 

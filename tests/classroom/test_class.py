@@ -3,7 +3,7 @@ hidden checks, grades equal to grading alone, the same reports whatever the jobs
 
 Five learners: alice (the reference), bob (the reference with other local names, comments and
 spacing), carol (a catalogued wrong version), dave (a link to the reference: nothing earned) and
-erin (the reference, reaching into the grader: the guard fails).
+erin (the reference, reaching into the grader: the guard fails, and the rules judged by what ran with it).
 Hostile classmates are tests/hostile/test_class.py's.
 """
 import filecmp
@@ -56,7 +56,7 @@ def klass(tmp_path_factory):
     assert REFORMATTED.count("# mine") == 1
     for learner, text in {"alice": SOLUTION, "bob": REFORMATTED,
                           "carol": mutants.find("step04", "momentum").source(),
-                          "erin": "import kata.engine.compare\n" + SOLUTION}.items():
+                          "erin": "try:\n    import kata.engine.compare\nexcept Exception:\n    pass\n" + SOLUTION}.items():
         (submissions / learner).mkdir(parents=True)
         (submissions / learner / STEP.filename).write_text(text)
     (submissions / "dave").mkdir()
@@ -81,7 +81,7 @@ def test_every_report_is_written(klass):
     summary = (out / "summary.md").read_text()
     assert "| alice | 5/5 | 1/1 |" in summary and "| bob | 5/5 | 1/1 |" in summary
     assert "| carol | 3/5 | 0/1 |" in summary and "| dave | 0/5 ! | 0/1 |" in summary
-    assert "| erin | 5/5" in summary
+    assert "| erin | 3/5" in summary
     assert (out / "summary.csv").read_text().splitlines()[0].startswith("learner,step,status,credit,total")
     assert (out / "heatmap.svg").read_text().count("<rect") == 5
     for learner in ("alice", "bob", "carol", "dave", "erin"):
@@ -109,8 +109,11 @@ def test_each_learner_gets_the_verdict_of_their_own_code(klass):
     erin = learners["erin"]["step04"]
     guard = next(c for c in erin["checks"] if c["id"] == "step04.rule.does-not-reach-into-the-grader")
     assert guard["status"] == "failed" and "kata.engine.compare" in guard["message"]
-    # a teaching note, not a grade: reaching into the grader changes nothing the child could reach
-    assert erin["status"] == PASSED and erin["credit"] == erin["total"] == 5
+    # the guard is a teaching note, but the rules judged by what ran are not trusted any more: the
+    # record they read lives in the learner's own process (README: Trust)
+    not_judged = [c["id"] for c in erin["checks"] if c["message"].startswith("not judged")]
+    assert not_judged == ["step04.rule.uses-sgd", "step04.rule.fit-updates-no-parameter-by-hand"]
+    assert erin["status"] == FAILING and (erin["credit"], erin["total"]) == (3, 5)
 
 
 @pytest.mark.slow

@@ -5,6 +5,9 @@ the batches a recorder saw), or says in the learner's words why it cannot.
 """
 from __future__ import annotations
 
+import contextlib
+import reprlib
+
 import torch
 
 from kata.engine.compare import Mismatch
@@ -94,16 +97,35 @@ def expect_sgd(model, opt, lr: float, momentum: float = 0.0, what: str = "opt") 
         raise Mismatch(what, _("must be plain SGD: no weight decay, dampening or Nesterov momentum."))
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxset = 6
+_SHORT.maxdict, _SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 4, 3, 80, 80
+
+
+def short(value, width: int = 80) -> str:
+    """repr(value) in at most `width` characters, made from its first few items only: an answer may hold
+    thousands of them, and the whole repr would cost the judge seconds before it is cut."""
+    return f"{_SHORT.repr(value):.{width}}"
+
+
+def charged(got):
+    """The judge's work on a child-side answer counts against the learner's time (kata.engine.remote)."""
+    child = getattr(got, "child", None)
+    return child.charged() if hasattr(child, "charged") else contextlib.nullcontext()
+
+
 def tensor(got, what: str) -> torch.Tensor:
     """A child-side result that should be a tensor, as one."""
-    try:
-        value = got.value()
-    except NotPlain:
-        value = got
-    if isinstance(value, torch.Tensor):
-        return value
+    with charged(got):
+        try:
+            value = got.value()
+        except NotPlain:
+            value = got
+        if isinstance(value, torch.Tensor):
+            return value
+        shown = short(value)
     raise Mismatch(what, _("expected a tensor, got {type} {value}").format(
-        type=getattr(got, "type", type(value).__name__), value=f"{value!r:.80}"))
+        type=getattr(got, "type", type(value).__name__), value=shown))
 
 
 def seen_batches(child, fit_call, lr: float) -> list[torch.Tensor]:
