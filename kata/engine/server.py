@@ -15,9 +15,9 @@ pathname socket, and the confined child may have this very uid. So:
 - it serves only grades (a step, the board, --watch, --train), never --diff, --reset, --hint,
   --check or the instructor's commands, which read or write files of the caller's choosing;
 - requests are read without ever blocking the loop (a size and a time limit each), and nothing
-  but an authenticated `stop`, a stale fingerprint, its kata folder or its socket gone, or 15 idle
-  minutes ends it; then it stops listening and waits for the grades it runs (the zygote dies with
-  it).
+  but an authenticated `stop`, a stale fingerprint, its kata folder, socket or key file gone, 15
+  idle minutes (or SIGTERM) ends it; then it stops listening and waits for the grades it runs (the
+  zygote they need dies with it), SIGTERM excepted.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ IDLE_SECONDS = client.IDLE_MINUTES * 60
 MAX_REQUEST = 1 << 20  # bytes: a command line, a folder and an environment are far less
 READ_SECONDS = 5.0  # a client sends its request at once: one that dawdles is dropped
 MAX_PENDING = 32  # requests being read at once; more are refused at the door (their commands run cold)
-LOOK_SECONDS = 2.0  # how often the kata folder and the socket are looked at
+LOOK_SECONDS = 2.0  # how often the kata folder, the socket and the key file are looked at
 ANCILLARY = socket.CMSG_SPACE(3 * array.array("i").itemsize)  # stdin, stdout, stderr; the kernel drops more
 NOT_SERVED = ("server", "class", "compare", "gradescope", "classroom")
 
@@ -106,7 +106,7 @@ class Server:
     def __init__(self, listener: socket.socket, key: bytearray, mine: str, zygote, lock):
         self.listener, self.key, self.mine, self.zygote, self.lock = listener, key, mine, zygote, lock
         self.path = client.socket_path()
-        self.root, self.socket = _identity(paths.ROOT), _identity(self.path)
+        self.root, self.socket, self.key_file = _identity(paths.ROOT), _identity(self.path), _identity(client.key_path())
         self.pending: dict[socket.socket, Pending] = {}
         self.workers: set[int] = set()
         self.started = self.last = time.monotonic()
@@ -132,9 +132,10 @@ class Server:
                 return
 
     def still_here(self) -> bool:
-        """The kata folder and the socket are the ones it started with: a deleted checkout, or a socket
-        removed or taken over by another server, leaves nobody to serve."""
-        return self.root is not None and _identity(paths.ROOT) == self.root and _identity(self.path) == self.socket
+        """The kata folder, the socket and the key file are the ones it started with: a deleted checkout,
+        a socket removed or taken over, or a key nobody can read any more leaves nobody to serve."""
+        return self.root is not None and _identity(paths.ROOT) == self.root and \
+            _identity(self.path) == self.socket and _identity(client.key_path()) == self.key_file
 
     def accept(self) -> None:
         try:
