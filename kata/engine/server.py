@@ -1,8 +1,9 @@
 """The warm grading server: the trusted parent, kept loaded between commands (`python -m kata.engine.server`).
 
-It imports torch, starts the zygote (kata.engine.sealed) before anything else, then loads every
-step's checks and references once, and waits on a unix socket in the state folder (mode 0600,
-peers of the same user only). Each grade is served by a worker forked from it, so the worker
+It imports torch, starts the zygote (kata.engine.sealed) before anything else, listens on a unix
+socket in the state folder (mode 0600, peers of the same user only), and while no request waits
+loads every step's checks and references, one step at a time (a few seconds in all: a request
+waits at most for the step being loaded, and a server stopped early never pays for the rest). Each grade is served by a worker forked from it, so the worker
 starts warm and grades run side by side; the worker takes the client's own stdin, stdout and
 stderr (passed as descriptors), its folder and environment, runs the command line exactly as a
 cold `grader.py` would, and sends back the exit status.
@@ -60,9 +61,8 @@ def main() -> int:
 
     zygote = sealed.start()  # torch, then the zygote: before the key, and before any check or reference
     key = _new_key(folder)
-    _warm()
     path = client.socket_path()
-    server = Server(_listen(path), key, mine, zygote, lock)
+    server = Server(_listen(path), key, mine, zygote, lock, _warming())
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         server.serve()
@@ -103,8 +103,9 @@ def _listen(path) -> socket.socket:
 
 
 class Server:
-    def __init__(self, listener: socket.socket, key: bytearray, mine: str, zygote, lock):
+    def __init__(self, listener: socket.socket, key: bytearray, mine: str, zygote, lock, warming=None):
         self.listener, self.key, self.mine, self.zygote, self.lock = listener, key, mine, zygote, lock
+        self.warming = warming  # what is left to load, a step at a time, while no request waits
         self.path = client.socket_path()
         self.root, self.socket, self.key_file = _identity(paths.ROOT), _identity(self.path), _identity(client.key_path())
         self.pending: dict[socket.socket, Pending] = {}
@@ -116,7 +117,7 @@ class Server:
     def serve(self) -> None:
         while not self.stopping:
             now = time.monotonic()
-            wait = min([LOOK_SECONDS] + [p.deadline - now for p in self.pending.values()])
+            wait = 0.0 if self.warming else min([LOOK_SECONDS] + [p.deadline - now for p in self.pending.values()])
             ready, _, _ = select.select([self.listener, *self.pending], [], [], max(wait, 0.0))
             self.workers = {pid for pid in self.workers if not _ended(pid)}
             if not self.still_here():
@@ -128,6 +129,8 @@ class Server:
                     self.read(self.pending[sock])
             for late in [p for p in self.pending.values() if p.deadline < time.monotonic()]:
                 self.drop(late)
+            if self.warming and not ready and not self.pending and next(self.warming, StopIteration) is StopIteration:
+                self.warming = None
             if not (self.workers or self.pending) and time.monotonic() - self.last > IDLE_SECONDS:
                 return
 
@@ -309,14 +312,18 @@ def _identity(path) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
-def _warm() -> None:
-    """Load what every grade needs, so that no worker pays for it again."""
+def _warming():
+    """Load what every grade needs, so that no worker pays for it again: a step at each `next()`."""
     from kata.engine import isolate
     from kata.steps import registry
 
-    results = isolate.warm_up(list(registry.STEPS))  # every check and reference loaded, every kernel called once
+    results = []
+    for step in registry.STEPS:
+        results += isolate.warm_up([step])  # its checks and reference loaded, every kernel called once
+        gc.freeze()  # what is loaded now stays: no worker's collection walks it, or copies its pages
+        yield
     _warm_reports(results)
-    gc.freeze()  # what is loaded now stays: no worker's collection walks it, or copies its pages
+    gc.freeze()
 
 
 def _warm_reports(results) -> None:

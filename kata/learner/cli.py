@@ -11,6 +11,7 @@ from pathlib import Path
 
 from kata import i18n
 from kata.i18n import N_, _, by_id
+from kata.inert import inert
 from kata.steps import registry
 
 USAGE_ERROR = 2
@@ -245,7 +246,7 @@ def show_diff(step, target: Path, against: str) -> int:
     lines = diffs.unified(other, mine)
     out = report.console()
     for line in lines or [_("{mine} and {other} are the same.").format(mine=mine, other=other)]:
-        out.print(line, style=diffs.style(line), markup=False)
+        out.print(inert(line), style=diffs.style(line), markup=False)  # the learner's lines, shown not obeyed
     return 0
 
 

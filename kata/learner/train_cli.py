@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from kata.engine import report, runner, sealed, verdicts
 from kata.engine.remote import Child, ChildGone, LearnerError, Refused
 from kata.i18n import N_, _, pad_cells
+from kata.inert import inert
 from kata.learner import training
 from kata.learner.training import Config
 from kata.steps import drivers, registry
@@ -123,5 +124,5 @@ def _crashed(out, step, path, e) -> int:
     else:
         what = verdicts.learner_error(e.info, path)
     out.print(_("{step} cannot be trained: {what}\nGrade it first (python grader.py {step}): the checks say "
-                "where it goes wrong.").format(step=step.id, what=what), markup=False)
+                "where it goes wrong.").format(step=step.id, what=inert(what)), markup=False)
     return 1

@@ -19,11 +19,8 @@ from kata.classroom import cli as class_cli
 from kata.classroom import grading, reports
 from kata.engine.results import BROKEN, PASSED
 from kata.inert import inert_name
-from kata.steps import registry
+from tests.hostile.classmates import SOLUTION, STEP, alice_and_bob, unvaried
 
-STEP = registry.BY_ID["step00"]
-SOLUTION = (paths.SOLUTIONS / STEP.filename).read_text()
-STUB = (paths.STEPS / STEP.filename).read_text()
 ODD = {b"caf\xe9": "caf\\udce9", b"new\nline": "new\\nline", b"-dash": "-dash"}  # folder name -> as shown
 
 
@@ -66,10 +63,7 @@ def test_reports_are_written_whatever_the_names(tmp_path):
 def _class(root: Path, odd: bool) -> Path:
     """alice passes, bob has not started; the odd class adds a link to the reference solutions and three
     folder names that are hard to show, each holding the reference (they pass)."""
-    root.mkdir(parents=True)
-    for name, text in {"alice": SOLUTION, "bob": STUB}.items():
-        (root / name).mkdir()
-        (root / name / STEP.filename).write_text(text)
+    alice_and_bob(root)
     if odd:
         os.symlink(paths.SOLUTIONS, root / "linked", target_is_directory=True)
         for raw in ODD:
@@ -81,10 +75,7 @@ def _class(root: Path, odd: bool) -> Path:
 
 
 def _same(text: str, tmp_path: Path) -> str:
-    """A report with what differs from run to run aside: the class's folder, the uid a child ran as."""
-    for run in ("clean", "odd"):
-        text = text.replace(str(tmp_path / run), "X")
-    return re.sub(r"uid \d+", "uid N", text)
+    return unvaried(text, tmp_path / "clean", tmp_path / "odd")
 
 
 @pytest.mark.slow

@@ -44,21 +44,27 @@ def cold(monkeypatch):
     monkeypatch.setattr(drawing, "_kept", {})
 
 
+def graded_twice(submission, source: str):
+    """Two cold grades of step02 with `source` as its file: the verdict must not depend on the run."""
+    (submission / "step02_module.py").write_text(source)
+    first = grade("step02", submission)
+    drawing._kept.clear()
+    second = grade("step02", submission)
+    assert verdict(first) == verdict(second)
+    return first
+
+
 WRONG_ON_7_AND_8 = forward_does("_calls[0] += 1\nout = xb @ self.weights + self.bias\n"
                                 "return out + 1 if _calls[0] in (7, 8) else out", prelude="_calls = [0]\n")
 
 
 def test_a_function_wrong_on_its_7th_and_8th_call_gets_the_same_verdict_every_time(submission, cold):
-    (submission / "step02_module.py").write_text(WRONG_ON_7_AND_8)
-    first = grade("step02", submission)
-    drawing._kept.clear()
-    second = grade("step02", submission)
+    first = graded_twice(submission, WRONG_ON_7_AND_8)
     forward = check(first, "step02.forward")
     assert forward.status == FAILED
     assert "`Mnist_Logistic` gave different answers for the same input" in forward.message, forward.message
     assert "run 7" in forward.message and "depend only on its arguments" in forward.message
     assert forward.counterexample
-    assert verdict(first) == verdict(second)
 
 
 def test_a_warm_grade_of_it_gets_a_verdict_too(submission):
@@ -77,10 +83,7 @@ THREAD = forward_does("out = xb @ self.weights + self.bias\nbuffer = out.detach(
 def test_a_thread_that_keeps_changing_a_returned_tensor_gets_the_same_verdict_every_time(submission, cold):
     """Where the child refuses threads, the sentence says so; where it runs them, no answer is taken while
     one runs. Either way the verdict is the same on every run."""
-    (submission / "step02_module.py").write_text(THREAD)
-    first = grade("step02", submission)
-    drawing._kept.clear()
-    second = grade("step02", submission)
+    first = graded_twice(submission, THREAD)
     forward = check(first, "step02.forward")
     assert forward.status == FAILED
     assert "The grader runs your code without new processes, threads or network" in forward.message
@@ -88,7 +91,6 @@ def test_a_thread_that_keeps_changing_a_returned_tensor_gets_the_same_verdict_ev
         assert "This line starts a thread: do the work in the function itself" in forward.message
     else:
         assert "still running" in forward.message, forward.message
-    assert verdict(first) == verdict(second)
 
 
 MUTATES_EARLIER = forward_does("out = xb @ self.weights + self.bias\n"
@@ -97,12 +99,8 @@ MUTATES_EARLIER = forward_does("out = xb @ self.weights + self.bias\n"
 
 
 def test_a_forward_that_changes_what_it_returned_before_is_judged_on_what_it_returned(submission, cold):
-    (submission / "step02_module.py").write_text(MUTATES_EARLIER)
-    first = grade("step02", submission)
-    drawing._kept.clear()
-    second = grade("step02", submission)
+    first = graded_twice(submission, MUTATES_EARLIER)
     assert check(first, "step02.forward").status == PASSED, check(first, "step02.forward").message
-    assert verdict(first) == verdict(second)
 
 
 # --- the child: what the judge holds is the copy taken when the answer was returned ---------------------

@@ -29,10 +29,8 @@ from kata.inert import inert, inert_data, inert_name
 from kata.learner import watch
 from kata.steps import registry
 from tests.conftest import grade
+from tests.hostile.classmates import SOLUTION, STEP, alice_and_bob, unvaried
 
-STEP = registry.BY_ID["step00"]
-SOLUTION = (paths.SOLUTIONS / STEP.filename).read_text()
-STUB = (paths.STEPS / STEP.filename).read_text()
 EVIL = ("\x1b[2J\x1b[H\x1b]0;owned\x07"  # clear, home, title
         "\x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"  # a hyperlink
         "\x9b31m\r✓ 11 passed\u202eevil")  # C1 CSI, a fake line, right-to-left
@@ -229,9 +227,7 @@ def test_the_command_line_shows_the_payload_escaped(attacked, tmp_path):
 
 
 def _class(root: Path, evil: bool) -> Path:
-    for name, text in {"alice": SOLUTION, "bob": STUB}.items():
-        (root / name).mkdir(parents=True)
-        (root / name / STEP.filename).write_text(text)
+    alice_and_bob(root)
     if evil:
         (root / ("evil" + NAME)).mkdir()
         (root / ("evil" + NAME) / STEP.filename).write_text(ATTACK)
@@ -239,10 +235,7 @@ def _class(root: Path, evil: bool) -> Path:
 
 
 def same(text: str, tmp_path: Path) -> str:
-    """A report with what differs from run to run aside: the class's folder, the uid a child ran as."""
-    for run in ("clean", "dirty"):
-        text = text.replace(str(tmp_path / run), "X")
-    return re.sub(r"uid \d+", "uid N", text)
+    return unvaried(text, tmp_path / "clean", tmp_path / "dirty")
 
 
 @pytest.mark.slow
@@ -272,3 +265,17 @@ def test_in_a_class_the_payload_is_escaped_and_changes_no_classmate(tmp_path, ca
             assert_inert(path.read_text(encoding="utf-8"), str(path), shown=False)
     tests = json.loads((out / "gradescope" / evil / "results.json").read_text())["tests"]
     assert any("raised \\x1b[2J" in t["output"] for t in tests) and any("Evil\\x1b[2J" in t["output"] for t in tests)
+
+
+def test_diff_shows_the_learners_lines_escaped(attacked, tmp_path):
+    text = _cli([STEP.id, "--diff", "solutions", "--target", str(attacked)], tmp_path)
+    assert_inert(text, "grader.py step00 --diff solutions")
+
+
+def test_train_mode_shows_a_crash_escaped(tmp_path):
+    step = registry.BY_ID["step04"]
+    (tmp_path / step.filename).write_text((paths.SOLUTIONS / step.filename).read_text()
+                                          + f"\nraise ValueError({EVIL!r})\n")
+    text = _cli([step.id, "--train", "--epochs", "1", "--target", str(tmp_path)], tmp_path)
+    assert "cannot be trained" in text
+    assert_inert(text, "grader.py step04 --train")

@@ -52,11 +52,15 @@ class Served:
                                          env=self.env | {"KATA_IN_SERVER": "1"}, start_new_session=True,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.socket = self.state / "server.sock"
+
+    def ready(self) -> Served:
+        """Wait until it listens (a server loads every step's checks first)."""
         deadline = time.monotonic() + READY_SECONDS
         while not (self.socket.exists() and (self.state / "server.key").exists()):
             assert self.proc.poll() is None, f"the server ended: {self.log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, "the server did not start listening"
             time.sleep(0.2)
+        return self
 
     def grader(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         return subprocess.run([PY, "grader.py", *args], cwd=self.root, env=self.env, capture_output=True, text=True,
@@ -99,13 +103,6 @@ def _free(lock: Path) -> bool:
             return False
         fcntl.flock(file, fcntl.LOCK_UN)
     return True
-
-
-@pytest.fixture(scope="module")
-def warm(tmp_path_factory):
-    served = Served(tmp_path_factory.mktemp("served"))
-    yield served
-    served.finish()
 
 
 def _digest(*folders: Path) -> str:
@@ -239,16 +236,15 @@ ATTACKS = {
 }
 
 
-@pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_a_request_without_the_key_is_refused_and_changes_nothing(attack, warm, classmates):
-    before = _digest(warm.root, classmates)
+def a_request_without_the_key_is_refused_and_changes_nothing(attack: str, warm: Served, classmates: Path):
+    before, served = _digest(warm.root, classmates), warm.served()
     argv = [a.format(mine=classmates / "mine", root=classmates) for a in ATTACKS[attack]]
     _attack(warm, attack if attack in ("status-then-run", "stop", "wrong-fingerprint", "garbage") else "not-graded",
             *argv)
     assert warm.proc.poll() is None, "the server stopped"
     assert _digest(warm.root, classmates) == before, "a file changed"
     assert not (classmates / "out").exists()
-    assert _grade(warm) == PASSED
+    assert warm.served() == served, "the server ran a command"
 
 
 SLOW = r'''
@@ -290,7 +286,7 @@ print("dropped", dropped, flush=True)
 '''
 
 
-def test_requests_held_half_sent_stall_nobody(warm):
+def requests_held_half_sent_stall_nobody(warm: Served):
     """Eight requests that never end: an authenticated grade is served alongside them (read one at a
     time, ten seconds each, they would outlast its client's patience), and each is dropped in time."""
     slow = subprocess.Popen([PY, "-c", SLOW, str(warm.socket)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -305,7 +301,7 @@ def test_requests_held_half_sent_stall_nobody(warm):
     assert warm.proc.poll() is None
 
 
-def test_the_key_is_in_a_file_only_its_user_reads_and_in_no_environment(warm):
+def the_key_is_in_a_file_only_its_user_reads_and_in_no_environment(warm: Served):
     key = warm.state / "server.key"
     assert key.stat().st_mode & 0o777 == 0o600
     secret = key.read_bytes()
@@ -356,57 +352,93 @@ while os.path.exists("/proc/{pid}") and time.monotonic() < deadline:  # the test
 '''
 
 
-@pytest.mark.parametrize("how", ["stop", "stale"])
-def test_a_stop_or_a_stale_fingerprint_lets_the_running_grade_finish(how, tmp_path, monkeypatch):
-    served = Served(tmp_path)
+def _grade_blocked_until(served: Served, gate: subprocess.Popen, tmp_path: Path) -> subprocess.Popen:
+    """A grade of step01 through `served` that keeps its child busy until `gate` ends, once it runs."""
+    learner = tmp_path / "learner"
+    learner.mkdir()
+    (learner / STEP01).write_text((paths.SOLUTIONS / STEP01).read_text() + BLOCKED.format(pid=gate.pid))
+    grading = subprocess.Popen([PY, "grader.py", "step01", "--target", str(learner), "--timeout", "300"],
+                               cwd=served.root, env=served.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + READY_SECONDS
+    while "1 running" not in served.grader("server", "status").stdout:
+        assert grading.poll() is None and time.monotonic() < deadline, grading.communicate()
+        time.sleep(0.2)
+    return grading
+
+
+def _the_running_grade_finishes(served: Served, gate: subprocess.Popen, grading: subprocess.Popen) -> None:
+    deadline = time.monotonic() + EXIT_SECONDS
+    while served.socket.exists():  # it listens no more
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert served.proc.poll() is None, "the server ended before the grade it runs"
+    gate.kill()
+    gate.wait()  # a zombie keeps its /proc entry
+    out, err = grading.communicate(timeout=READY_SECONDS)
+    assert grading.returncode == 0 and "step01 passed" in out, (out, err)
+    assert served.exited()
+
+
+def test_a_stale_fingerprint_lets_the_running_grade_finish(tmp_path, monkeypatch):
+    served = Served(tmp_path).ready()
     gate = subprocess.Popen(["sleep", "600"])
     try:
-        learner = tmp_path / "learner"
-        learner.mkdir()
-        (learner / STEP01).write_text((paths.SOLUTIONS / STEP01).read_text() + BLOCKED.format(pid=gate.pid))
-        grading = subprocess.Popen([PY, "grader.py", "step01", "--target", str(learner), "--timeout", "300"],
-                                   cwd=served.root, env=served.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True)
-        deadline = time.monotonic() + READY_SECONDS
-        while "1 running" not in served.grader("server", "status").stdout:
-            assert grading.poll() is None and time.monotonic() < deadline, grading.communicate()
-            time.sleep(0.2)
-        if how == "stop":
-            assert served.grader("server", "stop").stdout.strip() == "the grading server stopped."
-        else:  # what a client says when the kata's code changed under the server: it has the key
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.connect(str(served.socket))
-                monkeypatch.setenv("KATA_STATE_DIR", str(served.state))
-                assert client._ask(sock, {"op": "run", "argv": ["step01"], "cwd": "/", "env": {},
-                                          "fingerprint": "changed"}, (0, 1, 2))
-                assert client._reply(sock) == {"stale": True}
-        deadline = time.monotonic() + EXIT_SECONDS
-        while served.socket.exists():  # it listens no more
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        assert served.proc.poll() is None, "the server ended before the grade it runs"
-        gate.kill()
-        gate.wait()  # a zombie keeps its /proc entry
-        out, err = grading.communicate(timeout=READY_SECONDS)
-        assert grading.returncode == 0 and "step01 passed" in out, (out, err)
-        assert served.exited()
+        grading = _grade_blocked_until(served, gate, tmp_path)
+        # what a client says when the kata's code changed under the server: it has the key
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(served.socket))
+            monkeypatch.setenv("KATA_STATE_DIR", str(served.state))
+            assert client._ask(sock, {"op": "run", "argv": ["step01"], "cwd": "/", "env": {},
+                                      "fingerprint": "changed"}, (0, 1, 2))
+            assert client._reply(sock) == {"stale": True}
+        _the_running_grade_finishes(served, gate, grading)
     finally:
         gate.kill()
         served.finish()
 
 
-@pytest.mark.parametrize("gone", ["kata folder", "socket"])
-def test_a_server_whose_folder_or_socket_is_gone_exits(gone, tmp_path):
-    served = Served(tmp_path)
+def test_a_server_whose_folder_or_socket_is_gone_exits(tmp_path):
+    """Two servers, started side by side: one loses its kata folder, the other its socket."""
+    folder, sock = Served(tmp_path / "folder"), Served(tmp_path / "socket")
     try:
-        if gone == "socket":
-            served.socket.unlink()
-        else:
-            shutil.rmtree(served.root)
-        assert served.exited(), f"the server outlived its {gone}"
+        sock.ready().socket.unlink()
+        shutil.rmtree(folder.ready().root)
+        assert sock.exited(), "the server outlived its socket"
+        assert folder.exited(), "the server outlived its kata folder"
     finally:
-        if served.root.exists():
-            served.finish()
-        elif served.proc.poll() is None:
-            os.killpg(served.proc.pid, signal.SIGKILL)
-            served.proc.wait()
+        sock.finish()
+        if folder.proc.poll() is None:
+            os.killpg(folder.proc.pid, signal.SIGKILL)
+            folder.proc.wait()
+
+
+def a_stop_lets_the_running_grade_finish(warm: Served, tmp_path: Path):
+    gate = subprocess.Popen(["sleep", "600"])
+    try:
+        grading = _grade_blocked_until(warm, gate, tmp_path)
+        assert warm.grader("server", "stop").stdout.strip() == "the grading server stopped."
+        _the_running_grade_finishes(warm, gate, grading)
+    finally:
+        gate.kill()
+
+
+def test_the_warm_server_serves_only_its_key(tmp_path, classmates, subtests):
+    """One server for every attack, each a subtest: a request without the key refused, nothing run and
+    nothing changed; then it still grades with the same verdict; requests held half-sent; its key
+    file; last, asked to stop with its key while it grades, it lets that grade finish."""
+    warm = Served(tmp_path / "warm").ready()
+    try:
+        for attack in sorted(ATTACKS):
+            with subtests.test(attack=attack):
+                a_request_without_the_key_is_refused_and_changes_nothing(attack, warm, classmates)
+        with subtests.test("after every attack, the server grades with the same verdict"):
+            assert _grade(warm) == PASSED
+        with subtests.test("requests held half-sent stall nobody"):
+            requests_held_half_sent_stall_nobody(warm)
+        with subtests.test("the key is in a file only its user reads, in no environment"):
+            the_key_is_in_a_file_only_its_user_reads_and_in_no_environment(warm)
+        with subtests.test("a stop lets the running grade finish"):
+            a_stop_lets_the_running_grade_finish(warm, tmp_path)
+    finally:
+        warm.finish()
