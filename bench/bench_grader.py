@@ -73,10 +73,10 @@ def main() -> None:
         subprocess.run([PY, "grader.py"], cwd=ROOT, env=base_env | COLD, capture_output=True)  # record the board
         subprocess.run([PY, "grader.py", "step04", "--target", "solutions"], cwd=ROOT, env=base_env,
                        capture_output=True)  # starts the server
-        for _ in range(600):  # wait until it answers (it warms every step first)
+        for _ in range(600):  # wait until it answers and has loaded every step
             done = subprocess.run([PY, "grader.py", "server", "status"], cwd=ROOT, env=base_env, capture_output=True,
                                   text=True)
-            if "grading server" in done.stdout:
+            if "grading server" in done.stdout and "still loading" not in done.stdout:
                 break
             time.sleep(1)
         times: dict[str, list[float]] = {name: [] for name in COMMANDS}

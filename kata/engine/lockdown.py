@@ -105,13 +105,17 @@ def _capset(keep: int | None) -> bool:
 
 
 def drop_capabilities(keep: int | None = None) -> bool:
-    """Empty the bounding, effective, permitted and inheritable sets, but `keep` (root only)."""
-    if platform.system() != "Linux" or os.geteuid() != 0:
+    """Empty the bounding, effective, permitted and inheritable sets, but `keep`: for root, or for a
+    process in a user namespace of its own (which holds every capability there, whatever its uid).
+    False if any could not be dropped (a process without CAP_SETPCAP cannot empty its bounding set)."""
+    if platform.system() != "Linux":
         return False
     libc = _libc()
     for cap in range(64):
-        if cap != keep and libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
-            break  # past the last capability this kernel knows
+        if cap != keep and libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            if ctypes.get_errno() == errno.EINVAL:
+                break  # past the last capability this kernel knows
+            return False
     return _capset(keep)
 
 

@@ -6,12 +6,17 @@ torch.save to a path of one's own, a thread, subprocess. The call then fails wit
 EACCES (Landlock) or "can't start new thread"; the child sends the errno and the libraries the
 call went through (kata.engine.probe.Session.failure), and this module turns them into the rule
 and the one change that fits, instead of a bare "Permission denied".
+
+Its scratch folder holds kata.engine.scratch.SCRATCH_LIMIT bytes of files in all (a tmpfs of its own)
+and one file at most as much (RLIMIT_FSIZE): a write past either fails with ENOSPC or EFBIG ("No space
+left on device", "File too large"), named here too, as "full".
 """
 from __future__ import annotations
 
 import errno
 import re
 
+from kata.engine.scratch import SCRATCH_LIMIT
 from kata.i18n import _
 
 # the libraries a refused call goes through, by what they were asked for (the first that matches wins)
@@ -20,18 +25,27 @@ _THROUGH = (
     ("network", ("socket", "ssl", "urllib", "http", "requests", "urllib3", "asyncio", "ftplib", "smtplib")),
     ("thread", ("threading", "concurrent.futures.thread", "_thread")),
 )
+_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_FULL_SAID = ("No space left on device", "File too large", "Disk quota exceeded")
+# torch.save's writer says only that a write came short (no errno): "unexpected pos 576 vs 534"
+_SHORT_WRITE = re.compile(r"PytorchStreamWriter failed writing|file write failed|unexpected pos \d+ vs \d+")
 _WRITES = re.compile(r"\b(save|write|dump|mkdir|makedirs|touch|copy|move|rename)|open\(.*['\"][wax]", re.I)
 
 
 def kind(info: dict) -> str | None:
-    """What was refused ("workers", "process", "network", "thread", "running", "write", "read"), or None
-    for an exception that is not a refusal of the confinement."""
+    """What was refused ("workers", "process", "network", "thread", "running", "write", "read", "full"), or
+    None for an exception that is not a refusal of the confinement."""
     if info.get("kind") == "thread":
         return "running"  # a thread it started still ran when the answer was taken (kata.engine.probe)
     message, kind_of = str(info.get("message") or ""), info.get("type")
     if kind_of == "RuntimeError" and "can't start new thread" in message:
         return "thread"
     number = info.get("errno")
+    if number in _FULL or any(said in message for said in _FULL_SAID):
+        return "full"  # the scratch folder is full, or one file passed its limit
+    if kind_of == "RuntimeError" and _SHORT_WRITE.search(message) and \
+            any(str(n).startswith("torch.serialization") for n in info.get("through") or []):
+        return "full"
     if not (number in (errno.EPERM, errno.EACCES) or kind_of == "PermissionError"
             or "Permission denied" in message or "Operation not permitted" in message):
         return None
@@ -57,6 +71,11 @@ def sentence(info: dict) -> str | None:
     what = kind(info)
     if what is None:
         return None
+    if what == "full":
+        return _("The grader gives your code a scratch folder (its working folder and TMPDIR) that holds {limit} MiB "
+                 "of files in all, and this line wrote past that. A step's functions keep what they make in memory "
+                 "and return it; they save nothing (save in main(), which only your own runs call).").format(
+            limit=SCRATCH_LIMIT // 2**20)
     rule = _("The grader runs your code without new processes, threads or network, and lets it write files "
              "only in its scratch folder.")
     change = {

@@ -8,6 +8,11 @@ its value as plain data. Every wait has the step's deadline; the parent never bl
 The judge's own work on the learner's answers counts against that deadline too, and an answer is
 read only within kata.engine.wire.ANSWER's limits: whatever the learner's code returns, what the
 judge spends on it is bounded.
+
+Where no tmpfs of its own caps the child's working folder (its isolation list says which cap holds),
+the judge watches it: a thread sums the folder every WATCH_EVERY seconds while the child lives, and
+each answer is checked too; past kata.engine.scratch.SCRATCH_LIMIT the child's process group is
+killed and the grade ends as ChildGone("disk").
 """
 from __future__ import annotations
 
@@ -16,14 +21,17 @@ import os
 import re
 import shutil
 import signal
+import threading
 import time
 from collections import deque
 from pathlib import Path
 
+from kata.engine import scratch as scratch_space
 from kata.engine import wire
 from kata.engine.scratch import MAX_SOURCE, Refused, new_scratch, private_copy, sweep_stale_scratch  # noqa: F401
 
 OUTPUT_SHOWN = 4000  # characters of what the learner's code printed, kept for the report
+WATCH_EVERY = 0.1  # seconds between two sums of a watched working folder
 
 
 class ChildGone(BaseException):
@@ -72,6 +80,10 @@ def _learner_info(error: dict) -> dict:
 
 
 class Child:
+    # how the child's working folder is capped in all (kata.engine.zygote.SCRATCH_CAPS): None, the best this
+    # machine offers; "userns" or "watch" force one (the tests try each way)
+    scratch_cap: str | None = None
+
     def __init__(self, zygote, source: Path, timeout: float | None, memory_mb: int | None):
         self.source = source
         self.timeout = timeout
@@ -89,18 +101,24 @@ class Child:
         self.record = False  # calls record what the learner's code runs (kata.engine.ran): a few, not all
         self.trace = False  # calls trace what each update works with (kata.engine.updates): on a failure only
         self._charging = False  # inside charged(): an inner one is not counted again
+        self._watcher: threading.Thread | None = None  # sums the working folder where no tmpfs caps it
+        self._stop_watching = threading.Event()
+        self.over_disk = False  # the working folder passed its cap: the child was killed for it
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
                       "cpu_seconds": int(timeout) + 5 if timeout else None}
             self.sock = zygote.spawn({"file": str(self.copy), "scratch": str(self.scratch), "limits": limits,
-                                      "timeout": timeout})
+                                      "timeout": timeout, "scratch_cap": self.scratch_cap})
             hello = self._receive(time.monotonic() + 30.0)
             if isinstance(hello, dict) and "unsealed" in hello:  # it runs nothing it could not seal
                 raise ChildGone("unsealed", str(hello["unsealed"])[:500])
             if not (isinstance(hello, dict) and isinstance(hello.get("pid"), int)):
                 raise ChildGone("protocol", "the child did not start properly")
             self.pid, self.isolation = hello["pid"], [str(i) for i in hello.get("isolation", [])]
+            if not scratch_space.capped(self.isolation):  # no tmpfs of its own: the judge keeps the cap
+                self._watcher = threading.Thread(target=self._watch, name=f"kata-scratch-{self.pid}", daemon=True)
+                self._watcher.start()
         except BaseException:
             self.close()
             raise
@@ -116,11 +134,15 @@ class Child:
             gone.size, gone.limit = e.size, e.limit
             raise gone from None
         except wire.TimedOut:
+            if self.over_disk:
+                raise self._disk() from None
             where = self._hang_line()
             raise ChildGone("timeout", f"did not finish within {self.timeout:g} s", *where) from None
         except wire.Closed:
-            raise ChildGone("ended", "the process running your code ended by itself") from None
+            raise self._ended() from None
         except wire.WireError as e:
+            if self.over_disk:  # killed by the watcher in the middle of an answer
+                raise self._disk() from None
             raise ChildGone("protocol", f"the answer from your code's process was not readable ({e})") from None
 
     PIPELINE = 16  # requests sent ahead before the judge waits for their answers
@@ -129,7 +151,40 @@ class Child:
         try:
             wire.send(self.sock, {"op": op, "args": refs(args), "dtype": self.dtype})
         except OSError:
-            raise ChildGone("ended", "the process running your code ended by itself") from None
+            raise self._ended() from None
+
+    def _ended(self) -> ChildGone:
+        """The channel closed: the child ended, or the watcher killed it for what it wrote."""
+        if self.over_disk:
+            return self._disk()
+        return ChildGone("ended", "the process running your code ended by itself")
+
+    def _disk(self) -> ChildGone:
+        gone = ChildGone("disk", f"wrote more than {scratch_space.SCRATCH_LIMIT // 2**20} MiB of files in its "
+                                 "scratch folder")
+        gone.limit = scratch_space.SCRATCH_LIMIT
+        return gone
+
+    # --- the working folder, where no tmpfs caps it ------------------------------------------------------
+    def _over(self) -> bool:
+        return scratch_space.over(self.scratch / "tmp")
+
+    def _watch(self) -> None:
+        """The watcher thread: sum the working folder until the child is closed; past the cap, kill it
+        (whatever wait the judge is in then ends: the channel closes)."""
+        while not self._stop_watching.wait(WATCH_EVERY):
+            if self._over():
+                self.over_disk = True
+                self._kill()
+                return
+
+    def _check_disk(self) -> None:
+        """At each answer of a watched child: what it wrote by then counts at once, not at the watcher's
+        next round (which a short grade could end before)."""
+        if self._watcher is not None and (self.over_disk or self._over()):
+            self.over_disk = True
+            self._kill()
+            raise self._disk()
 
     def _answer(self):
         """The next answer, within what is left of the learner's time; learner errors raised as such.
@@ -137,6 +192,7 @@ class Child:
         with self.charged():
             reply = self._receive(None if self.budget is None else time.monotonic() + max(self.budget, 0.0),
                                   wire.ANSWER)
+            self._check_disk()
         if not isinstance(reply, dict):
             raise ChildGone("protocol", "the answer from your code's process was not readable")
         if "gone" in reply and isinstance(reply["gone"], dict):
@@ -306,6 +362,9 @@ class Child:
                 pass
 
     def close(self) -> None:
+        self._stop_watching.set()  # the watcher ends with the child, and never kills after it is closed
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join()
         self._kill()
         if self.sock is not None:
             self.sock.close()

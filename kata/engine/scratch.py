@@ -1,5 +1,10 @@
 """The child's private ground: its scratch folder (TMPDIR, its output) in the state folder, and
-its own copy of the learner's step file, refused unless it is a regular file."""
+its own copy of the learner's step file, refused unless it is a regular file.
+
+Its working folder (`<scratch>/tmp`, the only place it writes) holds SCRATCH_LIMIT bytes of files in
+all, whoever enforces it: a tmpfs of its own (mounted as root, or in a user namespace of its own,
+kata.engine.private_mounts), or else the judge, which sums the folder while the child lives (`over`)
+and stops it past the limit (kata.engine.remote.Child). The child says which in its isolation list."""
 from __future__ import annotations
 
 import os
@@ -12,6 +17,13 @@ from kata import paths
 from kata.i18n import N_
 
 MAX_SOURCE = 1 * 2**20  # bytes of a step file
+SCRATCH_LIMIT = 64 * 2**20  # bytes of files in all in the child's working folder, however it is capped
+MAX_ENTRIES = 4096  # files and folders in it (the tmpfs's nr_inodes): more is over the cap too
+# what the child's isolation list says of its cap (plain words for the report); the judge watches the
+# folder unless the list names one of the first two
+TMPFS_CAPPED = f"{SCRATCH_LIMIT // 2**20} MiB of scratch space"
+USERNS_CAPPED = f"{TMPFS_CAPPED}, a tmpfs in a user namespace of its own"
+WATCHED = f"{TMPFS_CAPPED}, watched by the grader"
 
 
 class Refused(Exception):
@@ -87,3 +99,37 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def capped(isolation: list[str]) -> bool:
+    """Whether the child's isolation list says a tmpfs of its own caps its working folder."""
+    return TMPFS_CAPPED in isolation or USERNS_CAPPED in isolation
+
+
+def over(folder: str | Path, limit: int = SCRATCH_LIMIT, entries: int = MAX_ENTRIES) -> bool:
+    """Whether what lies under `folder` passes `limit` bytes (each entry's allocated blocks or its size,
+    the larger: a sparse file counts whole), or `entries` files and folders: bounded work, whatever the
+    child made there. Links are not followed. A folder that cannot be read is over (fail closed); one
+    that is gone holds nothing."""
+    total, seen, stack = 0, 0, [os.fspath(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                for entry in listing:
+                    seen += 1
+                    if seen > entries:
+                        return True
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:  # removed while the folder was read
+                        continue
+                    total += max(getattr(info, "st_blocks", 0) * 512, info.st_size)
+                    if total > limit:
+                        return True
+                    if stat.S_ISDIR(info.st_mode):
+                        stack.append(entry.path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:
+            return True
+    return False

@@ -3,7 +3,8 @@
 It imports torch, starts the zygote (kata.engine.sealed) before anything else, listens on a unix
 socket in the state folder (mode 0600, peers of the same user only), and while no request waits
 loads every step's checks and references, one step at a time (a few seconds in all: a request
-waits at most for the step being loaded, and a server stopped early never pays for the rest). Each grade is served by a worker forked from it, so the worker
+waits at most for the step being loaded, and a server stopped early never pays for the rest;
+`status` says how many are left). Each grade is served by a worker forked from it, so the worker
 starts warm and grades run side by side; the worker takes the client's own stdin, stdout and
 stderr (passed as descriptors), its folder and environment, runs the command line exactly as a
 cold `grader.py` would, and sends back the exit status.
@@ -105,7 +106,6 @@ def _listen(path) -> socket.socket:
 class Server:
     def __init__(self, listener: socket.socket, key: bytearray, mine: str, zygote, lock, warming=None):
         self.listener, self.key, self.mine, self.zygote, self.lock = listener, key, mine, zygote, lock
-        self.warming = warming  # what is left to load, a step at a time, while no request waits
         self.path = client.socket_path()
         self.root, self.socket, self.key_file = _identity(paths.ROOT), _identity(self.path), _identity(client.key_path())
         self.pending: dict[socket.socket, Pending] = {}
@@ -113,6 +113,9 @@ class Server:
         self.started = self.last = time.monotonic()
         self.served = 0
         self.stopping = False
+        # last: the identities above are those of the moment it listened (its first step imports a while)
+        self.warming = warming  # what is left to load, a step at a time, while no request waits
+        self.loading = next(warming) if warming else 0  # how many steps are still to load
 
     def serve(self) -> None:
         while not self.stopping:
@@ -129,15 +132,17 @@ class Server:
                     self.read(self.pending[sock])
             for late in [p for p in self.pending.values() if p.deadline < time.monotonic()]:
                 self.drop(late)
-            if self.warming and not ready and not self.pending and next(self.warming, StopIteration) is StopIteration:
-                self.warming = None
+            if self.warming and not ready and not self.pending:
+                self.loading = next(self.warming, 0)
+                if not self.loading:
+                    self.warming = None
             if not (self.workers or self.pending) and time.monotonic() - self.last > IDLE_SECONDS:
                 return
 
     def still_here(self) -> bool:
         """The kata folder, the socket and the key file are the ones it started with: a deleted checkout,
         a socket removed or taken over, or a key nobody can read any more leaves nobody to serve."""
-        return self.root is not None and _identity(paths.ROOT) == self.root and \
+        return None not in (self.root, self.socket, self.key_file) and _identity(paths.ROOT) == self.root and \
             _identity(self.path) == self.socket and _identity(client.key_path()) == self.key_file
 
     def accept(self) -> None:
@@ -178,7 +183,8 @@ class Server:
         op = request.get("op")
         if op == "status":
             _send(conn, {"pid": os.getpid(), "uptime": time.monotonic() - self.started, "served": self.served,
-                         "active": len(self.workers), "stale": request.get("fingerprint") != self.mine})
+                         "active": len(self.workers), "stale": request.get("fingerprint") != self.mine,
+                         "loading": self.loading})
         elif op == "stop":
             _send(conn, {"stopping": True})
             self.stopping = True
@@ -318,10 +324,10 @@ def _warming():
     from kata.steps import registry
 
     results = []
-    for step in registry.STEPS:
+    for done, step in enumerate(registry.STEPS):
+        yield len(registry.STEPS) - done  # the steps still to load, said before each
         results += isolate.warm_up([step])  # its checks and reference loaded, every kernel called once
         gc.freeze()  # what is loaded now stays: no worker's collection walks it, or copies its pages
-        yield
     _warm_reports(results)
     gc.freeze()
 

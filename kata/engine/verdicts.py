@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kata.engine import refusals
+from kata.engine.scratch import SCRATCH_LIMIT
 from kata.i18n import _
 
 
@@ -80,6 +81,11 @@ def gone(e, path: Path, timeout: float | None) -> str:
         return _("your code ran out of memory{at}Something grows without bound (a list or tensor appended to "
                  "in a loop, or a tensor far larger than the data). Nothing after that could be graded."
                  ).format(at=at)
+    if e.how == "disk":  # the judge watched the working folder (no tmpfs of its own caps it) and stopped it
+        return _("your code wrote more than {limit} MiB of files in its scratch folder{at}A step's functions keep "
+                 "what they make in memory and return it; they save nothing (save in main(), which only your own "
+                 "runs call). Nothing after that could be graded.").format(
+            limit=getattr(e, "limit", SCRATCH_LIMIT) // 2**20, at=at)
     if e.how == "ended":
         return _("the process running your code ended without an answer{at}: killed by a signal, by "
                  "the memory limit, or by code that ends it. Nothing after that could be graded."

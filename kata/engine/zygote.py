@@ -22,11 +22,15 @@ import sys
 import time
 
 from kata.engine import lockdown, private_mounts, sandbox, unprivileged, wire
+from kata.engine.scratch import SCRATCH_LIMIT, TMPFS_CAPPED, USERNS_CAPPED, WATCHED
 
 PR_SET_PDEATHSIG = 1
 GRACE = 60.0  # seconds, beyond three times a child's own time limit, before the zygote kills it
 OUTPUT_LIMIT = 64 * 2**20  # bytes the child may write in one file (its output, a file in its scratch)
-SCRATCH_LIMIT = 64 * 2**20  # bytes in all its scratch files, where a tmpfs of its own can be mounted (root)
+# how the child's working folder is capped in all (SCRATCH_LIMIT): the spec's "scratch_cap" may force one
+# (the tests do); None takes the best this machine offers: a tmpfs as root, else one in a user namespace
+# of its own, else the judge watches the folder
+SCRATCH_CAPS = (None, "userns", "watch")
 
 
 def _die_with_parent() -> None:
@@ -201,7 +205,7 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
     sandbox.set_limits(memory_bytes=limits.get("memory_bytes"), cpu_seconds=limits.get("cpu_seconds"),
                        file_bytes=OUTPUT_LIMIT, processes=None if threads else 1)
     try:
-        isolation = _seal(scratch, path, read, devices, mode, exposed, threads)
+        isolation = _seal(scratch, path, read, devices, mode, exposed, threads, spec.get("scratch_cap"))
     except Unsealed as e:  # fail closed: no learner code runs in a child that is not sealed
         wire.send(sock, {"unsealed": str(e)[:500]})
         return
@@ -232,30 +236,58 @@ class Unsealed(Exception):
 
 
 def _seal(scratch: str, path: str, read: list[str], devices: list[str], mode: str, exposed: list[str],
-          threads: bool) -> list[str]:
-    """Every lock this machine offers, in order; what holds, in words for the report."""
+          threads: bool, cap: str | None = None) -> list[str]:
+    """Every lock this machine offers, in order; what holds, in words for the report. `cap` forces how
+    the working folder is capped in all (SCRATCH_CAPS)."""
+    if cap not in SCRATCH_CAPS:
+        raise Unsealed(f"no such scratch cap: {cap!r}")
     isolation = []
     work = os.path.join(scratch, "tmp")  # the learner's TMPDIR and working folder: the only place it writes
     os.mkdir(work, 0o700)
-    uid = unprivileged.identity() if os.geteuid() == 0 else None
-    if uid is not None:  # root: the writable folder is a small tmpfs of its own, gone with the child
+    root = os.geteuid() == 0
+    if root and cap == "userns" and mode != "landlock":
+        # a root child in a user namespace keeps root's uid there (the grader's files are its own): only
+        # Landlock then keeps it from writing them, so without Landlock nothing runs
+        raise Unsealed("a user namespace can be forced on a root grader's child only where Landlock confines it")
+    # the identity a root grader's child takes; none where it stays the grader's user in a user namespace
+    uid = unprivileged.identity() if root and cap != "userns" else None
+    capped = False
+    if uid is not None and cap is None:  # root: the writable folder is a small tmpfs of its own, gone with the child
         if not private_mounts.scratch_tmpfs(work, SCRATCH_LIMIT, uid):
             raise Unsealed("could not mount the scratch folder's tmpfs")
-        isolation.append(f"{SCRATCH_LIMIT // 2**20} MiB of scratch space")
+        isolation.append(TMPFS_CAPPED)
+        capped = True
+    elif uid is None and cap != "watch":  # not root: a tmpfs in a user namespace of its own, if the kernel lets it
+        got = private_mounts.userns_tmpfs(work, SCRATCH_LIMIT)
+        if got == "unmapped":  # it could create no file there: run nothing
+            raise Unsealed("could not map its user in the user namespace of its scratch folder")
+        if got != "refused":  # in a namespace of its own, which gave it every capability there: none is kept
+            if not lockdown.drop_capabilities():
+                raise Unsealed("could not drop the capabilities of its user namespace")
+            _die_with_parent()  # new credentials: said again, so that it still ends with the zygote
+        if got == "mounted":
+            isolation.append(USERNS_CAPPED)
+            capped = True
+        elif root:  # forced on root's child, which keeps root's uid there: only with the tmpfs, or nothing runs
+            raise Unsealed("could not mount the scratch folder's tmpfs in a user namespace of its own")
+    if not capped:  # the judge sums the folder while the child lives and stops it past the cap
+        isolation.append(WATCHED)
     os.environ["TMPDIR"] = work  # torch._dynamo and tempfile write here, and only here
     import tempfile
 
     tempfile.tempdir = None
     os.chdir(work)
     if mode == "uid":  # no Landlock: a user of its own instead, which also leaves it no capability
-        uid = unprivileged.become(scratch, [path, os.path.join(scratch, "output.txt")])
+        uid = unprivileged.become(scratch, [path, os.path.join(scratch, "output.txt"), work])
+        _die_with_parent()  # a change of user clears it: said again, so that it still ends with the zygote
         isolation += ["its own user" + (f", which can read {', '.join(exposed)}" if exposed else ""),
                       "no capabilities"]
     elif uid is not None:  # root with Landlock: a user of its own too, so that no owner check passes for it
-        for owned in (scratch, path, os.path.join(scratch, "output.txt")):
+        for owned in (scratch, path, os.path.join(scratch, "output.txt"), work):  # work: where no tmpfs is its own
             os.chown(owned, uid, uid)
         if not lockdown.become_reader(uid):
             raise Unsealed("could not switch to a user of its own")
+        _die_with_parent()  # a change of user clears it: said again
         isolation += ["its own user", "no capabilities but reading"]
     if mode == "landlock":
         try:

@@ -188,6 +188,9 @@ def command(argv: list[str]) -> int:
         print(_("a grading server is listening but does not answer."))
         return 1
     stale = " " + _("(stale: the next grade restarts it)") if reply.get("stale") else ""
+    loading = reply.get("loading") if isinstance(reply.get("loading"), int) else 0
+    if loading:  # it serves already; the steps still to load make their first grades a little slower
+        stale += " " + _("(still loading the checks of {count} step(s))").format(count=loading)
     print(_("grading server {pid}: up {seconds} s, {served} command(s) served, {active} running{stale}; stops after "
             "{minutes} idle minutes.").format(pid=reply.get("pid"), seconds=f"{reply.get('uptime', 0):.0f}",
                                                served=reply.get("served", 0), active=reply.get("active", 0),

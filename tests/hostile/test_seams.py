@@ -167,6 +167,17 @@ def test_the_child_runs_as_a_user_of_its_own(submission):
     assert children_left() == []
 
 
+def test_the_child_still_dies_with_its_zygote_after_changing_user(submission):
+    """A change of user clears the parent-death signal: the child sets it again, or it would outlive
+    a killed grader (until its CPU limit)."""
+    attack = ("import ctypes\n_sig = ctypes.c_int(-1)\n"
+              "ctypes.CDLL(None).prctl(2, ctypes.byref(_sig), 0, 0, 0)  # PR_GET_PDEATHSIG\n"
+              "if _sig.value != 9:\n    raise SystemExit(f'parent-death signal {_sig.value}')\n")
+    r = grade_with(submission, attack)
+    assert not r.problem, r.problem  # it loaded: the signal was there
+    assert all(c.status == PASSED for c in r.checks if ".rule." not in c.id)  # rules: ctypes reaches into it
+
+
 def test_the_record_of_what_ran_cannot_be_rewritten(submission):
     """step04 keeping its by-hand update: the record says so, and patching the record (by any of the
     spellings the guard reads) leaves the rule failed rather than bought."""
