@@ -34,7 +34,7 @@ def _exit(code: int) -> None:
 
 if __name__ == "__main__":
     try:
-        from kata.learner.cli import main
+        from kata.dispatch import main
 
         _exit(main())
     except ModuleNotFoundError as e:

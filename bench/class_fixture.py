@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 
 from kata.authoring import mutants
-from kata.authoring.stubs import make_stub
 from kata.steps import registry
+from kata.steps.stubs import make_stub
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -65,7 +65,7 @@ def _adversarial(name: str, step_id: str) -> str:
         return ("from pathlib import Path\n"
                 f"exec((Path(__file__).parents[3] / 'solutions' / '{step.filename}').read_text())\n")
     if name == "zz-tampers":
-        return "import kata.engine.compare\nkata.compare.assert_same = lambda *a, **k: None\n" + _solution(step_id)
+        return "import kata.judging.compare\nkata.compare.assert_same = lambda *a, **k: None\n" + _solution(step_id)
     return _solution(step_id)
 
 

@@ -1,6 +1,8 @@
-"""torch-nn-kata: the grader's package. Rooms: engine/ (sealed grading), steps/ (one declaration per
-step), learner/ (the learner's loop), classroom/ (class grading and reports), authoring/ (stubs,
-self-check, wrong versions); paths.py says where things are."""
+"""torch-nn-kata: the grader's package, in layers that import only downward (docs/ARCHITECTURE.md;
+tests/test_layers.py holds their order): the ground (paths, inert, state, i18n, data), child/ (the
+sealed child's side), judging/ (the judge's side), steps/ (one declaration per step), grading/ (the
+grading core), rendering/ (reports), the fronts learner/, classroom/ and authoring/, server/ (the warm
+server's host), and dispatch.py, which grader.py calls."""
 import os as _os
 
 from kata import paths as _paths

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kata.engine import runner
-from kata.engine.results import StepResult
+from kata.grading import runner
+from kata.judging.results import StepResult
 from kata.steps import registry
 
 
@@ -39,9 +39,9 @@ def submission(tmp_path) -> Path:
 def warm_zygote():
     """One zygote for the session, warmed as the command line warms it (torch._dynamo included), so
     every child that builds an optimizer starts warm whichever step the session grades first."""
-    from kata.engine import sealed
+    from kata.child import zygote_supply
 
-    sealed.start()
+    zygote_supply.start()
     yield
 
 

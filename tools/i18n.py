@@ -74,8 +74,8 @@ def from_declarations() -> list[po.Entry]:
 
 def _stub_texts(step) -> list[po.Entry]:
     """The stub's words (`--reset --lang`): its docstring, each TODO and each docstring it replaces,
-    keyed by the place (kata.authoring.stubs.localized); the code around them stays as it is."""
-    from kata.authoring.stubs import _as_todos
+    keyed by the place (kata.steps.stubs.localized); the code around them stays as it is."""
+    from kata.steps.stubs import _as_todos
 
     note = "in the stub (a Python file): no triple quotes, no backslashes; code stays code"
     out = [po.Entry(step.stub_doc, msgctxt=f"{step.id}.stub", comments=["the stub's docstring; " + note])] \
@@ -98,8 +98,8 @@ def _stub_texts(step) -> list[po.Entry]:
 def _solution_docstrings() -> list[po.Entry]:
     """The docstrings a stub keeps from the solution's code, keyed by their text (the same function in
     several steps is one entry)."""
-    from kata.authoring.stubs import DOCSTRING
     from kata.paths import SOLUTIONS
+    from kata.steps.stubs import DOCSTRING
 
     out = {}
     for path in sorted(SOLUTIONS.glob("step*.py")):

@@ -1,4 +1,4 @@
-"""Write steps/stepNN_*.py from solutions/stepNN_*.py and each step's stub edits (kata/authoring/stubs.py).
+"""Write steps/stepNN_*.py from solutions/stepNN_*.py and each step's stub edits (kata/steps/stubs.py).
 
     python tools/make_stubs.py          # rewrite every stub
     python tools/make_stubs.py --check  # exit 1 if a stub differs from what this would write
@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from kata.authoring.stubs import make_stub  # noqa: E402
 from kata.steps.registry import STEPS  # noqa: E402
+from kata.steps.stubs import make_stub  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from kata.authoring import mutants
 from kata.authoring.mutants import Mutant
-from kata.authoring.stubs import make_stub
-from kata.engine import runner
-from kata.engine.results import FAILED, FAILING, NOT_STARTED, PASSED, StepResult
+from kata.grading import runner
+from kata.judging.results import FAILED, FAILING, NOT_STARTED, PASSED, StepResult
 from kata.steps import registry
 from kata.steps.registry import Step
+from kata.steps.stubs import make_stub
 
 
 @dataclass
@@ -115,3 +115,13 @@ def table(results: list[StepCheck]) -> str:
     lines.append("every check holds: solutions pass, stubs not started, every wrong version caught"
                  if not bad else f"self-check FAILED for {', '.join(bad)}")
     return "\n".join(lines)
+
+
+def main(steps) -> int:
+    """`grader.py --check [STEP]`: each step's row, and 0 when every check holds."""
+    results = []
+    for s in steps:
+        results.append(check_step(s))
+        print(f"checked {s.id}", file=sys.stderr)  # the authors' tool: English
+    print(table(results))
+    return 0 if all(r.ok for r in results) else 1

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 from kata import paths
-from kata.classroom.gradescope import CONFIG, DEFAULT_ROOT, HIDDEN, LEARNER  # noqa: F401
+from kata.classroom.gradescope import CONFIG, HIDDEN
 
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
@@ -90,8 +90,8 @@ def dependencies() -> tuple[str, list[str]]:
 def _kata_files() -> dict[str, bytes]:
     """The kata as the bundle holds it: its package, the solutions, fresh stubs (never a learner's
     work in steps/), grader.py and pyproject.toml."""
-    from kata.authoring.stubs import make_stub
     from kata.steps import registry
+    from kata.steps.stubs import make_stub
 
     files: dict[str, bytes] = {}
     for top in ("kata", "solutions"):

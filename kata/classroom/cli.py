@@ -88,11 +88,11 @@ def gradescope_parser() -> argparse.ArgumentParser:
 
 def main_gradescope(argv: list[str]) -> int:
     args = gradescope_parser().parse_args(argv)
-    from kata.classroom import gradescope
+    from kata.classroom import bundle
 
     steps = args.steps or list(registry.STEPS)
     try:
-        weights = gradescope.parse_weights(args.weights, steps)
+        weights = bundle.parse_weights(args.weights, steps)
     except ValueError as e:
         print(f"grader.py gradescope: {e}", file=sys.stderr)
         return USAGE_ERROR
@@ -103,7 +103,7 @@ def main_gradescope(argv: list[str]) -> int:
         print("grader.py gradescope: --timeout must be above 0 and --memory 0 or more", file=sys.stderr)
         return USAGE_ERROR
     try:
-        path = gradescope.build(args.out, steps, weights, args.timeout, args.memory, args.extra_tests, args.lang)
+        path = bundle.build(args.out, steps, weights, args.timeout, args.memory, args.extra_tests, args.lang)
     except (OSError, ValueError, SyntaxError, ImportError, AttributeError) as e:
         print(f"grader.py gradescope: the bundle could not be built: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
@@ -132,7 +132,7 @@ def classroom_parser() -> argparse.ArgumentParser:
 
 def main_classroom(argv: list[str]) -> int:
     args = classroom_parser().parse_args(argv)
-    from kata.classroom import gradescope, workflow
+    from kata.classroom import bundle, workflow
 
     steps = args.steps or list(registry.STEPS)
     try:
@@ -141,7 +141,7 @@ def main_classroom(argv: list[str]) -> int:
         print(f"grader.py classroom: {e}", file=sys.stderr)
         return USAGE_ERROR
     text = workflow.render(steps, points, args.minutes or workflow.DEFAULT_MINUTES, args.timeout,
-                           gradescope.dependencies()[0])
+                           bundle.dependencies()[0])
     if args.out is None:
         sys.stdout.write(text)
         return 0
@@ -159,7 +159,7 @@ def main_classroom(argv: list[str]) -> int:
 def _sandbox_refusal() -> str:
     """Why the learners' code could not be fully confined here ('' when it can)."""
     from kata import paths
-    from kata.engine import sandbox, unprivileged
+    from kata.child import sandbox, unprivileged
 
     mode = sandbox.isolation_mode()
     if mode == "landlock" and sandbox.landlock_abi() >= 6:
@@ -236,7 +236,7 @@ def main_compare(argv: list[str]) -> int:
     from rich.text import Text
 
     from kata.classroom import grading, similarity
-    from kata.learner import diffs
+    from kata.rendering import diffs
 
     out = Console(highlight=False, soft_wrap=True)
     if args.diff:  # the learners' names and code are shown inert (kata.inert), as every report shows them
@@ -259,7 +259,7 @@ def main_compare(argv: list[str]) -> int:
         out.print(table)
         return 0
 
-    from kata.engine import isolate, runner
+    from kata.grading import isolate, runner
 
     folders = grading.learner_folders(args.submissions)
     links = [inert_name(f.name) for f in folders if f.is_symlink()]  # could lead anywhere: not compared

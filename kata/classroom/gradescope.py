@@ -142,14 +142,15 @@ def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
     """(ClassResults of the one learner, the graded folder, why that folder). Each step is graded in
     this process (the judge) with runner.grade, as class grading grades one learner's step; the
     learner's code runs in its confined child."""
+    from kata.child import zygote_supply
     from kata.classroom import grading
-    from kata.engine import runner, sealed
+    from kata.grading import runner
     from kata.steps import registry
 
     steps = [registry.BY_ID[s] for s in config["steps"]]
     folder, why = locate(submission, steps)
     # before the hidden checks are loaded (no child inherits them), warmed with what these steps' code imports
-    sealed.zygote(tuple(sorted({name for step in steps for name in step.preload})))
+    zygote_supply.zygote(tuple(sorted({name for step in steps for name in step.preload})))
     hidden = grading.load_hidden(source / HIDDEN if (source / HIDDEN).is_dir() else None)
     klass = grading.ClassResults(folder.parent, steps, [LEARNER], {LEARNER: {}},
                                  {s: [c.name for c in checks] for s, checks in hidden.items()})
@@ -216,5 +217,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-from kata.classroom.bundle import build, dependencies, parse_weights  # noqa: E402,F401  (the command's)

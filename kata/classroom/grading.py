@@ -1,5 +1,5 @@
 """`python grader.py class SUBMISSIONS --out REPORT_DIR`: grade a whole class, each learner's
-step in its own confined child (kata.engine.isolate), and keep the results.
+step in its own confined child (kata.grading.isolate), and keep the results.
 
 SUBMISSIONS holds one folder per learner, each laid out like steps/, and is only ever read. Each
 learner-step runs in its own confined child with a private copy of its one file: nothing one
@@ -16,10 +16,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.engine import isolate, loading
-from kata.engine.results import BROKEN, StepResult
+from kata.child import loading
+from kata.grading import isolate
 from kata.i18n import _
 from kata.inert import inert_name
+from kata.judging.results import BROKEN, StepResult
 from kata.steps import registry
 from kata.steps.registry import Step
 
@@ -77,9 +78,9 @@ def grade_class(submissions: Path, steps: list[Step], *, jobs: int = os.cpu_coun
     """Grade every learner × step; `progress(done, total)` is called as grades come in."""
     submissions = submissions.resolve()
     folders = learner_folders(submissions)
-    from kata.engine import sealed
+    from kata.child import zygote_supply
 
-    sealed.zygote()  # before the hidden checks are loaded: no child inherits them
+    zygote_supply.zygote()  # before the hidden checks are loaded: no child inherits them
     hidden = load_hidden(hidden_folder)
     names = {folder: inert_name(folder.name) for folder in folders}
     results = ClassResults(submissions, steps, list(names.values()),

@@ -19,10 +19,10 @@ from html import escape
 from pathlib import Path
 
 from kata.classroom.grading import ClassResults
-from kata.engine.report import ONE_LINE, STATUS_WORDS
-from kata.engine.results import PASSED
 from kata.i18n import _, by_id
 from kata.inert import inert, inert_data
+from kata.judging.results import PASSED
+from kata.rendering.report import ONE_LINE, STATUS_WORDS
 
 
 def _name(learner: str) -> str:

@@ -95,7 +95,7 @@ def unknown_locale() -> str:
 
 def _first_time(what: str) -> bool:
     try:
-        from kata.learner import state
+        from kata import state
 
         return state.announce_once(what)
     except Exception:  # noqa: BLE001  no state folder to remember it in: say it

@@ -61,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _asked_language(argv: list[str]) -> str | None:
+def asked_language(argv: list[str]) -> str | None:
     """The last `--lang X` or `--lang=X` of the command line, read before argparse (its help is translated)."""
     asked = None
     for i, arg in enumerate(argv):
@@ -86,29 +86,30 @@ def usage_error(message: str) -> int:
     return USAGE_ERROR
 
 
+def steps_named(name: str | None) -> list | None:
+    """The step a command line names (every step when it names none); None, said, when no step has that name."""
+    if not name:
+        return list(registry.STEPS)
+    step = registry.find(name)
+    if step is None:
+        usage_error(_("unknown step {name!r}. The steps are: {steps}.").format(
+            name=name, steps=", ".join(s.id for s in registry.STEPS)))
+        return None
+    return [step]
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The learner's commands (kata.dispatch sends the others elsewhere): grade a step or the board,
+    --watch, --train, --hint, --diff, --reset."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "server":
-        i18n.setup(_asked_language(argv))
-        from kata.learner import client
-
-        return client.command(argv[1:])
-    if argv and argv[0] in ("class", "compare"):  # the instructor's commands: never the server's (their folders)
-        from kata.classroom import cli as class_cli
-
-        return class_cli.main_class(argv[1:]) if argv[0] == "class" else class_cli.main_compare(argv[1:])
-    if argv and argv[0] in ("gradescope", "classroom"):  # the course platforms' bundles: nothing graded here
-        from kata.classroom import cli as class_cli
-
-        return class_cli.main_gradescope(argv[1:]) if argv[0] == "gradescope" else class_cli.main_classroom(argv[1:])
-    i18n.setup(_asked_language(argv))  # before the parser: its help is in that language too
+    i18n.setup(asked_language(argv))  # before the parser: its help is in that language too
     args = parser().parse_args(argv)
-    step = None
-    if args.step:
-        step = registry.find(args.step)
-        if step is None:
-            return usage_error(_("unknown step {name!r}. The steps are: {steps}.").format(
-                name=args.step, steps=", ".join(s.id for s in registry.STEPS)))
+    if args.check:
+        return usage_error(_("--check is the kata's self-check: run it as python grader.py --check."))
+    named = steps_named(args.step)
+    if named is None:
+        return USAGE_ERROR
+    step = named[0] if args.step else None
     if step is None and (args.hint or args.diff or args.watch or args.reset or args.train):
         return usage_error(_("--hint, --diff, --watch, --reset and --train need a step, e.g. "
                              "python grader.py step04 --hint"))
@@ -125,20 +126,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return reset.reset(step, target)
 
-    if not (args.check or args.train or args.watch):
-        from kata.learner import board
+    if not (args.train or args.watch):
+        from kata.learner import verdict_cache
 
         steps = [step] if step else list(registry.STEPS)
-        results = board.recorded(steps, target, args.timeout)
+        results = verdict_cache.recorded(steps, target, args.timeout)
         if results is not None:  # nothing changed since the last grade: the same verdict, no torch
             return show_step(results[0], target, args.json) if step else show_board(results, target, args.json)
-    code = None if args.check else _through_server(argv)  # what grades: a warm server does it faster
+    code = _through_server(argv)  # what grades: a warm server does it faster
     if code is not None:
         return code
-    from kata.engine import runner  # imports torch and hypothesis: only once the arguments are known good
+    from kata.grading import runner  # imports torch and hypothesis: only once the arguments are known good
 
-    if args.check:
-        return self_check([step] if step else list(registry.STEPS))
     if args.train:
         from kata.learner import train_cli, training
 
@@ -151,10 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         return watch.watch(step, target, args.timeout)
     if step is not None:
         return grade_step(step, target, args.timeout, args.json)
-    from kata.learner import board
+    from kata.learner import verdict_cache
 
     results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
-    board.record(results, registry.STEPS, target, args.timeout)
+    verdict_cache.record(results, registry.STEPS, target, args.timeout)
     return show_board(results, target, args.json)
 
 
@@ -165,18 +164,18 @@ def _through_server(argv: list[str]) -> int | None:
 
 
 def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
-    from kata.engine import runner
-    from kata.learner import board
+    from kata.grading import runner
+    from kata.learner import verdict_cache
 
     result = runner.grade(step, target, timeout)
-    board.record([result], [step], target, timeout)
+    verdict_cache.record([result], [step], target, timeout)
     return show_step(result, target, as_json)
 
 
 def show_step(result, target: Path, as_json: bool) -> int:
-    from kata.engine import report
-    from kata.engine.results import PASSED
-    from kata.learner import state
+    from kata import state
+    from kata.judging.results import PASSED
+    from kata.rendering import report
 
     record = state.LearnerState(target)
     first_pass = result.status == PASSED and record.mark_passed(result.step)
@@ -189,8 +188,8 @@ def show_step(result, target: Path, as_json: bool) -> int:
 
 
 def show_board(results, target: Path, as_json: bool) -> int:
-    from kata.engine import report
-    from kata.engine.results import PASSED
+    from kata.judging.results import PASSED
+    from kata.rendering import report
 
     if as_json:
         print(report.board_json(results, str(target)))
@@ -202,7 +201,7 @@ def show_board(results, target: Path, as_json: bool) -> int:
 def show_hint(step, target: Path) -> int:
     """The hint ladder of the check that failed first when the step was last graded (or of its first
     check): one more rung each time. Reads the declarations only: no torch."""
-    from kata.learner import state
+    from kata import state
 
     record = state.LearnerState(target)
     failing = record.last_failure(step.id) or ""
@@ -226,9 +225,8 @@ def show_hint(step, target: Path) -> int:
 
 
 def show_diff(step, target: Path, against: str) -> int:
-    from kata.engine import report
-    from kata.learner import diffs
     from kata.paths import SOLUTIONS  # not the runner's: a diff needs no torch
+    from kata.rendering import diffs, report
 
     mine = target / step.filename
     if not mine.exists():
@@ -248,14 +246,3 @@ def show_diff(step, target: Path, against: str) -> int:
     for line in lines or [_("{mine} and {other} are the same.").format(mine=mine, other=other)]:
         out.print(inert(line), style=diffs.style(line), markup=False)  # the learner's lines, shown not obeyed
     return 0
-
-
-def self_check(steps) -> int:
-    from kata.authoring import selfcheck
-
-    results = []
-    for s in steps:
-        results.append(selfcheck.check_step(s))
-        print(f"checked {s.id}", file=sys.stderr)  # the authors' tool: English
-    print(selfcheck.table(results))
-    return 0 if all(r.ok for r in results) else 1

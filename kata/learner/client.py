@@ -1,4 +1,4 @@
-"""The learner's side of the warm grading server (kata.engine.server): torch-free.
+"""The learner's side of the warm grading server (kata.server.host): torch-free.
 
 A command that grades connects to the per-user server through a unix socket in the state folder
 and hands it its own stdin, stdout and stderr (as descriptors), so the server's worker writes the
@@ -12,32 +12,20 @@ never in this process's memory when it goes on to grade cold and forks a zygote.
 from __future__ import annotations
 
 import array
-import hashlib
-import importlib.util
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from kata import paths
 from kata.i18n import N_, _
+from kata.learner.server_address import IDLE_MINUTES, KEY_BYTES, fingerprint, key_path, socket_path
 
-IDLE_MINUTES = 15
-KEY_BYTES = 32
 NOTICE = N_("grader.py: a grading server now keeps torch loaded in the background, so your next grades start "
             "warm. It stops after {minutes} idle minutes; `python grader.py server stop` stops it now, "
             "KATA_SERVER=off never starts it.")
-
-
-def socket_path() -> Path:
-    return paths.state_dir() / "server.sock"
-
-
-def key_path() -> Path:
-    return paths.state_dir() / "server.key"
 
 
 def enabled() -> bool:
@@ -45,26 +33,13 @@ def enabled() -> bool:
         not os.environ.get("KATA_IN_SERVER") and hasattr(socket, "send_fds")
 
 
-def fingerprint() -> str:
-    """What a server's code is: the kata's own files and the installed torch. A change restarts it."""
-    h = hashlib.sha256(sys.executable.encode())
-    for path in sorted(paths.KATA.rglob("*.py")):
-        info = path.stat()
-        h.update(f"{path.relative_to(paths.KATA)}:{info.st_size}:{info.st_mtime_ns}".encode())
-    spec = importlib.util.find_spec("torch")
-    if spec is not None and spec.origin:
-        version = Path(spec.origin).with_name("version.py")
-        h.update(f"{spec.origin}:{version.stat().st_mtime_ns if version.exists() else 0}".encode())
-    return h.hexdigest()[:16]
-
-
 def start_in_background() -> None:
     """Start a server for the next command, detached from this one; say so the first time ever."""
-    from kata.learner import state
+    from kata import state
 
     paths.state_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     env = os.environ | {"KATA_IN_SERVER": "1"}
-    subprocess.Popen([sys.executable, "-m", "kata.engine.server"], cwd=paths.ROOT, env=env, start_new_session=True,
+    subprocess.Popen([sys.executable, "-m", "kata.server.host"], cwd=paths.ROOT, env=env, start_new_session=True,
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if state.announce_once("server"):
         print(_(NOTICE).format(minutes=IDLE_MINUTES), file=sys.stderr)

@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kata.authoring.stubs import make_stub
 from kata.i18n import _
+from kata.steps.stubs import make_stub
 
 BACKUPS = ".kata-backups"
 

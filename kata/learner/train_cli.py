@@ -10,13 +10,18 @@ from pathlib import Path
 
 from rich.cells import cell_len
 
-from kata.engine import report, runner, sealed, verdicts
-from kata.engine.remote import Child, ChildGone, LearnerError, Refused
+from kata.child import zygote_supply
+from kata.child.scratch import Refused
+from kata.child.workbench import train_drivers
+from kata.grading import runner
 from kata.i18n import N_, _, pad_cells
 from kata.inert import inert
+from kata.judging import verdicts
+from kata.judging.remote import Child, ChildGone, LearnerError
 from kata.learner import training
 from kata.learner.training import Config
-from kata.steps import drivers, registry
+from kata.rendering import report
+from kata.steps import registry
 
 USAGE_ERROR = 2
 PLOT_FORMATS = (".png", ".svg", ".pdf")
@@ -55,7 +60,7 @@ def train(step, target: Path, cfg: Config, plot_path: Path | None) -> int:
                                                                                        folder=plot_path.parent))
     path = target / step.filename
     out = report.console()
-    sealed.zygote()  # before the reference is loaded
+    zygote_supply.zygote()  # before the reference is loaded
     ref_module, (label, label_step), ref_family = _reference(step)
     ref_label = _(label).format(step=label_step)
     data, source = training.load_data(step.train.data, cfg)
@@ -63,9 +68,9 @@ def train(step, target: Path, cfg: Config, plot_path: Path | None) -> int:
     import torch
 
     torch.set_num_threads(1)  # as the learner's child does: the same arithmetic, to the last bit
-    ref = drivers.build(ref_family, ref_module, data, cfg.lr, cfg.bs, cfg.seed)
+    ref = train_drivers.build(ref_family, ref_module, data, cfg.lr, cfg.bs, cfg.seed)
     try:
-        with Child(sealed.zygote(), path, None, None) as child:
+        with Child(zygote_supply.zygote(), path, None, None) as child:
             child.dtype = "float32"  # train mode trains as the step file does on its own
             child.load()
             remote_data = child.fixture("train_data", data.x_train, data.y_train, data.x_valid, data.y_valid,
@@ -102,7 +107,7 @@ def _epochs(out, step, data, cfg, ref, ref_label, child, mine, remote_data) -> l
     history = []
     for epoch in range(1, cfg.epochs + 1):
         ref.epoch()
-        ref.history.append(drivers.measure(ref, data))
+        ref.history.append(train_drivers.measure(ref, data))
         child.observe("train_epoch", mine)
         history.append(child.observe("measure", mine, remote_data))
         same = training.coincide(ref.history[-1], history[-1])

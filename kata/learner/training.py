@@ -1,7 +1,7 @@
 """`python grader.py STEP --train`: what train mode shows, and the data it trains on.
 
 The step's code is driven through its own public names by the driver its declaration names
-(kata.steps.drivers), in its confined child; the reference of the step before it (or the step's
+(kata.child.workbench.train_drivers), in its confined child; the reference of the step before it (or the step's
 hand-written baseline) runs here with the same driver, seed and initial weights. After every epoch
 both are measured alike: the loss over the whole training set, the loss and accuracy over the whole
 validation set (never the last batch). For a correct refactor the two columns coincide.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kata.child.workbench.train_drivers import Data
 from kata.i18n import _, pad_cells
-from kata.steps.drivers import Data
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Config:
 def load_data(kind: str, cfg: Config) -> tuple[Data, str]:
     """(the data, where it came from)."""
     if kind == "houses":
-        from kata.engine import runner
+        from kata.grading import runner
         from kata.steps import registry
 
         area, price = runner.reference(registry.BY_ID["step14"]).house_prices(n=200, seed=cfg.seed)

@@ -2,7 +2,7 @@
 
 torch, hypothesis and the reference solutions stay loaded between grades, so a verdict comes
 back a fraction of a second after a save: kata.learner.filewatch wakes at the save itself.
-What the learner's code printed or raised is shown inert (kata.engine.report makes it so).
+What the learner's code printed or raised is shown inert (kata.rendering.report makes it so).
 """
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from kata.engine import report, runner
-from kata.engine.results import PASSED
+from kata import state
+from kata.grading import runner
 from kata.i18n import _
 from kata.inert import inert
-from kata.learner import filewatch, state
+from kata.judging.results import PASSED
+from kata.learner import filewatch
+from kata.rendering import report
 from kata.steps import registry
 
 

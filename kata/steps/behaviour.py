@@ -1,4 +1,4 @@
-"""The API rules judged by what ran (kata.engine.ran's record), keyed by rule id.
+"""The API rules judged by what ran (kata.child.recording's record), keyed by rule id.
 
 A rule with an entry here is decided by what the learner's code did while the checks called it;
 its reading of the source only points at a line. An entry says which names' calls it looks at

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from kata.engine.results import STAGES
+from kata.judging.results import STAGES
 from kata.steps import guards
 from kata.steps.static import Rule
 
@@ -21,7 +21,7 @@ ALWAYS = (guards.no_reference_import(), guards.no_grader_tampering())  # teachin
 class Check:
     id: str  # local to the step: "k-updates"
     says: str  # what the learner reads: a claim that holds for a correct step
-    stage: str  # where it looks (kata.engine.results.STAGES)
+    stage: str  # where it looks (kata.judging.results.STAGES)
     uses: tuple[str, ...]  # the learner's names it calls: a stub among them means "not started"
     hints: tuple[str, ...] = ()  # the idea and where to look, then the API, then the shape of the fix
 
@@ -45,7 +45,7 @@ class Wrong:
 
 @dataclass(frozen=True)
 class Todo:
-    """One place the stub leaves to the learner (kata.authoring.stubs makes the stub).
+    """One place the stub leaves to the learner (kata.steps.stubs makes the stub).
 
     `text` follows `# TODO(stepNN):` there: the idea and the API at most, never the finished line.
     `lines` are the reference solution's lines it replaces, found once inside its function, each as
@@ -62,7 +62,7 @@ class Todo:
 
 @dataclass(frozen=True)
 class Train:
-    """How `--train` drives the step's code (a driver in kata.steps.drivers) and on what."""
+    """How `--train` drives the step's code (a driver in kata.child.workbench.train_drivers) and on what."""
 
     family: str
     epochs: int = 2

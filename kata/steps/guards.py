@@ -122,7 +122,7 @@ def _reaches_inside(n: ast.AST) -> str:
 
 
 def _names_the_grader(n: ast.AST) -> bool:
-    """A string that names the kata's package ("kata.engine.ran", a path into kata/): the way to reach it
+    """A string that names the kata's package ("kata.child.recording", a path into kata/): the way to reach it
     by a name built at run time."""
     return isinstance(n, ast.Constant) and isinstance(n.value, str) and bool(re.search(r"\bkata\b", n.value)) \
         and not n.value.startswith("kata.data")

@@ -9,11 +9,11 @@ from collections import Counter
 
 import pytest
 
-from kata.authoring.stubs import make_stub, spots
 from kata.paths import ROOT, SOLUTIONS, STEPS
 from kata.steps import registry
 from kata.steps.declare import Todo
 from kata.steps.static import pending_names
+from kata.steps.stubs import make_stub, spots
 
 by_step = pytest.mark.parametrize("step", registry.STEPS, ids=lambda s: s.id)
 
@@ -206,7 +206,7 @@ def fit(model, opt, dl, epochs=2):
 
 
 def toy_stub(tmp_path, monkeypatch, todos, stub_doc=""):
-    from kata.authoring import stubs
+    from kata.steps import stubs
     from kata.steps.declare import Step
 
     (tmp_path / "solutions").mkdir(exist_ok=True)

@@ -17,7 +17,7 @@ from kata.authoring import mutants
 from kata.classroom import cli as class_cli
 from kata.classroom import grading
 from kata.classroom.reports import write_reports
-from kata.engine.results import BROKEN, FAILING, PASSED
+from kata.judging.results import BROKEN, FAILING, PASSED
 from kata.steps import registry
 from tests.conftest import grade
 
@@ -56,7 +56,7 @@ def klass(tmp_path_factory):
     assert REFORMATTED.count("# mine") == 1
     for learner, text in {"alice": SOLUTION, "bob": REFORMATTED,
                           "carol": mutants.find("step04", "momentum").source(),
-                          "erin": "try:\n    import kata.engine.compare\nexcept Exception:\n    pass\n" + SOLUTION}.items():
+                          "erin": "try:\n    import kata.judging.compare\nexcept Exception:\n    pass\n" + SOLUTION}.items():
         (submissions / learner).mkdir(parents=True)
         (submissions / learner / STEP.filename).write_text(text)
     (submissions / "dave").mkdir()
@@ -108,7 +108,7 @@ def test_each_learner_gets_the_verdict_of_their_own_code(klass):
     assert "is a symbolic link" in dave["problem"] and (dave["credit"], dave["total"]) == (0, 5)
     erin = learners["erin"]["step04"]
     guard = next(c for c in erin["checks"] if c["id"] == "step04.rule.does-not-reach-into-the-grader")
-    assert guard["status"] == "failed" and "kata.engine.compare" in guard["message"]
+    assert guard["status"] == "failed" and "kata.judging.compare" in guard["message"]
     # the guard is a teaching note, but the rules judged by what ran are not trusted any more: the
     # record they read lives in the learner's own process (README: Trust)
     not_judged = [c["id"] for c in erin["checks"] if c["message"].startswith("not judged")]

@@ -23,9 +23,9 @@ import pytest
 
 from kata import paths
 from kata.authoring import mutants
+from kata.child import sandbox
 from kata.classroom import cli as class_cli
 from kata.classroom import gradescope
-from kata.engine import sandbox
 from kata.steps import registry
 
 STEP = registry.BY_ID["step03"]
@@ -33,7 +33,7 @@ WEIGHT = 2
 SOLUTION = (paths.SOLUTIONS / STEP.filename).read_text()
 HIDDEN = '''import torch.nn.functional as F
 
-from kata.engine.compare import assert_same
+from kata.judging.compare import assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import prop
 from kata.steps.common.judging import tensor
@@ -161,7 +161,7 @@ def test_the_zip_holds_the_kata_and_gradescopes_two_scripts_at_its_root(bundle):
     modes = bundle["modes"]
     for name in ("setup.sh", "run_autograder"):
         assert modes[name] & stat.S_IXUSR, f"{name} is not executable in the zip"
-    for name in ("grader.py", "pyproject.toml", "requirements.txt", gradescope.CONFIG, "kata/engine/runner.py",
+    for name in ("grader.py", "pyproject.toml", "requirements.txt", gradescope.CONFIG, "kata/grading/runner.py",
                  f"solutions/{STEP.filename}", f"steps/{STEP.filename}", "hidden/step03.py"):
         assert name in modes, name
     assert not any("__pycache__" in n or n.endswith(".pyc") or ".kata-backups" in n for n in modes)

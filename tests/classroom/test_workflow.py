@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from kata import paths
+from kata.classroom import bundle, workflow
 from kata.classroom import cli as class_cli
-from kata.classroom import gradescope, workflow
 from kata.steps import registry
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is in the test extra: pip install -e '.[test]'")
@@ -52,7 +52,7 @@ def test_the_yaml_says_what_classroom_reads():
     assert reporter["with"]["runners"] == ",".join(s.id for s in registry.STEPS)
     assert reporter["env"] == {f"{s.id.upper()}_RESULTS": f"${{{{steps.{s.id}.outputs.result}}}}" for s in registry.STEPS}
     install = next(s for s in job["steps"] if s.get("name", "").startswith("Install"))["run"]
-    torch = gradescope.dependencies()[0]
+    torch = bundle.dependencies()[0]
     assert f"'{torch}' --index-url https://download.pytorch.org/whl/cpu" in install and "pip install -e ." in install
 
 

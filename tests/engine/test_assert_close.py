@@ -1,4 +1,4 @@
-"""kata.engine.compare.assert_close skips torch's DTensor question only while no DTensor can exist;
+"""kata.judging.compare.assert_close skips torch's DTensor question only while no DTensor can exist;
 for every input it must agree with torch.testing.assert_close: the same verdict, the same message."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.engine import compare
+from kata.judging import compare
 
 DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.bool, torch.complex64]
 
@@ -58,7 +58,7 @@ def test_the_plain_path_is_taken_once_dtensors_can_exist():
         pytest.skip(f"torch {torch.__version__}'s assert_close does not look for DTensors: no shortcut to test")
     code = ("import sys, torch, torch.distributed.tensor\n"
             "from torch.testing import _comparison\n"
-            "from kata.engine import compare\n"
+            "from kata.judging import compare\n"
             "seen = []\n"
             "real = _comparison._unwrap_dtensor_for_comparison\n"
             "_comparison._unwrap_dtensor_for_comparison = lambda a, b: (seen.append(1), real(a, b))[1]\n"
@@ -69,7 +69,7 @@ def test_the_plain_path_is_taken_once_dtensors_can_exist():
 
 
 def test_no_dtensor_import_on_the_fast_path():
-    code = ("import sys, torch\nfrom kata.engine import compare\n"
+    code = ("import sys, torch\nfrom kata.judging import compare\n"
             "compare.assert_close(torch.ones(2).double(), torch.ones(2).double() + 1e-12)\n"
             "assert 'torch.distributed.tensor' not in sys.modules\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from kata.engine import sealed
-from kata.engine.remote import Child, LearnerError
+from kata.child import zygote_supply
+from kata.judging.remote import Child, LearnerError
 
 SOURCE = """import torch
 torch.rand(5)  # a draw at import: the state after it is the learner's business, not the case's
@@ -25,7 +25,7 @@ def fails():
 def child_of(tmp_path, source=SOURCE):
     path = tmp_path / "step99_child.py"
     path.write_text(source)
-    child = Child(sealed.zygote(), path, 30, 4096)
+    child = Child(zygote_supply.zygote(), path, 30, 4096)
     child.load()
     return child
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from kata.engine.compare import Mismatch, as_tensor, assert_grad, assert_leaf, assert_same
+from kata.judging.compare import Mismatch, as_tensor, assert_grad, assert_leaf, assert_same
 
 
 def mismatch(got, expected):

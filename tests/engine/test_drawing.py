@@ -1,4 +1,4 @@
-"""kata.engine.drawing: the cases a check draws do not depend on which kata modules are loaded."""
+"""kata.judging.case_drawing: the cases a check draws do not depend on which kata modules are loaded."""
 from __future__ import annotations
 
 import subprocess
@@ -9,13 +9,13 @@ import pytest
 DRAW = """
 import sys
 from hypothesis import given, seed, settings
-from kata.engine import drawing
+from kata.judging import case_drawing
 from kata.steps import strategies as S
 if sys.argv[1] == "all":  # what the server loads: every step's declarations and judges
     from kata.steps import registry
     for step in registry.STEPS:
         step.checks_to_run()
-drawing.ready()
+case_drawing.ready()
 seen = []
 @seed(1234)
 @settings(max_examples=40, database=None, deadline=None)
@@ -41,11 +41,11 @@ def test_no_local_constants_are_mixed_into_draws():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from kata.engine import drawing
+    from kata.judging import case_drawing
     from kata.steps import registry
 
     for step in registry.STEPS:
         step.checks_to_run()
     given(st.integers(0, 9))(settings(max_examples=3, database=None)(lambda x: None))()  # a draw before ready()
-    drawing.ready()
+    case_drawing.ready()
     assert len(providers._get_local_constants()) == 0

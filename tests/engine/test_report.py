@@ -1,6 +1,6 @@
 """What the learner reads: one golden report per stage where a step can part from the reference.
 
-Each golden file is the plain-text report (kata.engine.report.step_text) of one real failure,
+Each golden file is the plain-text report (kata.rendering.report.step_text) of one real failure,
 wrapped at 100 columns, with the graded folder replaced by "<target>". After changing the
 report's layout on purpose, rewrite them with `pytest tests/engine/test_report.py --update-golden`
 and read the diff before committing it.
@@ -18,8 +18,9 @@ import pytest
 
 from kata import i18n
 from kata.authoring import mutants, selfcheck
-from kata.engine import report, sealed
-from kata.engine.results import BROKEN, FAILED, FAILING, STAGE_NAMES, STAGES, CheckResult, StepResult
+from kata.child import zygote_supply
+from kata.judging.results import BROKEN, FAILED, FAILING, STAGE_NAMES, STAGES, CheckResult, StepResult
+from kata.rendering import report
 from kata.steps import registry
 from tests.conftest import grade, solution_copy
 
@@ -31,7 +32,7 @@ TARGET = "<target>"
 def warm_zygote():
     """Start the zygote with everything any step imports lazily (torch._dynamo) before the first grade: a
     zygote started by a grade of step00 would leave every later optimizer-building child to import it."""
-    sealed.start()
+    zygote_supply.start()
 
 # one catalogued wrong version per stage, caught by a check of that stage
 CATALOGUED = {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kata.engine import sandbox
+from kata.child import sandbox
 
 ABI = sandbox.landlock_abi()
 needs_landlock = pytest.mark.skipif(ABI == 0, reason="Landlock is not available on this system")

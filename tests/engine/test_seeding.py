@@ -1,11 +1,11 @@
-"""kata.engine.seeding.manual_seed leaves torch's random numbers exactly where torch.manual_seed does."""
+"""kata.child.seeding.manual_seed leaves torch's random numbers exactly where torch.manual_seed does."""
 from __future__ import annotations
 
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kata.engine import seeding
+from kata.child import seeding
 
 
 @settings(max_examples=25, deadline=None, database=None)

@@ -1,4 +1,4 @@
-"""kata.engine.updates traces what each update worked with; kata.steps.common.parting reads two traces.
+"""kata.child.update_trace traces what each update worked with; kata.steps.common.divergence reads two traces.
 
 The learner's trace comes from its child: parting must take anything (garbage included) without
 raising, and say nothing rather than something wrong."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from kata.engine import updates
-from kata.steps.common.parting import NOT_ZEROED, what_parts
+from kata.child import update_trace
+from kata.steps.common.divergence import NOT_ZEROED, what_parts
 
 
 def train(steps: int, zero: bool = True, momentum: float = 0.0, by_hand: bool = False, lr: float = 0.1):
@@ -16,7 +16,7 @@ def train(steps: int, zero: bool = True, momentum: float = 0.0, by_hand: bool = 
     model = torch.nn.Linear(3, 2)
     opt = None if by_hand else torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     x, y = torch.randn(steps, 4, 3), torch.randn(steps, 4, 2)
-    with updates.tracing() as events:
+    with update_trace.tracing() as events:
         for i in range(steps):
             torch.nn.functional.mse_loss(model(x[i]), y[i]).backward()
             if by_hand:
@@ -42,10 +42,10 @@ def test_a_trace_has_one_backward_and_one_step_per_update():
 def test_tracing_leaves_torch_as_it_was_even_when_the_block_raises():
     original = torch.autograd.backward
     with pytest.raises(RuntimeError):
-        with updates.tracing():
+        with update_trace.tracing():
             assert torch.autograd.backward is not original
             raise RuntimeError("the learner's code failed")
-    assert torch.autograd.backward is original and not updates.tracing_now()
+    assert torch.autograd.backward is original and not update_trace.tracing_now()
 
 
 def test_the_same_training_agrees_everywhere():

@@ -11,8 +11,8 @@ import time
 import pytest
 import torch
 
-from kata.engine import wire
-from kata.engine.wire import Closed, Ref, TimedOut, WireError
+from kata.child import wire
+from kata.child.wire import Closed, Ref, TimedOut, WireError
 
 
 def same(got, expected) -> bool:

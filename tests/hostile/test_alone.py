@@ -13,8 +13,8 @@ import os
 import pytest
 
 from kata import paths
-from kata.engine import runner
-from kata.engine.results import BROKEN, FAILING, NOT_STARTED, PASSED
+from kata.grading import runner
+from kata.judging.results import BROKEN, FAILING, NOT_STARTED, PASSED
 from kata.steps import registry
 from tests.conftest import grade, solution_copy
 

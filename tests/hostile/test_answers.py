@@ -2,7 +2,7 @@
 
 A model that returns 100,000 small tensors once cost the judge most of a minute of its own work
 (decoding them, then printing them in a message), which no deadline counted. An answer is now read
-within kata.engine.wire.ANSWER's limits, checked on its header before anything is built: an oversized
+within kata.child.wire.ANSWER's limits, checked on its header before anything is built: an oversized
 one is a verdict in one sentence, and the judge's time on the learner's answers counts against the
 step's deadline. All three fronts (the cold grader, the server's workers, the Gradescope bundle) grade
 through runner.grade, so the step files below go through it too.
@@ -17,9 +17,9 @@ import pytest
 import torch
 
 from kata import paths
-from kata.engine import sealed, wire
-from kata.engine.remote import Child, ChildGone, TooBig
-from kata.engine.results import BROKEN, FAILED, FAILING
+from kata.child import wire, zygote_supply
+from kata.judging.remote import Child, ChildGone, TooBig
+from kata.judging.results import BROKEN, FAILED, FAILING
 from kata.learner import cli
 from tests.conftest import grade
 
@@ -123,7 +123,7 @@ def one():
 def child_of(tmp_path, timeout=30):
     path = tmp_path / "step99_answers.py"
     path.write_text(SOURCE)
-    child = Child(sealed.zygote(), path, timeout, 4096)
+    child = Child(zygote_supply.zygote(), path, timeout, 4096)
     child.load()
     return child
 

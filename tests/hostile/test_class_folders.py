@@ -17,8 +17,8 @@ import pytest
 from kata import paths
 from kata.classroom import cli as class_cli
 from kata.classroom import grading, reports
-from kata.engine.results import BROKEN, PASSED
 from kata.inert import inert_name
+from kata.judging.results import BROKEN, PASSED
 from tests.hostile.classmates import SOLUTION, STEP, alice_and_bob, unvaried
 
 ODD = {b"caf\xe9": "caf\\udce9", b"new\nline": "new\\nline", b"-dash": "-dash"}  # folder name -> as shown

@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from kata import paths
-from kata.engine import drawing, sealed
-from kata.engine.remote import Child
-from kata.engine.results import FAILED, PASSED
+from kata.child import zygote_supply
+from kata.judging import case_drawing
+from kata.judging.remote import Child
+from kata.judging.results import FAILED, PASSED
 from tests.conftest import grade
 
 FORWARD = "        return xb @ self.weights + self.bias"
@@ -41,14 +42,14 @@ def check(result, check_id: str):
 @pytest.fixture
 def cold(monkeypatch):
     """No cases kept from an earlier grade in this process: each grade is a cold grade."""
-    monkeypatch.setattr(drawing, "_kept", {})
+    monkeypatch.setattr(case_drawing, "_kept", {})
 
 
 def graded_twice(submission, source: str):
     """Two cold grades of step02 with `source` as its file: the verdict must not depend on the run."""
     (submission / "step02_module.py").write_text(source)
     first = grade("step02", submission)
-    drawing._kept.clear()
+    case_drawing._kept.clear()
     second = grade("step02", submission)
     assert verdict(first) == verdict(second)
     return first
@@ -126,7 +127,7 @@ def bump():
 def test_a_returned_tuple_or_list_is_read_as_it_was_returned(tmp_path):
     path = tmp_path / "step99_returned.py"
     path.write_text(SOURCE)
-    with Child(sealed.zygote(), path, 30, 4096) as child:
+    with Child(zygote_supply.zygote(), path, 30, 4096) as child:
         child.load()
         for name in ("pair", "listed"):
             got = child.get(name)()

@@ -14,8 +14,9 @@ import pytest
 import torch
 
 from kata import paths
-from kata.engine import probe, verdicts
-from kata.engine.results import BROKEN, FAILED, FAILING, PASSED
+from kata.child import probe
+from kata.judging import verdicts
+from kata.judging.results import BROKEN, FAILED, FAILING, PASSED
 from tests.conftest import grade
 
 RULE = "The grader runs your code without new processes, threads or network, and lets it write files only in its " \

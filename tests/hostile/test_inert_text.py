@@ -23,10 +23,10 @@ from rich.console import Console
 
 from kata import paths
 from kata.classroom import gradescope, grading, reports
-from kata.engine import report
-from kata.engine.results import BROKEN, FAILING, PASSED
 from kata.inert import inert, inert_data, inert_name
+from kata.judging.results import BROKEN, FAILING, PASSED
 from kata.learner import watch
+from kata.rendering import report
 from kata.steps import registry
 from tests.conftest import grade
 from tests.hostile.classmates import SOLUTION, STEP, alice_and_bob, unvaried

@@ -26,9 +26,11 @@ from pathlib import Path
 import pytest
 
 from kata import paths
-from kata.engine import refusals, runner, sandbox, scratch, verdicts
-from kata.engine.remote import Child, ChildGone
-from kata.engine.results import BROKEN, PASSED
+from kata.child import sandbox, scratch
+from kata.grading import runner
+from kata.judging import refusals, verdicts
+from kata.judging.remote import Child, ChildGone
+from kata.judging.results import BROKEN, PASSED
 from kata.steps import registry
 
 STEP = "step04"
@@ -125,7 +127,7 @@ def userns_refused(folder) -> str:
         return "user namespaces are Linux's"
     if os.geteuid() == 0 and sandbox.isolation_mode() != "landlock":
         return "a root grader forces a user namespace only where Landlock confines the child"
-    probe = "import sys\nfrom kata.engine import private_mounts\nprint(private_mounts.userns_tmpfs(sys.argv[1], 2**20))\n"
+    probe = "import sys\nfrom kata.child import private_mounts\nprint(private_mounts.userns_tmpfs(sys.argv[1], 2**20))\n"
     done = subprocess.run([sys.executable, "-c", probe, str(folder)], cwd=paths.ROOT, capture_output=True, text=True,
                           timeout=60)
     said = done.stdout.strip()
@@ -202,7 +204,7 @@ def test_a_tmpfs_in_a_user_namespace_caps_the_scratch_folder(submission, watched
 
 SEAL = """
 import ctypes, json, os, sys, tempfile
-from kata.engine import private_mounts, zygote
+from kata.child import private_mounts, zygote
 scratch, how = sys.argv[1], sys.argv[2]
 pid = os.fork()  # as the zygote's children are: single-threaded (torch's threads stay in the parent)
 if pid:
@@ -230,7 +232,7 @@ finally:
 
 
 def seal(how: str) -> dict:
-    """kata.engine.zygote._seal in a process of its own (it confines that process for good), as nobody, on
+    """kata.child.zygote._seal in a process of its own (it confines that process for good), as nobody, on
     a folder in /tmp (nobody cannot enter the test's own)."""
     top = tempfile.mkdtemp(prefix="kata-seal-", dir="/tmp")
     try:
@@ -275,9 +277,9 @@ def test_a_refused_mount_in_the_user_namespace_falls_back_to_the_watcher(tmp_pat
 def test_no_watcher_outlives_its_child(submission, monkeypatch):
     monkeypatch.setattr(Child, "scratch_cap", "watch")
     (submission / "step04_optim.py").write_text(SOLUTION)
-    from kata.engine import sealed
+    from kata.child import zygote_supply
 
-    with Child(sealed.zygote(), submission / "step04_optim.py", 30, 4096) as child:
+    with Child(zygote_supply.zygote(), submission / "step04_optim.py", 30, 4096) as child:
         child.load()
         watcher = child._watcher
         assert watcher is not None and watcher.is_alive()

@@ -14,8 +14,9 @@ import socket
 import pytest
 
 from kata import paths
-from kata.engine import runner, sandbox, sealed, unprivileged
-from kata.engine.results import BROKEN, FAILED, PASSED
+from kata.child import sandbox, unprivileged, zygote_supply
+from kata.grading import runner
+from kata.judging.results import BROKEN, FAILED, PASSED
 from kata.steps import registry
 
 STEP = "step04"
@@ -36,7 +37,7 @@ def children_left() -> list[int]:
     reaping round to go: waited for, within a generous bound."""
     import time
 
-    ours = {sealed.zygote().pid, 1}
+    ours = {zygote_supply.zygote().pid, 1}
     for _ in range(100):
         left = []
         for entry in os.listdir("/proc"):
@@ -211,7 +212,7 @@ def test_a_zygote_that_died_is_replaced_by_a_fresh_interpreter(submission):
     import signal
     import time
 
-    before = sealed.zygote()
+    before = zygote_supply.zygote()
     os.kill(before.pid, signal.SIGKILL)
     for _ in range(200):
         if not before.alive():
@@ -219,13 +220,13 @@ def test_a_zygote_that_died_is_replaced_by_a_fresh_interpreter(submission):
         time.sleep(0.01)
     (submission / "step04_optim.py").write_text(SOLUTION)
     r = runner.grade(registry.BY_ID[STEP], submission, 60)
-    after = sealed.zygote()
+    after = zygote_supply.zygote()
     assert after.pid != before.pid and after.process is not None
     assert r.status == PASSED, r.problem
 
 
 def test_forking_is_refused_once_checks_are_loaded():
-    assert sealed.unclean_modules(), "this test process has loaded checks: it is not clean"
+    assert zygote_supply.unclean_modules(), "this test process has loaded checks: it is not clean"
 
 
 @pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
@@ -233,7 +234,7 @@ def test_forking_is_refused_once_checks_are_loaded():
 def test_the_filter_is_well_formed_on_each_architecture(machine, threads):
     """Every jump lands inside the program, every path ends in a return, the last answer is a denial,
     and the doors are not in the allowlist (checked for the architecture the tests cannot run on too)."""
-    from kata.engine import lockdown, syscalls
+    from kata.child import lockdown, syscalls
 
     prog = lockdown.program(1234, threads, machine)
     assert len(prog) < 4096

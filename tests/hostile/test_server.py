@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from kata import paths
-from kata.engine import server
-from kata.learner import client
+from kata.learner import client, server_address
+from kata.server import host as server
 
 PY = sys.executable
 READY_SECONDS = 600  # loading every step's checks on a busy machine takes a while
@@ -48,7 +48,7 @@ class Served:
         self.env = {k: v for k, v in os.environ.items() if k != "KATA_IN_SERVER"} | {
             "KATA_STATE_DIR": str(self.state), "KATA_SERVER": "on", "KATA_LANG": "en", "KATA_OFFLINE": "1"}
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen([PY, "-m", "kata.engine.server"], cwd=self.root,
+            self.proc = subprocess.Popen([PY, "-m", "kata.server.host"], cwd=self.root,
                                          env=self.env | {"KATA_IN_SERVER": "1"}, start_new_session=True,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.socket = self.state / "server.sock"
@@ -135,14 +135,14 @@ PASSED = (0, "11 passed, 0 failed, 0 not started · step01 passed")
 # to stderr, one line each.
 ATTACKER = r'''
 import json, os, socket, sys
-from kata.learner import client
+from kata.learner import server_address
 
 path, kind, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
 GUESS = os.urandom(32)
 
 
 def request(op, argv=None, fingerprint=None):
-    r = {"op": op, "cwd": os.getcwd(), "env": dict(os.environ), "fingerprint": fingerprint or client.fingerprint()}
+    r = {"op": op, "cwd": os.getcwd(), "env": dict(os.environ), "fingerprint": fingerprint or server_address.fingerprint()}
     if argv is not None:
         r["argv"] = argv
     return json.dumps(r).encode() + b"\n"
@@ -305,7 +305,7 @@ def the_key_is_in_a_file_only_its_user_reads_and_in_no_environment(warm: Served)
     key = warm.state / "server.key"
     assert key.stat().st_mode & 0o777 == 0o600
     secret = key.read_bytes()
-    assert len(secret) == client.KEY_BYTES
+    assert len(secret) == server_address.KEY_BYTES
     environ = Path(f"/proc/{warm.proc.pid}/environ").read_bytes()
     assert secret not in environ and secret.hex().encode() not in environ
 
@@ -327,8 +327,8 @@ def test_the_server_does_nothing_else(argv):
 
 def test_the_key_goes_in_front_of_the_request_never_in_it(tmp_path, monkeypatch):
     monkeypatch.setenv("KATA_STATE_DIR", str(tmp_path))
-    secret = os.urandom(client.KEY_BYTES)
-    fd = os.open(client.key_path(), os.O_WRONLY | os.O_CREAT, 0o600)
+    secret = os.urandom(server_address.KEY_BYTES)
+    fd = os.open(server_address.key_path(), os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, secret)
     os.close(fd)
     ours, theirs = socket.socketpair()
@@ -338,8 +338,8 @@ def test_the_key_goes_in_front_of_the_request_never_in_it(tmp_path, monkeypatch)
         sent = b""
         while chunk := theirs.recv(65536):
             sent += chunk
-    assert sent[:client.KEY_BYTES] == secret
-    body = sent[client.KEY_BYTES:]
+    assert sent[:server_address.KEY_BYTES] == secret
+    body = sent[server_address.KEY_BYTES:]
     assert secret not in body and secret.hex().encode() not in body
     assert json.loads(body)["op"] == "status"
 

@@ -1,5 +1,5 @@
 """Where Landlock is missing, a root grader runs each child as a user of its own
-(kata.engine.unprivileged). Tried here with KATA_SANDBOX=uid, in a fresh grader process each (the
+(kata.child.unprivileged). Tried here with KATA_SANDBOX=uid, in a fresh grader process each (the
 zygote decides its mode when it starts): the step still grades, and the child cannot signal the
 grader, write outside its folder, read what other users cannot, or share a user with a classmate."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kata import paths
-from kata.engine import unprivileged
+from kata.child import unprivileged
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="only root can run a child as another user")
 
@@ -47,14 +47,14 @@ UID = os.getuid()
 GRADE = """
 import json, sys
 from pathlib import Path
-from kata.engine import runner
-from kata.engine.remote import Child
-from kata.engine import sealed
+from kata.grading import runner
+from kata.judging.remote import Child
+from kata.child import zygote_supply
 from kata.steps import registry
 folder = Path(sys.argv[1])
 result = runner.grade(registry.BY_ID["step04"], folder)
-with Child(sealed.zygote(), folder / "step04_optim.py", 30, 4096) as a, \\
-        Child(sealed.zygote(), folder / "step04_optim.py", 30, 4096) as b:
+with Child(zygote_supply.zygote(), folder / "step04_optim.py", 30, 4096) as a, \\
+        Child(zygote_supply.zygote(), folder / "step04_optim.py", 30, 4096) as b:
     a.load(), b.load()
     found, uids = a.get("_FOUND").value(), [a.get("UID").value(), b.get("UID").value()]
 print(json.dumps({"status": result.status, "isolation": result.isolation, "found": found, "uids": uids}))
@@ -105,8 +105,8 @@ def test_the_scratch_root_is_refused_when_another_user_could_have_planted_it(tmp
 
 
 def test_require_sandbox_refuses_what_cannot_confine(monkeypatch):
+    from kata.child import sandbox
     from kata.classroom import cli as class_cli
-    from kata.engine import sandbox
 
     monkeypatch.setenv("KATA_SANDBOX", "process")
     assert "process isolation only" in class_cli._sandbox_refusal()

@@ -12,7 +12,7 @@ import pytest
 
 from kata import paths
 from kata.authoring import mutants, selfcheck
-from kata.engine.results import BROKEN, FAILED, FAILING, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
+from kata.judging.results import BROKEN, FAILED, FAILING, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
 from kata.learner import cli
 from kata.steps import registry
 from tests.conftest import grade, solution_copy
@@ -320,8 +320,8 @@ def test_an_unchanged_board_is_shown_from_its_record_without_torch(capfd, submis
                           text=True, timeout=120)
     assert "RESULT 1 False" in done.stderr, done.stderr
     assert done.stdout == first
-    from kata.learner import board
+    from kata.learner import verdict_cache
 
-    assert board.recorded(registry.STEPS, submission, 60.0) is not None
+    assert verdict_cache.recorded(registry.STEPS, submission, 60.0) is not None
     (submission / "step05_dataset.py").write_text("# started\n")  # a step changed: grade again
-    assert board.recorded(registry.STEPS, submission, 60.0) is None
+    assert verdict_cache.recorded(registry.STEPS, submission, 60.0) is None

@@ -3,13 +3,13 @@ import json
 
 import pytest
 
-from kata import paths
+from kata import paths, state
 from kata.authoring import mutants, selfcheck
-from kata.authoring.stubs import make_stub
-from kata.engine import report
-from kata.engine.results import FAILED, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
-from kata.learner import cli, state
+from kata.judging.results import FAILED, MISSING, NOT_STARTED, PASSED, CheckResult, StepResult
+from kata.learner import cli
+from kata.rendering import report
 from kata.steps import registry
+from kata.steps.stubs import make_stub
 from tests.conftest import grade, solution_copy
 
 STEP01 = registry.BY_ID["step01"]

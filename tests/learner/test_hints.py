@@ -2,10 +2,11 @@
 more each time, remembered per check id outside the learner's folder."""
 import pytest
 
+from kata import state
 from kata.authoring import mutants
-from kata.engine import report
-from kata.engine.results import FAILED, PASSED, CheckResult, StepResult
-from kata.learner import cli, state
+from kata.judging.results import FAILED, PASSED, CheckResult, StepResult
+from kata.learner import cli
+from kata.rendering import report
 from kata.steps import registry
 from tests.conftest import solution_copy
 

@@ -10,8 +10,8 @@ import pytest
 from rich.cells import cell_len
 
 from kata import i18n, paths
-from kata.engine import report
-from kata.engine.results import FAILED, FAILING, CheckResult, StepResult
+from kata.judging.results import FAILED, FAILING, CheckResult, StepResult
+from kata.rendering import report
 from kata.steps import registry
 
 sys.path.insert(0, str(paths.ROOT / "tools"))
@@ -122,10 +122,10 @@ def test_the_hint_in_korean_never_imports_torch(tmp_path):
 
 
 def test_reset_in_vietnamese_writes_the_vietnamese_stub_and_keeps_the_learners_file(tmp_path, capsys):
-    from kata.authoring.stubs import make_stub
-    from kata.engine import runner
-    from kata.engine.results import NOT_STARTED
+    from kata.grading import runner
+    from kata.judging.results import NOT_STARTED
     from kata.learner import cli
+    from kata.steps.stubs import make_stub
 
     step = registry.BY_ID["step04"]
     mine = tmp_path / step.filename
@@ -186,8 +186,8 @@ def test_help_speaks_the_language_asked_for_on_its_own_command_line(capsys):
 # the modules whose words a learner reads (the instructor's commands, the authoring tools, the child's own
 # machinery and the tutorial's baselines are not among them; nor is the language chooser, whose only
 # sentences say that English it is, in English)
-NOT_THE_LEARNERS = ("kata/classroom/", "kata/authoring/", "kata/steps/baselines/", "kata/engine/zygote.py",
-                    "kata/engine/probe.py", "kata/engine/server.py", "kata/i18n/")
+NOT_THE_LEARNERS = ("kata/classroom/", "kata/authoring/", "kata/steps/baselines/", "kata/child/zygote.py",
+                    "kata/child/probe.py", "kata/server/host.py", "kata/i18n/")
 SINKS = {"Mismatch", "Unlike", "Skip", "LoadProblem", "usage_error", "usage", "print", "Refused"}
 
 

@@ -46,18 +46,19 @@ BANDS = [
 @pytest.mark.skipif(not HAS_FILE, reason=WHY)
 @pytest.mark.parametrize("step_id, epochs, loss_band, accuracy", BANDS, ids=[b[0] for b in BANDS])
 def test_the_reference_trains_to_the_tutorials_figures(step_id, epochs, loss_band, accuracy):
-    from kata.engine import runner
+    from kata.child.workbench import train_drivers
+    from kata.grading import runner
     from kata.learner import training
-    from kata.steps import drivers, registry
+    from kata.steps import registry
 
     step = registry.BY_ID[step_id]
     cfg = training.Config(epochs=epochs)
     data, source = training.load_data(step.train.data, cfg)
     assert source.startswith("the tutorial's mnist.pkl.gz (50,000 train / 10,000 valid)"), source
-    trainee = drivers.build(step.train.family, runner.reference(step), data, cfg.lr, cfg.bs, cfg.seed)
+    trainee = train_drivers.build(step.train.family, runner.reference(step), data, cfg.lr, cfg.bs, cfg.seed)
     for _ in range(epochs):
         trainee.epoch()
-        trainee.history.append(drivers.measure(trainee, data))
+        trainee.history.append(train_drivers.measure(trainee, data))
     last = trainee.history[-1]
     assert loss_band[0] <= last["valid_loss"] <= loss_band[1], trainee.history
     assert last["valid_accuracy"] >= accuracy, trainee.history

@@ -9,10 +9,10 @@ import textwrap
 
 import pytest
 
-from kata.engine import report
-from kata.engine.results import PASSED, StepResult
+from kata.judging.results import PASSED, StepResult
 from kata.learner import cli
 from kata.paths import SOLUTIONS
+from kata.rendering import report
 from kata.steps import advisories, registry
 from tests.steps.test_seeds import seed_copy
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from kata.engine.results import STAGES
+from kata.judging.results import STAGES
 from kata.paths import ROOT, SOLUTIONS
 from kata.steps import registry
 from kata.steps.declare import ALWAYS
@@ -97,7 +97,7 @@ def test_each_step_has_wrong_versions_enough(step):
 
 @by_step
 def test_train_families_exist(step):
-    from kata.steps.drivers import FAMILIES
+    from kata.child.workbench.train_drivers import FAMILIES
 
     if step.train is not None:
         assert step.train.family in FAMILIES, f"{step.id}: no driver for family {step.train.family!r}"

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kata.authoring import stubs
-from kata.engine import report, runner
-from kata.engine.results import FAILED, FAILING, NOT_STARTED, PASSED
+from kata.grading import runner
+from kata.judging.results import FAILED, FAILING, NOT_STARTED, PASSED
+from kata.rendering import report
+from kata.steps import stubs
 
 PACKAGE = "kata_throwaway_step99"
 
@@ -34,7 +35,7 @@ STEP = Step(
 JUDGES = '''
 from hypothesis import strategies as st
 
-from kata.engine.compare import Mismatch
+from kata.judging.compare import Mismatch
 from kata.steps.common.base import judge
 
 

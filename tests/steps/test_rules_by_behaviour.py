@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kata.engine.results import FAILED
+from kata.judging.results import FAILED
 from kata.steps import static
 from tests.conftest import grade, solution_copy
 

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from kata.engine import report, runner
-from kata.engine.compare import Mismatch
-from kata.engine.results import FAILED, PASSED
+from kata.grading import runner
+from kata.judging.compare import Mismatch
+from kata.judging.results import FAILED, PASSED
+from kata.rendering import report
 from kata.steps import registry
 from kata.steps.common.reported import Printed, agrees, assert_losses, read_printed
 

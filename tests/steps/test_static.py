@@ -109,10 +109,10 @@ def test_reading_the_reference_is_caught_but_docstrings_may_mention_it():
 
 def test_reaching_into_the_grader_is_caught():
     rule = guards.no_grader_tampering()
-    assert problems(rule, "import kata.engine.compare\nkata.compare.assert_same = lambda *a, **k: None\n")
+    assert problems(rule, "import kata.judging.compare\nkata.compare.assert_same = lambda *a, **k: None\n")
     assert problems(rule, "from kata import runner\n")
-    assert problems(rule, "from kata.engine import runner\n")
-    assert problems(rule, "import sys\nsys.modules['kata.engine.compare'] = None\n")
+    assert problems(rule, "from kata.grading import runner\n")
+    assert problems(rule, "import sys\nsys.modules['kata.judging.compare'] = None\n")
     assert problems(rule, "import builtins\n")
     assert problems(rule, "import hypothesis\n")
     assert not problems(rule, "def main():\n    from kata.data import load_mnist\n")

@@ -13,9 +13,11 @@ import pytest
 import torch
 
 from kata.authoring import mutants, selfcheck
-from kata.engine import loading, report, runner, sealed
-from kata.engine.results import FAILED, FAILING, NOT_STARTED, PASSED, SKIPPED, STAGES
+from kata.child import loading, zygote_supply
+from kata.grading import runner
+from kata.judging.results import FAILED, FAILING, NOT_STARTED, PASSED, SKIPPED, STAGES
 from kata.paths import BASELINES, SOLUTIONS
+from kata.rendering import report
 from kata.steps import registry
 from tests.conftest import grade, solution_copy
 
@@ -27,7 +29,7 @@ WRONG = [(step, wrong) for step in STEPS for wrong in step.wrong]
 def warm_zygote():
     """Start the zygote with everything any step imports lazily (torch._dynamo) before the first grade: a
     zygote started by a grade of step00 would leave every later optimizer-building child to import it."""
-    sealed.start()
+    zygote_supply.start()
 
 
 def declared_ids(step) -> list[str]:

@@ -1,7 +1,7 @@
 """The form of a property check: a judge, bound to the check its step declares.
 
 A judge runs in the trusted parent: hypothesis draws a case, the judge sends its inputs to the
-learner's confined child (`child`, a kata.engine.remote.Child), computes what they should give with
+learner's confined child (`child`, a kata.judging.remote.Child), computes what they should give with
 the reference (`ref`, a module loaded in the parent, or None), and compares. A step's judges.py
 marks each judge with `@judge("<check id>", strategy=..., ...)`; `bind` joins them with the
 declared checks (kata.steps.declare.Check) and refuses a check without a judge or a judge without
@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 from hypothesis.strategies import SearchStrategy
 
-from kata.engine.results import STAGES
-from kata.engine.verdicts import Skip  # noqa: F401  (re-exported for the judges)
+from kata.judging.results import STAGES
+from kata.judging.verdicts import Skip  # noqa: F401  (re-exported for the judges)
 
 Body = Callable[[Any, Any, Any], None]  # (child, reference module or None, case)
 

@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kata.engine import seeding
-from kata.engine.compare import Mismatch, as_tensor
+from kata.child import seeding
+from kata.child.workbench import Recorder
 from kata.i18n import _, n_
+from kata.judging.compare import Mismatch, as_tensor
 from kata.steps.common.judging import Unlike
-from kata.steps.workbench import Recorder
 
 
 def set_params(model: nn.Module, values: dict[str, torch.Tensor], what: str) -> nn.Module:
@@ -47,7 +47,7 @@ def oracle_fit(x, y, weights, bias, lr, epochs, bs) -> None:
 
 
 def assert_same_batches(got: list[torch.Tensor], expected: list[torch.Tensor], what: str) -> None:
-    from kata.engine.compare import assert_same
+    from kata.judging.compare import assert_same
 
     if len(got) != len(expected):
         sizes = lambda bs: [len(b) for b in bs]  # noqa: E731
@@ -210,7 +210,7 @@ def seeded(factory, seed: int, what: str):
 
 def assert_batch_kept(got, expected: torch.Tensor, what: str) -> None:
     """assert_same, first naming the one shape slip that matters here: the batch dimension flattened away."""
-    from kata.engine.compare import assert_same
+    from kata.judging.compare import assert_same
 
     got = as_tensor(got, what)
     if got.dim() == expected.dim() - 1 and got.numel() == expected.numel() and expected.shape[0] == 1:

@@ -1,4 +1,4 @@
-"""The judge's helpers for objects that live in the learner's child (kata.engine.remote.Remote).
+"""The judge's helpers for objects that live in the learner's child (kata.judging.remote.Remote).
 
 Each turns a child-side object into what the checks compare (parameters, an optimizer's settings,
 the batches a recorder saw), or says in the learner's words why it cannot.
@@ -10,9 +10,9 @@ import reprlib
 
 import torch
 
-from kata.engine.compare import Mismatch
-from kata.engine.remote import NotPlain
 from kata.i18n import _
+from kata.judging.compare import Mismatch
+from kata.judging.remote import NotPlain
 
 
 class Unlike(Mismatch):
@@ -109,7 +109,7 @@ def short(value, width: int = 80) -> str:
 
 
 def charged(got):
-    """The judge's work on a child-side answer counts against the learner's time (kata.engine.remote)."""
+    """The judge's work on a child-side answer counts against the learner's time (kata.judging.remote)."""
     child = getattr(got, "child", None)
     return child.charged() if hasattr(child, "charged") else contextlib.nullcontext()
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import torch
 
-from kata.engine.compare import Mismatch, assert_same
-from kata.engine.remote import NotPlain
 from kata.i18n import _
+from kata.judging.compare import Mismatch, assert_same
+from kata.judging.remote import NotPlain
 from kata.steps.common.judging import Unlike
 
 # a number as Python, numpy and torch print it: 0.3099, 2.302585092994046, 1e-05, nan, inf

@@ -10,11 +10,11 @@ from collections import OrderedDict
 
 import torch
 
-from kata.engine import updates
-from kata.engine.compare import Mismatch, assert_same
+from kata.child import update_trace
 from kata.i18n import _
+from kata.judging.compare import Mismatch, assert_same
+from kata.steps.common.divergence import what_parts
 from kata.steps.common.judging import Unlike
-from kata.steps.common.parting import what_parts
 from kata.steps.common.reported import assert_losses
 
 _REMEMBERED: OrderedDict = OrderedDict()  # what the reference computed, for cases seen before
@@ -31,7 +31,7 @@ def remember(expected, run):
         return expected
 
     def call(x, y, epochs):
-        if updates.tracing_now():  # traced: the run itself is what is wanted, not its answer
+        if update_trace.tracing_now():  # traced: the run itself is what is wanted, not its answer
             return expected(x, y, epochs)
         key = (expected.__code__, run, int(x.shape[0]), epochs, torch.get_default_dtype())
         if key in _REMEMBERED:
@@ -91,7 +91,7 @@ def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
 
 
 def _traced(child, x, y, mine, expected) -> str:
-    """Both sides trained once more on these rows, traced (kata.engine.updates): what parts first."""
+    """Both sides trained once more on these rows, traced (kata.child.update_trace): what parts first."""
     if child is None:
         return ""
     child.trace = True
@@ -102,7 +102,7 @@ def _traced(child, x, y, mine, expected) -> str:
         return ""
     finally:
         child.trace = False
-    with updates.tracing() as want:
+    with update_trace.tracing() as want:
         names = expected(x, y, 1)
     return what_parts(got, want, names if isinstance(names, dict) else {})
 

@@ -4,9 +4,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-from kata.engine import seeding
-from kata.engine.compare import Mismatch, assert_same
+from kata.child import seeding
 from kata.i18n import _
+from kata.judging.compare import Mismatch, assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies, oracle_fit

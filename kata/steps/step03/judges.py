@@ -1,5 +1,5 @@
 """step03_linear against the reference step02_module."""
-from kata.engine.compare import assert_same
+from kata.judging.compare import assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import with_hand_made

@@ -2,8 +2,8 @@
 import torch
 from torch.utils.data import TensorDataset
 
-from kata.engine.compare import Mismatch
 from kata.i18n import _
+from kata.judging.compare import Mismatch
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import assert_same_batches, linear_parameters

@@ -2,9 +2,9 @@
 import torch
 import torch.nn.functional as F
 
-from kata.engine.compare import Mismatch, assert_same
-from kata.engine.remote import NotPlain
 from kata.i18n import _
+from kata.judging.compare import Mismatch, assert_same
+from kata.judging.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import in_order, linear_parameters

@@ -1,13 +1,13 @@
 """step08_cnn against the reference step07_validation.
 
 Also the CNN helpers of steps 08-11 for models in the learner's child: the convolutions are found by
-type, in registration order (kata/steps/workbench_c.py), and named conv1..conv3 by position.
+type, in registration order (kata/child/workbench/convolutions.py), and named conv1..conv3 by position.
 """
 import torch
 import torch.nn.functional as F
 
-from kata.engine.compare import Mismatch, assert_same
 from kata.i18n import _
+from kata.judging.compare import Mismatch, assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly, tutorial_cnn

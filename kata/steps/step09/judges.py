@@ -2,8 +2,8 @@
 import torch
 import torch.nn.functional as F
 
-from kata.engine.compare import assert_same
 from kata.i18n import _
+from kata.judging.compare import assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import as_losses, in_order, quietly

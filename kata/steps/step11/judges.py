@@ -10,8 +10,8 @@ TF32 shortcuts: they agree up to rounding, within assert_close's float64 toleran
 import torch
 import torch.nn.functional as F
 
-from kata.engine.compare import assert_same
 from kata.i18n import _
+from kata.judging.compare import assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import Skip, judge
 from kata.steps.common.fixtures import as_losses, in_order, quietly

@@ -1,8 +1,8 @@
 """step12_flatten against the hand-written LeNet and CNN (kata/steps/baselines/step12_handwritten.py)."""
 import torch
 
-from kata.engine.compare import Mismatch
 from kata.i18n import _
+from kata.judging.compare import Mismatch
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import assert_batch_kept, seeded

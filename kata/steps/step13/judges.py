@@ -1,9 +1,9 @@
 """step13_hooks against the printing CNN (kata/steps/baselines/step13_printing.py)."""
 import warnings
 
-from kata.engine.compare import Mismatch, as_tensor, assert_same
-from kata.engine.remote import NotPlain
 from kata.i18n import _
+from kata.judging.compare import Mismatch, as_tensor, assert_same
+from kata.judging.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import printed, seeded

@@ -1,9 +1,9 @@
 """step14_regression against the hand-written regression (kata/steps/baselines/step14_handwritten.py)."""
 import torch
 
-from kata.engine.compare import Mismatch, assert_same
-from kata.engine.remote import NotPlain
 from kata.i18n import _
+from kata.judging.compare import Mismatch, assert_same
+from kata.judging.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
 from kata.steps.common.fixtures import leaf_copies

@@ -2,7 +2,7 @@
 
 The tutorial's get_data builds `DataLoader(train_ds, batch_size=bs, shuffle=True)` with no generator
 of its own: the order is drawn from torch's global random generator each time the loader is iterated.
-Every call into the child starts from torch.manual_seed(its seed) (kata.engine.probe); the checks read
+Every call into the child starts from torch.manual_seed(its seed) (kata.child.probe); the checks read
 the generator's state back after get_data, to see whether get_data left it alone.
 
 torch only: no check, no reference, no expected value.

@@ -1,6 +1,6 @@
 """What parts first when a training run parts from the reference's: gradients, momentum, or the step.
 
-Both sides' traces come from kata.engine.updates (the learner's from its child, checked here as
+Both sides' traces come from kata.child.update_trace (the learner's from its child, checked here as
 untrusted data). Leaves are paired by shape, in the order the backward passes met them, and named
 after the reference's parameters where a shape names one.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import torch
 
-from kata.engine.compare import assert_close
 from kata.i18n import N_, _, n_
+from kata.judging.compare import assert_close
 
 NOT_ZEROED = N_("the gradients at update {i} are this batch's plus those of the update before: they are not "
               "zeroed after each update (opt.zero_grad(), or .grad.zero_() on each parameter).")

@@ -1,6 +1,6 @@
-"""The warm grading server: the trusted parent, kept loaded between commands (`python -m kata.engine.server`).
+"""The warm grading server: the trusted parent, kept loaded between commands (`python -m kata.server.host`).
 
-It imports torch, starts the zygote (kata.engine.sealed) before anything else, listens on a unix
+It imports torch, starts the zygote (kata.child.zygote_supply) before anything else, listens on a unix
 socket in the state folder (mode 0600, peers of the same user only), and while no request waits
 loads every step's checks and references, one step at a time (a few seconds in all: a request
 waits at most for the step being loaded, and a server stopped early never pays for the rest;
@@ -38,9 +38,9 @@ import sys
 import time
 
 from kata import paths
-from kata.learner import client
+from kata.learner import server_address
 
-IDLE_SECONDS = client.IDLE_MINUTES * 60
+IDLE_SECONDS = server_address.IDLE_MINUTES * 60
 MAX_REQUEST = 1 << 20  # bytes: a command line, a folder and an environment are far less
 READ_SECONDS = 5.0  # a client sends its request at once: one that dawdles is dropped
 MAX_PENDING = 32  # requests being read at once; more are refused at the door (their commands run cold)
@@ -57,12 +57,12 @@ def main() -> int:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # one server per user and state folder
     except OSError:
         return 0
-    mine = client.fingerprint()
-    from kata.engine import sealed
+    mine = server_address.fingerprint()
+    from kata.child import zygote_supply
 
-    zygote = sealed.start()  # torch, then the zygote: before the key, and before any check or reference
+    zygote = zygote_supply.start()  # torch, then the zygote: before the key, and before any check or reference
     key = _new_key(folder)
-    path = client.socket_path()
+    path = server_address.socket_path()
     server = Server(_listen(path), key, mine, zygote, lock, _warming())
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
@@ -76,7 +76,7 @@ def main() -> int:
 def _new_key(folder) -> bytearray:
     """32 random bytes, straight into a buffer that can be wiped (a bytes object could not), and into
     a file only this user can read, replaced whole so that a client never reads half of it."""
-    key = bytearray(client.KEY_BYTES)
+    key = bytearray(server_address.KEY_BYTES)
     with open("/dev/urandom", "rb", buffering=0) as source:
         source.readinto(key)
     fresh = folder / f"server.key.{os.getpid()}"
@@ -86,7 +86,7 @@ def _new_key(folder) -> bytearray:
         os.write(fd, key)
     finally:
         os.close(fd)
-    os.replace(fresh, client.key_path())
+    os.replace(fresh, server_address.key_path())
     return key
 
 
@@ -106,8 +106,8 @@ def _listen(path) -> socket.socket:
 class Server:
     def __init__(self, listener: socket.socket, key: bytearray, mine: str, zygote, lock, warming=None):
         self.listener, self.key, self.mine, self.zygote, self.lock = listener, key, mine, zygote, lock
-        self.path = client.socket_path()
-        self.root, self.socket, self.key_file = _identity(paths.ROOT), _identity(self.path), _identity(client.key_path())
+        self.path = server_address.socket_path()
+        self.root, self.socket, self.key_file = _identity(paths.ROOT), _identity(self.path), _identity(server_address.key_path())
         self.pending: dict[socket.socket, Pending] = {}
         self.workers: set[int] = set()
         self.started = self.last = time.monotonic()
@@ -143,7 +143,7 @@ class Server:
         """The kata folder, the socket and the key file are the ones it started with: a deleted checkout,
         a socket removed or taken over, or a key nobody can read any more leaves nobody to serve."""
         return None not in (self.root, self.socket, self.key_file) and _identity(paths.ROOT) == self.root and \
-            _identity(self.path) == self.socket and _identity(client.key_path()) == self.key_file
+            _identity(self.path) == self.socket and _identity(server_address.key_path()) == self.key_file
 
     def accept(self) -> None:
         try:
@@ -236,7 +236,7 @@ class Pending:
 
     def __init__(self, conn: socket.socket):
         self.conn = conn
-        self.key = bytearray(client.KEY_BYTES)
+        self.key = bytearray(server_address.KEY_BYTES)
         self.got = 0
         self.body = bytearray()
         self.fds: list[int] = []
@@ -320,7 +320,7 @@ def _identity(path) -> tuple[int, int] | None:
 
 def _warming():
     """Load what every grade needs, so that no worker pays for it again: a step at each `next()`."""
-    from kata.engine import isolate
+    from kata.grading import isolate
     from kata.steps import registry
 
     results = []
@@ -334,8 +334,8 @@ def _warming():
 
 def _warm_reports(results) -> None:
     """Every report rendered once, to nowhere: rich and the board load here, not in each worker."""
-    from kata.engine import report
-    from kata.learner import board, cli, state  # noqa: F401  what a worker records the verdict with
+    from kata.learner import verdict_cache  # noqa: F401  what a worker records the verdict with
+    from kata.rendering import report
 
     for result in results:
         report.console(io.StringIO()).print(report.step_markup(result, False))

@@ -1,6 +1,6 @@
 """Two locks for the learner's child beside Landlock: a seccomp allowlist, and no capabilities.
 
-- seccomp: the calls kata.engine.syscalls names are allowed; every other call fails with EPERM
+- seccomp: the calls kata.child.syscalls names are allowed; every other call fails with EPERM
   (new processes, sockets, pipes, file metadata, mounts, tracing, ...), and a call made through a
   foreign architecture's entry (i386 `int 0x80`, x32) kills the process. kill, tgkill, tkill and
   prlimit64 reach the child itself only; clone starts threads only where threads are allowed (a
@@ -19,7 +19,7 @@ import os
 import platform
 import struct
 
-from kata.engine import syscalls
+from kata.child import syscalls
 
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 PR_CAPBSET_DROP, PR_SET_KEEPCAPS = 24, 8

@@ -2,7 +2,7 @@
 
 It lives in the confined child. The judge (in the trusted parent) drives it over the channel
 with a handful of operations: load the file, look up a name, call it, take an attribute, unpack
-a result, build a fixture (kata.steps.workbench), observe an object, turn one into plain data.
+a result, build a fixture (kata.child.workbench), observe an object, turn one into plain data.
 Objects stay here behind numbered handles; only plain data goes back. Nothing here knows a
 check, a reference or an expected value, so nothing the learner's code reads here helps it pass.
 """
@@ -18,8 +18,7 @@ import warnings
 
 import torch
 
-from kata.engine import ran, seeding, updates, wire
-from kata.steps import workbench
+from kata.child import recording, seeding, update_trace, wire, workbench
 
 MESSAGE_CAP = 2000  # characters of an exception message sent back
 _exit = os._exit  # taken before the child wraps os._exit to report the learner's own calls
@@ -31,8 +30,8 @@ class Session:
         self.module = None
         self.objects: dict[int, object] = {}  # handle -> object; the judge numbers the handles
         self.names: dict[int, str] = {}  # handle -> the learner's name it was looked up by
-        self.ledger = ran.Ledger()
-        self.traced: list[list] = []  # what the traced calls' updates worked with (kata.engine.updates)
+        self.ledger = recording.Ledger()
+        self.traced: list[list] = []  # what the traced calls' updates worked with (kata.child.update_trace)
 
     # --- handles -----------------------------------------------------------------------------------
     def keep(self, obj, into) -> dict:
@@ -104,9 +103,9 @@ class Session:
             if record:  # what it runs, for the API rules (a few calls: recording slows torch down)
                 name = self.names.get(int(h)) or ("forward" if isinstance(fn, torch.nn.Module) else "other")
                 stack.enter_context(self.ledger.call(name, fn))
-                ran.watch(list(args) + list(kwargs.values()))
+                recording.watch(list(args) + list(kwargs.values()))
             if trace:  # where a training run parts from the reference's: what each update worked with
-                self.traced.append(stack.enter_context(updates.tracing()))
+                self.traced.append(stack.enter_context(update_trace.tracing()))
             result = fn(*args, **kwargs)
         info = self.keep(result, into)
         if capture:
@@ -134,7 +133,7 @@ class Session:
         return self.ledger.plain()
 
     def op_updates(self):
-        """The events of the calls traced since last asked (kata.engine.updates), in order."""
+        """The events of the calls traced since last asked (kata.child.update_trace), in order."""
         traced, self.traced = self.traced, []
         return [event for events in traced for event in events]
 
@@ -273,8 +272,8 @@ def _unname_the_kata() -> None:
 
 def serve(sock, path: str) -> None:
     """Answer the judge's requests until it closes the channel."""
-    ran.install()
-    ran.LEARNER["path"] = path
+    recording.install()
+    recording.LEARNER["path"] = path
     session = Session(path)
     _unname_the_kata()
     streams = (sys.stdout, sys.stderr)  # the output file's, whatever the learner's code sets sys.stdout to

@@ -2,7 +2,7 @@
 
 The parent imports torch, starts the zygote, then loads the checks and references once and forks
 one judge per job, so a judge starts warm. A judge runs only the kata's own code: the learner's code
-runs in the confined child the judge asks the zygote for (kata.engine.remote). The judge sends its
+runs in the confined child the judge asks the zygote for (kata.judging.remote). The judge sends its
 result back as JSON through a pipe the learner's child never holds; the parent runs up to `workers`
 judges at once with a select loop (no threads: forking from a threaded process can deadlock the
 child) and kills a judge that overruns its deadline.
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kata.engine import runner
-from kata.engine.results import BROKEN, StepResult
+from kata.grading import runner
+from kata.judging.results import BROKEN, StepResult
 from kata.steps.registry import Step
 
 GRACE_SECONDS = 10.0  # beyond the step's own time limit, before the parent kills the child
@@ -40,13 +40,14 @@ def warm_up(steps: list[Step]) -> list:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from kata.engine import drawing, sealed
+    from kata.child import zygote_supply
+    from kata.judging import case_drawing
 
-    sealed.zygote()  # before the checks and references below are loaded
+    zygote_supply.zygote()  # before the checks and references below are loaded
     import torch
 
     torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can deadlock a child
-    drawing.ready()
+    case_drawing.ready()
     given(st.integers())(settings(max_examples=2, database=None)(lambda x: None))()  # hypothesis's lazy imports
     # first calls into each check and kernel, and the cases each check draws: children start warm.
     # Once per step and process: a server that grades class after class warmed them all at its start.

@@ -1,6 +1,6 @@
 """The system calls the learner's child may make, by name, and their numbers on each architecture.
 
-The child's seccomp filter (kata.engine.lockdown) is an allowlist: a call named here is allowed,
+The child's seccomp filter (kata.child.lockdown) is an allowlist: a call named here is allowed,
 every other call fails with EPERM, and a call made through another architecture's entry (i386's
 `int 0x80`, x32) kills the process. What is allowed is what Python and torch need on the CPU to
 import lazily, compute, read their files, write in the scratch folder and talk on the channel the

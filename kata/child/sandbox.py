@@ -77,7 +77,7 @@ def _syscall(name: str, *args) -> int:
 
 def isolation_mode() -> str:
     """How a learner's child is confined here: "landlock" (files, network, signals), "uid" (no
-    Landlock, but root: each child runs as a user of its own, kata.engine.unprivileged) or "process"
+    Landlock, but root: each child runs as a user of its own, kata.child.unprivileged) or "process"
     (neither: its own process and session only). KATA_SANDBOX=uid or =process picks a weaker one,
     to try it where Landlock exists."""
     forced = os.environ.get("KATA_SANDBOX", "")

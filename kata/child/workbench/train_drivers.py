@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from kata.engine import seeding
+from kata.child import seeding
 
 CHUNK = 2000  # rows scored at once when measuring
 
@@ -178,7 +178,7 @@ def align(target: Trainee, source: list[torch.Tensor]) -> bool:
     return True
 
 
-# what the learner's child offers train mode (kata.steps.workbench merges these)
+# what the learner's child offers train mode (kata.child.workbench merges these)
 FIXTURES = {"train_data": Data, "trainee": build}
 OBSERVERS = {"trainee_params": lambda t: [p.detach().cpu().clone() for p in t.params],
              "align": align, "train_epoch": lambda t: t.epoch(), "measure": measure}

@@ -9,7 +9,7 @@ A grader that is not root can often do the same in a user namespace of the child
 (`userns_tmpfs`): the child maps its own uid and gid to themselves (its files keep their owner),
 mounts the tmpfs there, and then drops every capability the namespace gave it. Where the kernel
 refuses the namespace or the mount (unprivileged user namespaces turned off, Ubuntu's AppArmor
-restriction), the judge watches the folder instead (kata.engine.remote).
+restriction), the judge watches the folder instead (kata.judging.remote).
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def userns_tmpfs(folder: str, size: int) -> str:
       create no file (its ids are unmapped there), so the caller runs nothing in it.
 
     After anything but "refused" the process holds every capability of the new namespace: the caller
-    drops them (kata.engine.lockdown.drop_capabilities)."""
+    drops them (kata.child.lockdown.drop_capabilities)."""
     if platform.system() != "Linux":
         return "refused"
     uid, gid = os.geteuid(), os.getegid()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kata.engine import refusals
-from kata.engine.scratch import SCRATCH_LIMIT
+from kata.child.scratch import SCRATCH_LIMIT
 from kata.i18n import _
+from kata.judging import refusals
 
 
 class Skip(Exception):
@@ -34,7 +34,7 @@ def learner_error(info: dict, path: Path) -> str:
     if kind == "interrupt":
         return _("your code raised {type} at {where}\nOnly the person at the keyboard "
                  "stops a program; a step's functions return their results.").format(type=info.get("type"), where=at)
-    if kind == "thread":  # the message is the thread's target, named by the child (kata.engine.probe)
+    if kind == "thread":  # the message is the thread's target, named by the child (kata.child.probe)
         return _("your code left a thread running ({target})\n{advice}").format(
             target=str(info.get("message") or "Thread")[:100], advice=advice(info))
     if info.get("in_library"):
@@ -103,7 +103,7 @@ def gone(e, path: Path, timeout: float | None) -> str:
 
 
 def too_big(what: str, size: int, limit: int) -> str:
-    """An answer over kata.engine.wire.ANSWER's limits, read no further: what was too big, what to do."""
+    """An answer over kata.child.wire.ANSWER's limits, read no further: what was too big, what to do."""
     if what == "tensors":
         return _("one answer of your code held {size:,} tensors; the checks read at most {limit:,} in one answer. "
                  "A step's functions return a tensor or the few the docstring asks for, not one per row or per "

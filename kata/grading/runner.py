@@ -1,7 +1,7 @@
 """Grade one step of one target folder: source rules in the parent, property checks through a child.
 
 The learner's file is read here as text only (rules, pending TODOs). Its code runs in a confined
-child (kata.engine.remote, born from the zygote of kata.engine.sealed); each check is a judge that
+child (kata.judging.remote, born from the zygote of kata.child.zygote_supply); each check is a judge that
 runs here, with hypothesis and the reference, and sends the child only inputs. Hypothesis runs with
 a seed derived from the check's id and no example database: the same code gets the same verdict and
 counterexample every time, and nothing is written anywhere.
@@ -14,12 +14,14 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from kata.engine import drawing, loading, sealed, seeding, verdicts
-from kata.engine.compare import Mismatch
-from kata.engine.loading import LoadProblem
-from kata.engine.remote import Child, ChildGone, LearnerError, NotPlain, Refused, TooBig
-from kata.engine.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
+from kata.child import loading, seeding, zygote_supply
+from kata.child.loading import LoadProblem
+from kata.child.scratch import Refused
 from kata.i18n import _
+from kata.judging import case_drawing, verdicts
+from kata.judging.compare import Mismatch
+from kata.judging.remote import Child, ChildGone, LearnerError, NotPlain, TooBig
+from kata.judging.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
 from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS  # noqa: F401  (re-exported)
 from kata.steps import registry
 from kata.steps.declare import ALWAYS, Step
@@ -66,7 +68,7 @@ def stable_seed(check_id: str) -> int:
 def run_property(check, child: Child, ref: ModuleType | None, path: Path, label: str = "") -> CheckResult:
     from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
 
-    drawing.ready()
+    case_drawing.ready()
 
     last = {"cases": [], "runs": []}  # runs: (case as text, passed) of each run, for a flaky verdict
 
@@ -94,7 +96,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
     result = CheckResult(check.id, label or check.name, "property", PASSED, hint=check.hints[0] if check.hints else "")
     child.dtype = check.dtype
     try:
-        known = drawing.kept(check)
+        known = case_drawing.kept(check)
         if known is not None:
             printed = child.output_size()
             if _all_pass(known, test, check.dtype):
@@ -107,10 +109,10 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
         last["cases"], last["runs"] = [], []
         with default_dtype(check.dtype):
             wrapped()
-        drawing.keep(check, last["cases"])
+        case_drawing.keep(check, last["cases"])
         return result
-    except drawing.flaky_errors():  # failed on a case, passed on the same case: not a function of its inputs
-        runs = drawing.differing(last["runs"])
+    except case_drawing.flaky_errors():  # failed on a case, passed on the same case: not a function of its inputs
+        runs = case_drawing.differing(last["runs"])
         result.message = verdicts.flaky(check.uses, runs)
         result.stage = check.stage
         if runs:
@@ -175,7 +177,7 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
 
     `hidden` checks (an instructor's extra ones) run too, after the step's own, and are reported
     apart in `result.hidden`: they do not change the step's state."""
-    sealed.zygote(step.preload)  # before any check or reference is loaded: the children inherit neither
+    zygote_supply.zygote(step.preload)  # before any check or reference is loaded: the children inherit neither
     path = Path(target) / step.filename
     result = StepResult(step.id, step.slug, step.title, str(target), str(path))
     result.max_checks = len(step.rules) + len(step.checks)
@@ -206,7 +208,7 @@ def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeo
     result.advisories = [{"id": f"{step.id}.advice.{local}", "line": line, "message": message}
                          for find in step.advisories for line, local, message in find(tree)]
     checks = step.checks_to_run()
-    with Child(sealed.zygote(), path, timeout, memory_mb) as child:
+    with Child(zygote_supply.zygote(), path, timeout, memory_mb) as child:
         result.isolation = ", ".join(child.isolation) or "process only"
         try:
             _run_checks(result, step, child, path, pending, checks, hidden)

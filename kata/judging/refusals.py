@@ -1,13 +1,13 @@
 """What the learner's confined child refused, named from what it said about the exception, and what to change.
 
 The child runs without new processes, threads or network, and writes only in its scratch folder
-(kata.engine.lockdown, kata.engine.sandbox). Honest code meets that too: a DataLoader with workers,
+(kata.child.lockdown, kata.child.sandbox). Honest code meets that too: a DataLoader with workers,
 torch.save to a path of one's own, a thread, subprocess. The call then fails with EPERM (seccomp),
 EACCES (Landlock) or "can't start new thread"; the child sends the errno and the libraries the
-call went through (kata.engine.probe.Session.failure), and this module turns them into the rule
+call went through (kata.child.probe.Session.failure), and this module turns them into the rule
 and the one change that fits, instead of a bare "Permission denied".
 
-Its scratch folder holds kata.engine.scratch.SCRATCH_LIMIT bytes of files in all (a tmpfs of its own)
+Its scratch folder holds kata.child.scratch.SCRATCH_LIMIT bytes of files in all (a tmpfs of its own)
 and one file at most as much (RLIMIT_FSIZE): a write past either fails with ENOSPC or EFBIG ("No space
 left on device", "File too large"), named here too, as "full".
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import errno
 import re
 
-from kata.engine.scratch import SCRATCH_LIMIT
+from kata.child.scratch import SCRATCH_LIMIT
 from kata.i18n import _
 
 # the libraries a refused call goes through, by what they were asked for (the first that matches wins)
@@ -36,7 +36,7 @@ def kind(info: dict) -> str | None:
     """What was refused ("workers", "process", "network", "thread", "running", "write", "read", "full"), or
     None for an exception that is not a refusal of the confinement."""
     if info.get("kind") == "thread":
-        return "running"  # a thread it started still ran when the answer was taken (kata.engine.probe)
+        return "running"  # a thread it started still ran when the answer was taken (kata.child.probe)
     message, kind_of = str(info.get("message") or ""), info.get("type")
     if kind_of == "RuntimeError" and "can't start new thread" in message:
         return "thread"

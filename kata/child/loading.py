@@ -15,7 +15,7 @@ import tokenize
 from pathlib import Path
 from types import ModuleType
 
-from kata.engine import scratch
+from kata.child import scratch
 from kata.i18n import _
 
 

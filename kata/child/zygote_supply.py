@@ -36,10 +36,10 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
 
         _settle_heap()
 
-        from kata.engine import remote
-        from kata.engine.zygote import Zygote
+        from kata.child import scratch
+        from kata.child.zygote import Zygote
 
-        remote.sweep_stale_scratch()
+        scratch.sweep_stale_scratch()
         fresh = _zygote is not None or bool(unclean_modules())
         _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())], preload=tuple(preload), fresh=fresh)
         atexit.register(_zygote.stop)
@@ -49,8 +49,9 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
 
 # What a process may hold and still fork the zygote: the kata's engine, fronts and step declarations
 # (titles, sentences, hints), never a judge, a baseline, a reference, a hidden check or anything else.
-_FORKABLE_KATA = re.compile(r"kata(\.(paths|inert|data|i18n(\..+)?|engine(\..+)?|learner(\..+)?|classroom(\..+)?"
-                            r"|authoring(\..+)?|steps(\.(registry|declare|static|guards|advisories|step\d\d))?))?")
+_FORKABLE_KATA = re.compile(r"kata(\.(paths|inert|data|state|i18n(\..+)?|child(\..+)?|judging(\..+)?|grading(\..+)?"
+                            r"|rendering(\..+)?|server(\..+)?|dispatch|learner(\..+)?|classroom(\..+)?|authoring(\..+)?"
+                            r"|steps(\.(registry|declare|static|guards|advisories|stubs|step\d\d))?))?")
 
 
 def unclean_modules() -> list[str]:

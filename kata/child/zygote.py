@@ -5,7 +5,7 @@ or hidden check, so nothing the zygote holds (and so nothing a child inherits) k
 value. The zygote warms torch's lazy imports once, then forks one child per learner-step on
 request: the child locks itself down (its own session, every inherited descriptor closed, output
 into its scratch folder, rlimits, no capabilities, no new processes, Landlock) before it reads the
-learner's file, then answers the judge's probes (kata.engine.probe).
+learner's file, then answers the judge's probes (kata.child.probe).
 
 Requests reach the zygote over a SOCK_SEQPACKET pair (one whole message each, so judges forked
 from the same parent can share it), with the child's end of its channel passed as a descriptor.
@@ -21,8 +21,8 @@ import socket
 import sys
 import time
 
-from kata.engine import lockdown, private_mounts, sandbox, unprivileged, wire
-from kata.engine.scratch import SCRATCH_LIMIT, TMPFS_CAPPED, USERNS_CAPPED, WATCHED
+from kata.child import lockdown, private_mounts, sandbox, unprivileged, wire
+from kata.child.scratch import SCRATCH_LIMIT, TMPFS_CAPPED, USERNS_CAPPED, WATCHED
 
 PR_SET_PDEATHSIG = 1
 GRACE = 60.0  # seconds, beyond three times a child's own time limit, before the zygote kills it
@@ -51,7 +51,7 @@ class Zygote:
             import subprocess
 
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kata.engine.zygote", str(theirs.fileno()),
+                [sys.executable, "-m", "kata.child.zygote", str(theirs.fileno()),
                  json.dumps({"parent": parent, "exclude": exclude, "preload": list(preload)})],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True,
                 env=os.environ | {"PYTHONPATH": _kata_parent()})
@@ -120,7 +120,7 @@ def _zygote_main(control: socket.socket, parent: int, exclude: list[str], preloa
     for name in preload:  # e.g. torch._dynamo, which building an optimizer imports: ~1 s, paid once here
         importlib.import_module(name)
 
-    from kata.engine import probe  # noqa: F401  the child's probe runner, loaded before any confinement
+    from kata.child import probe  # noqa: F401  the child's probe runner, loaded before any confinement
     read = sandbox.python_paths(exclude=exclude) + sandbox.system_paths()[0]
     devices = sandbox.system_paths()[1]
     mode = sandbox.isolation_mode()
@@ -226,7 +226,7 @@ def _child_main(spec: dict, fd: int, read: list[str], devices: list[str], exclud
 
     signal.signal(signal.SIGXCPU, out_of_cpu)
     wire.send(sock, {"pid": os.getpid(), "isolation": isolation})
-    from kata.engine import probe
+    from kata.child import probe
 
     probe.serve(sock, path)
 

@@ -17,7 +17,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from kata.engine.results import (
+from kata.i18n import N_, _, by_id, wrap_cells
+from kata.inert import inert, inert_data
+from kata.judging.results import (
     BROKEN,
     FAILED,
     FAILING,
@@ -30,8 +32,6 @@ from kata.engine.results import (
     STAGES,
     StepResult,
 )
-from kata.i18n import N_, _, by_id, wrap_cells
-from kata.inert import inert, inert_data
 
 STATUS_WORDS = {PASSED: N_("passed"), FAILED: N_("failed"), FAILING: N_("failing"), NOT_STARTED: N_("not started"),
                 SKIPPED: N_("skipped"), IN_PROGRESS: N_("in progress"), BROKEN: N_("broken"), MISSING: N_("missing")}

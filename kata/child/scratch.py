@@ -3,8 +3,8 @@ its own copy of the learner's step file, refused unless it is a regular file.
 
 Its working folder (`<scratch>/tmp`, the only place it writes) holds SCRATCH_LIMIT bytes of files in
 all, whoever enforces it: a tmpfs of its own (mounted as root, or in a user namespace of its own,
-kata.engine.private_mounts), or else the judge, which sums the folder while the child lives (`over`)
-and stops it past the limit (kata.engine.remote.Child). The child says which in its isolation list."""
+kata.child.private_mounts), or else the judge, which sums the folder while the child lives (`over`)
+and stops it past the limit (kata.judging.remote.Child). The child says which in its isolation list."""
 from __future__ import annotations
 
 import os
@@ -63,10 +63,10 @@ def private_copy(source: Path, scratch: Path) -> Path:
 
 
 def scratch_root() -> Path:
-    from kata.engine import sandbox
+    from kata.child import sandbox
 
     if sandbox.isolation_mode() == "uid":  # each child a user of its own: it must reach its folder
-        from kata.engine import unprivileged
+        from kata.child import unprivileged
 
         return unprivileged.scratch_root()
     return paths.state_dir() / "scratch"

@@ -6,12 +6,12 @@ signal, a hang, garbage on the channel) into an exception the runner can name. `
 handle to an object that lives in the child: call it, take an attribute, unpack it, or ask for
 its value as plain data. Every wait has the step's deadline; the parent never blocks on a child.
 The judge's own work on the learner's answers counts against that deadline too, and an answer is
-read only within kata.engine.wire.ANSWER's limits: whatever the learner's code returns, what the
+read only within kata.child.wire.ANSWER's limits: whatever the learner's code returns, what the
 judge spends on it is bounded.
 
 Where no tmpfs of its own caps the child's working folder (its isolation list says which cap holds),
 the judge watches it: a thread sums the folder every WATCH_EVERY seconds while the child lives, and
-each answer is checked too; past kata.engine.scratch.SCRATCH_LIMIT the child's process group is
+each answer is checked too; past kata.child.scratch.SCRATCH_LIMIT the child's process group is
 killed and the grade ends as ChildGone("disk").
 """
 from __future__ import annotations
@@ -26,9 +26,9 @@ import time
 from collections import deque
 from pathlib import Path
 
-from kata.engine import scratch as scratch_space
-from kata.engine import wire
-from kata.engine.scratch import MAX_SOURCE, Refused, new_scratch, private_copy, sweep_stale_scratch  # noqa: F401
+from kata.child import scratch as scratch_space
+from kata.child import wire
+from kata.child.scratch import new_scratch, private_copy
 
 OUTPUT_SHOWN = 4000  # characters of what the learner's code printed, kept for the report
 WATCH_EVERY = 0.1  # seconds between two sums of a watched working folder
@@ -60,7 +60,7 @@ class NotPlain(Exception):
 
 
 class TooBig(BaseException):
-    """An answer from the learner's code larger than any check reads (kata.engine.wire.ANSWER): `what`
+    """An answer from the learner's code larger than any check reads (kata.child.wire.ANSWER): `what`
     ("tensors", "elements", "header"), its size and the limit. The check fails with it at once: a
     BaseException, so that hypothesis does not shrink the case (every try would send it again)."""
 
@@ -80,7 +80,7 @@ def _learner_info(error: dict) -> dict:
 
 
 class Child:
-    # how the child's working folder is capped in all (kata.engine.zygote.SCRATCH_CAPS): None, the best this
+    # how the child's working folder is capped in all (kata.child.zygote.SCRATCH_CAPS): None, the best this
     # machine offers; "userns" or "watch" force one (the tests try each way)
     scratch_cap: str | None = None
 
@@ -98,8 +98,8 @@ class Child:
         self._pending: deque = deque()  # handles whose answers are still on their way
         self._next = 0  # the last handle number given
         self._cuts: list[tuple[int, int]] = []  # byte ranges of the output left out of the report
-        self.record = False  # calls record what the learner's code runs (kata.engine.ran): a few, not all
-        self.trace = False  # calls trace what each update works with (kata.engine.updates): on a failure only
+        self.record = False  # calls record what the learner's code runs (kata.child.recording): a few, not all
+        self.trace = False  # calls trace what each update works with (kata.child.update_trace): on a failure only
         self._charging = False  # inside charged(): an inner one is not counted again
         self._watcher: threading.Thread | None = None  # sums the working folder where no tmpfs caps it
         self._stop_watching = threading.Event()
@@ -188,7 +188,7 @@ class Child:
 
     def _answer(self):
         """The next answer, within what is left of the learner's time; learner errors raised as such.
-        Decoding it counts as the learner's time too (it is bounded by kata.engine.wire.ANSWER)."""
+        Decoding it counts as the learner's time too (it is bounded by kata.child.wire.ANSWER)."""
         with self.charged():
             reply = self._receive(None if self.budget is None else time.monotonic() + max(self.budget, 0.0),
                                   wire.ANSWER)
@@ -300,7 +300,7 @@ class Child:
         return self.ask("ran")
 
     def updates(self) -> list:
-        """What the updates of the calls traced since last asked worked with (kata.engine.updates)."""
+        """What the updates of the calls traced since last asked worked with (kata.child.update_trace)."""
         return self.ask("updates")
 
     def observe(self, name: str, *args, **kwargs):
@@ -340,7 +340,7 @@ class Child:
 
     def forget_output(self, start: int, end: int) -> None:
         """Leave what was printed between these two sizes out of the report: the grader ran that code
-        only to find out whether hypothesis needed to run (kata.engine.drawing)."""
+        only to find out whether hypothesis needed to run (kata.judging.case_drawing)."""
         if end > start:
             self._cuts.append((start, end))
 
@@ -381,4 +381,102 @@ class Child:
         self.close()
 
 
-from kata.engine.handle import Remote, refs  # noqa: E402  (a handle needs the Child above)
+# --- a handle to an object that lives in the child ----------------------------------------------------
+_MISSING = object()
+
+
+class Remote:
+    def __init__(self, child, h: int, info: dict | None = None):
+        self.child = child
+        self.h = wire.Ref(h)
+        self._info: dict | None = None
+        self._error: BaseException | None = None
+        self._value = _MISSING
+        if info is not None:
+            self.arrived(info)
+
+    # --- the answer, when it comes -----------------------------------------------------------------
+    def arrived(self, info: dict) -> None:
+        self._info = info
+        self._value = info.get("value", _MISSING)
+
+    def failed(self, error: BaseException) -> None:
+        self._error = error
+
+    def _known(self) -> dict:
+        if self._info is None and self._error is None:
+            self.child.drain()
+        if self._error is not None:
+            raise self._error
+        return self._info
+
+    @property
+    def type(self) -> str:
+        return str(self._known().get("type", "?"))
+
+    @property
+    def kinds(self) -> set:
+        return set(self._known().get("kinds", []))
+
+    @property
+    def printed(self) -> str:
+        return self._known().get("printed", "")
+
+    def __repr__(self) -> str:
+        return f"<handle {int(self.h)} in the child>"
+
+    # --- what a judge does with it -----------------------------------------------------------------
+    def __call__(self, *args, seed: int | None = None, cuda: bool | None = None, capture: bool = False,
+                 **kwargs) -> "Remote":
+        return self.child.ahead("call", h=self.h, args=list(args), kwargs=kwargs, seed=seed, cuda=cuda,
+                                capture=capture, record=self.child.record,
+                                trace=self.child.trace)
+
+    def attr(self, name: str) -> "Remote":
+        return self.child.ahead("attr", h=self.h, name=name)
+
+    def unpack(self, n: int) -> list["Remote"] | None:
+        """The n items of a tuple or list, or None when it is not one of n items. Items of a result whose
+        copy came with it hold that copy: the values returned, not what they became since."""
+        into = self.child.new_handles(n)
+        got = self.child.ask("unpack", h=self.h, into=into)
+        if got.get("unpacked") is None:
+            return None
+        items = [Remote(self.child, i["h"], i) for i in got["unpacked"]]
+        if isinstance(self._value, (list, tuple)) and len(self._value) == len(items):
+            for item, value in zip(items, self._value):
+                item._value = value
+        return items
+
+    @property
+    def plain(self) -> bool:
+        self._known()
+        return self._value is not _MISSING
+
+    def value(self):
+        """The object as plain data (tensors, numbers, text, lists, tuples, dicts); NotPlain otherwise."""
+
+        self._known()
+        if self._value is not _MISSING:
+            return self._value
+        got = self.child.ask("value", h=self.h)
+        if not got.get("plain"):
+            raise NotPlain(self.type)
+        self._value = got["value"]
+        return self._value
+
+    def is_a(self, kind: str) -> bool:
+        return kind in self.kinds
+
+
+def refs(value):
+    """Handles inside arguments become wire references."""
+    if isinstance(value, Remote):
+        return value.h
+    if isinstance(value, list):
+        return [refs(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(refs(v) for v in value)
+    if isinstance(value, dict):
+        return {k: refs(v) for k, v in value.items()}
+    return value

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 
 from kata import paths
-from kata.engine.results import StepResult
+from kata.judging.results import StepResult
 
 
 def _key(step, target: Path, fingerprint: str) -> str:
@@ -33,19 +33,18 @@ def _folder() -> Path:
     return paths.state_dir() / "results"
 
 
-def _fingerprint(client, timeout: float) -> str:
+def _fingerprint(timeout: float) -> str:
     """What a recorded verdict holds for: the kata's code, torch, the time limit, and the language its
     messages were written in."""
     from kata import i18n
+    from kata.learner import server_address
 
-    return f"{client.fingerprint()}|{timeout}|{i18n.language()}"
+    return f"{server_address.fingerprint()}|{timeout}|{i18n.language()}"
 
 
 def recorded(steps, target: Path, timeout: float) -> list[StepResult] | None:
     """Every step's recorded result, or None when one of them must be graded again."""
-    from kata.learner import client
-
-    fingerprint = _fingerprint(client, timeout)
+    fingerprint = _fingerprint(timeout)
     results = []
     for step in steps:
         try:
@@ -57,9 +56,7 @@ def recorded(steps, target: Path, timeout: float) -> list[StepResult] | None:
 
 
 def record(results: list[StepResult], steps, target: Path, timeout: float) -> None:
-    from kata.learner import client
-
-    fingerprint = _fingerprint(client, timeout)
+    fingerprint = _fingerprint(timeout)
     folder = _folder()
     try:
         folder.mkdir(parents=True, exist_ok=True)

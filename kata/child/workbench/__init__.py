@@ -15,6 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from kata.child.workbench import convolutions, forward_hooks, global_rng, hand_made, train_drivers
+
 N_FEATURES, N_CLASSES = 784, 10
 NOT_PLAIN = object()
 MAX_ITEMS = 100_000  # list items or dict entries turned into plain data
@@ -223,11 +225,11 @@ OBSERVERS = {
     "training": lambda model: bool(model.training),
 }
 
-# fixtures and observers of the step families that need their own (CNN, hooks, regression...)
-for _extra in ("workbench_a", "workbench_c", "workbench_d", "workbench_e", "drivers"):
-    try:
-        _module = __import__(f"kata.steps.{_extra}", fromlist=["FIXTURES", "OBSERVERS"])
-    except ModuleNotFoundError:
-        continue
-    FIXTURES.update(getattr(_module, "FIXTURES", {}))
-    OBSERVERS.update(getattr(_module, "OBSERVERS", {}))
+# fixtures and observers of the step families that need their own (CNN, hooks, regression...), merged
+# into the tables above: a name defined twice is an error, not a silent override
+for _family in (hand_made, convolutions, forward_hooks, global_rng, train_drivers):
+    for _table, _theirs in ((FIXTURES, getattr(_family, "FIXTURES", {})), (OBSERVERS, getattr(_family, "OBSERVERS", {}))):
+        _twice = set(_table) & set(_theirs)
+        if _twice:
+            raise ImportError(f"{_family.__name__} defines {sorted(_twice)} again")
+        _table.update(_theirs)
