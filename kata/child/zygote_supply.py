@@ -1,7 +1,9 @@
 """The one zygote of this process: started before any check or reference is loaded.
 
-`start()` is called by the command line right after `import torch`; anything that grades calls
-`zygote()`, which starts it if nobody did (tests, tools). A dead zygote is replaced.
+The warm server (kata.server.host) calls `start()` right after `import torch`, with everything any
+step may import; anything else that grades calls `zygote()`, which starts one if none runs (warming
+only what the step at hand needs). A dead zygote is replaced by a fresh interpreter, and so is a
+zygote asked for by a process that has loaded checks or references (`unclean_modules`): fail closed.
 """
 from __future__ import annotations
 

@@ -1,15 +1,8 @@
-"""Gradescope: the autograder bundle, and the grading it runs for each submission.
-
-    python grader.py gradescope build --out DIR [--steps step00,step04] [--weights step04=2,step07=3]
-                                      [--timeout S] [--memory MB] [--extra-tests DIR]
-
-writes DIR/autograder.zip, laid out as Gradescope's autograder specification asks: at its root
-`setup.sh` (run once when Gradescope builds the image: Python, a CPU build of torch from the declared
-range, the kata's other dependencies) and `run_autograder` (run for every submission: grades the
-files in /autograder/submission with the sealed engine, writes /autograder/results/results.json),
-next to the kata itself (kata/, solutions/, the stubs, grader.py, pyproject.toml), so nothing else
-of the repository is needed. `AUTOGRADER_ROOT` replaces /autograder (to try it anywhere) and
-`KATA_PYTHON` the interpreter setup.sh made.
+"""Gradescope: what `run_autograder` does for each submission, inside the autograder bundle that
+kata.classroom.bundle builds (`python grader.py gradescope build --out DIR`): it grades the files in
+/autograder/submission with the sealed engine and writes /autograder/results/results.json.
+`AUTOGRADER_ROOT` replaces /autograder (to try it anywhere) and `KATA_PYTHON` the interpreter
+setup.sh made.
 
 Scores come from the one scoring rule (kata.classroom.reports.gradescope: one test per check, named
 by its id; hidden checks by number, visible only once grades are published); a step's weight

@@ -2,7 +2,8 @@
 
 The language: `--lang en|vi|ko`, else KATA_LANG, else the locale (LANGUAGE, LC_ALL, LC_MESSAGES,
 LANG), else English. An unknown language asked for by name (--lang, KATA_LANG) falls back to English
-with one line saying so; a locale of another language gives English silently, as gettext does.
+with one line saying so; a locale of a language the kata does not speak gives English too, with a
+line saying so the first time ever (kata.state.announce_once).
 
 Texts are looked up by their English words (`_`), or, for what belongs to a check or a rule, by its
 stable id as the gettext context (`by_id`): translations follow the id, never a sentence's place.

@@ -22,8 +22,8 @@ Body = Callable[[Any, Any, Any], None]  # (child, reference module or None, case
 
 
 @dataclass(frozen=True)
-class Run:
-    """How hypothesis runs a judge."""
+class Examples:
+    """The examples hypothesis runs a judge on (not a training run: that is kata.steps.cases.Run)."""
 
     strategy: SearchStrategy = field(repr=False)
     edges: tuple = ()  # explicit cases tried first, in order
@@ -50,7 +50,7 @@ def judge(check_id: str, *, strategy: SearchStrategy, edges: tuple = (), max_exa
     """Mark `body(child, reference, case)` as the judge of the step's check `check_id`."""
     def mark(body: Body) -> Body:
         body.judges = check_id
-        body.run = Run(strategy, tuple(edges), max_examples, dtype)
+        body.examples = Examples(strategy, tuple(edges), max_examples, dtype)
         return body
     return mark
 
@@ -64,9 +64,9 @@ def bind(step, module: ModuleType) -> list[PropertyCheck]:
     out = []
     for c in step.checks:
         fn = judges[c.id]
-        run = fn.run
-        out.append(PropertyCheck(f"{step.id}.{c.id}", c.says, c.stage, c.uses, run.strategy, fn, run.edges,
-                                 run.max_examples, c.hints, run.dtype))
+        examples = fn.examples
+        out.append(PropertyCheck(f"{step.id}.{c.id}", c.says, c.stage, c.uses, examples.strategy, fn, examples.edges,
+                                 examples.max_examples, c.hints, examples.dtype))
     return out
 
 
