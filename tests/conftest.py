@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from kata import paths
 from kata.grading import runner
 from kata.judging.results import StepResult
 from kata.steps import registry
@@ -19,7 +20,7 @@ def solution_copy(step_id: str, folder: Path, edit=None) -> Path:
     """Copy the reference solution of a step into `folder` (laid out like steps/), optionally edited."""
     step = registry.BY_ID[step_id]
     path = folder / step.filename
-    shutil.copy(runner.SOLUTIONS / step.filename, path)
+    shutil.copy(paths.SOLUTIONS / step.filename, path)
     if edit is not None:
         old, new = edit
         text = path.read_text()

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from kata import i18n
+from kata import i18n, paths
 from kata.i18n import LANGUAGES
 from kata.inert import inert, inert_name
 from kata.steps import registry
@@ -259,7 +259,7 @@ def main_compare(argv: list[str]) -> int:
         out.print(table)
         return 0
 
-    from kata.grading import isolate, runner
+    from kata.grading import isolate
 
     folders = grading.learner_folders(args.submissions)
     links = [inert_name(f.name) for f in folders if f.is_symlink()]  # could lead anywhere: not compared
@@ -276,7 +276,7 @@ def main_compare(argv: list[str]) -> int:
         g.status = grades[(str(i - 1), step.id)]["status"]
         out.print(f"\n[bold]group {i}[/]: {len(g.learners)} learner{'s' * (len(g.learners) > 1)} "
                   f"({escape(', '.join(g.learners))}) · {g.status}", markup=True)
-        lines = similarity.diff_against(runner.SOLUTIONS / step.filename, g.path)
+        lines = similarity.diff_against(paths.SOLUTIONS / step.filename, g.path)
         for line in lines or ["(the same code as the reference solution)"]:
             out.print(inert(line), style=diffs.style(line), markup=False)
     return 0

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from kata import paths
 from kata.grading import runner
 from kata.judging.results import BROKEN, StepResult
 from kata.steps.registry import Step
@@ -53,7 +54,7 @@ def warm_up(steps: list[Step]) -> list:
     # Once per step and process: a server that grades class after class warmed them all at its start.
     for step in steps:
         if step.id not in _warmed:
-            _warmed[step.id] = runner.grade(step, runner.SOLUTIONS)
+            _warmed[step.id] = runner.grade(step, paths.SOLUTIONS)
     return [_warmed[step.id] for step in steps]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kata import paths
 from kata.authoring import mutants
 from kata.grading import runner
 from kata.judging import case_drawing
@@ -21,16 +22,16 @@ def verdict(step, folder) -> dict:
 @pytest.mark.parametrize("step", STEPS, ids=[s.id for s in STEPS])
 def test_kept_cases_give_hypothesis_own_verdict(step, tmp_path, monkeypatch):
     monkeypatch.setattr(case_drawing, "_kept", {})
-    passed = {c.id for c in runner.grade(step, runner.SOLUTIONS).checks if c.status == "passed"}
+    passed = {c.id for c in runner.grade(step, paths.SOLUTIONS).checks if c.status == "passed"}
     checks = [c for c in step.checks_to_run() if c.id in passed]  # a passing run keeps its cases
     assert checks and all(case_drawing.kept(c) for c in checks)
     first = case_drawing.kept(checks[-1])
     monkeypatch.setattr(case_drawing, "_kept", {})
-    runner.grade(step, runner.SOLUTIONS)
+    runner.grade(step, paths.SOLUTIONS)
     assert case_drawing.kept(checks[-1]) == first, "the same check drew other cases: hypothesis is not repeatable here"
     for wrong in mutants.for_step(step.id)[:1]:
         wrong.write(tmp_path)
         with_kept = verdict(step, tmp_path)
         monkeypatch.setattr(case_drawing, "_kept", {})
         assert verdict(step, tmp_path) == with_kept, wrong.name
-        runner.grade(step, runner.SOLUTIONS)  # kept again, for the next wrong version
+        runner.grade(step, paths.SOLUTIONS)  # kept again, for the next wrong version
