@@ -6,7 +6,8 @@
 
 What is extracted: every `_("...")`, `N_("...")` and `n_("...", "...", n)` in the kata's code (the English is the
 msgid), and from the step declarations, keyed by stable id as the msgctxt: each step's title, each
-check's sentence and hints, each rule's name.
+check's sentence and hints, its stub's words, each rule's name (kata.authoring.completeness.catalog_entries,
+which `grader.py --check` reads too, to name the entries a step still lacks in a language).
 """
 from __future__ import annotations
 
@@ -50,65 +51,23 @@ def from_code() -> list[po.Entry]:
 
 
 def from_declarations() -> list[po.Entry]:
+    """Each step's own words (kata.authoring.completeness.catalog_entries: what a step needs in the catalogs)."""
+    from kata.authoring.completeness import catalog_entries
     from kata.steps import registry
 
-    out = []
-    for step in registry.STEPS:
-        out.append(po.Entry(step.title, msgctxt=f"{step.id}.title", comments=[f"{step.id}: the step's title"]))
-        for check in step.checks:
-            key = f"{step.id}.{check.id}"
-            out.append(po.Entry(check.says, msgctxt=key, comments=["what a check proves, shown beside ✓ or ✗"]))
-            for i, hint in enumerate(check.hints, 1):
-                out.append(po.Entry(hint, msgctxt=f"{key}.hint.{i}",
-                                    comments=[f"hint {i} of {len(check.hints)}: 1 the idea and where to look, "
-                                              "2 the API, 3 the shape of the fix"]))
-        out += _stub_texts(step)
-        for rule in step.all_rules:
-            key = f"{step.id}.rule.{rule.id}"
-            if not any(e.msgctxt == key for e in out):
-                out.append(po.Entry(rule.name, msgctxt=key, comments=["a rule about the code, shown beside ✓ or ✗"]))
-            if rule.why:
-                out.append(po.Entry(rule.why, comments=["why a rule about the code matters, after what it found"]))
-    return out
-
-
-def _stub_texts(step) -> list[po.Entry]:
-    """The stub's words (`--reset --lang`): its docstring, each TODO and each docstring it replaces,
-    keyed by the place (kata.steps.stubs.localized); the code around them stays as it is."""
-    from kata.steps.stubs import _as_todos
-
-    note = "in the stub (a Python file): no triple quotes, no backslashes; code stays code"
-    out = [po.Entry(step.stub_doc, msgctxt=f"{step.id}.stub", comments=["the stub's docstring; " + note])] \
-        if step.stub_doc else []
-    for name, value in step.todos.items():
-        places = value.items() if isinstance(value, dict) else [(None, value)]
-        for method, v in places:
-            label = name if method is None else f"{name}.{method}"
-            if method == "__doc__":
-                out.append(po.Entry(v, msgctxt=f"{step.id}.todo.{name}.__doc__", comments=[note]))
-                continue
-            for k, todo in enumerate(_as_todos(v), 1):
-                key = f"{step.id}.todo.{label}.{k}"
-                out.append(po.Entry(todo.text, msgctxt=key, comments=[f"after `# TODO({step.id}):`; " + note]))
-                if todo.doc:
-                    out.append(po.Entry(todo.doc, msgctxt=f"{key}.doc", comments=["a docstring; " + note]))
-    return out
+    return [e for step in registry.STEPS for e in catalog_entries(step)]
 
 
 def _solution_docstrings() -> list[po.Entry]:
     """The docstrings a stub keeps from the solution's code, keyed by their text (the same function in
     several steps is one entry)."""
+    from kata.authoring.completeness import docstring_entries
     from kata.paths import SOLUTIONS
-    from kata.steps.stubs import DOCSTRING
 
     out = {}
     for path in sorted(SOLUTIONS.glob("step*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                doc = ast.get_docstring(node, clean=True)
-                if doc:
-                    out.setdefault(doc, po.Entry(doc, msgctxt=DOCSTRING, comments=[
-                        "a docstring in the stub (a Python file): no triple quotes, no backslashes; code stays code"]))
+        for e in docstring_entries(path.read_text(encoding="utf-8")):
+            out.setdefault(e.msgid, e)
     return list(out.values())
 
 

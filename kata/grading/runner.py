@@ -22,7 +22,7 @@ from kata.judging import case_drawing, verdicts
 from kata.judging.compare import Mismatch
 from kata.judging.remote import Child, ChildGone, LearnerError, NotPlain, TooBig
 from kata.judging.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
-from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS  # noqa: F401  (re-exported)
+from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS
 from kata.steps import registry
 from kata.steps.declare import ALWAYS, Step
 from kata.steps.static import pending_names

@@ -1,8 +1,11 @@
 """The ordered list of steps: step N is graded against the reference of step N-1.
 
 Each step is declared whole in its own package (kata/steps/stepNN/__init__.py: STEP) with its
-judges beside it (judges.py). Adding a step: its package, its solution in solutions/ and its stub
-in steps/ (tools/make_stubs.py writes it); the registry finds the package by its name.
+judges beside it (judges.py); the registry finds the package by its name. Adding a step takes more
+than the package: `python tools/new_step.py stepNN NAME` makes every piece (the package, its
+solution, its stub, its tutorial-code fixture in tests/steps/seeds, its catalog entries, README's
+row and counts), and `python grader.py --check` names any piece still missing
+(kata.authoring.completeness).
 """
 from __future__ import annotations
 

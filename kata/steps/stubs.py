@@ -161,6 +161,9 @@ def make_stub(step) -> str:
             while start > 1 and lines[start - 2].startswith("#"):  # its comment goes too
                 start -= 1
             (todo,) = _as_todos(value)
+            if name not in step.stub_defs:
+                raise ValueError(f"{slug}: `{name}` is a module-level name with a TODO, and the declaration has no "
+                                 f"stub_defs[{name!r}]: the def line and docstring the stub puts in its place")
             new = step.stub_defs[name].splitlines() + marker("    ", localized(step, name, 1, todo).text, name)
             edits.replace(start, node.end_lineno, new)
     if set(step.todos) - done:

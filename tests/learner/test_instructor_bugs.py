@@ -40,7 +40,7 @@ def test_the_self_check_says_which_stub_differs_and_grades_the_real_stub(tmp_pat
     learner = tmp_path / "steps"
     shutil.copytree(paths.STEPS, learner)
     shutil.copy(paths.SOLUTIONS / step.filename, learner / step.filename)  # a learner finished step01
-    monkeypatch.setattr(selfcheck.runner, "STEPS", learner)
+    monkeypatch.setattr(selfcheck.paths, "STEPS", learner)
     note = selfcheck.stub_differs(step)
     assert str(learner / step.filename) in note and "differs from the stub tools/make_stubs.py writes" in note
     assert selfcheck.grade_stub.__wrapped__(step.id).status == "not started"  # the generated stub, not the work

@@ -1,129 +1,141 @@
-"""Adding a step touches its declaration (with its judges), its solution and its stub, and nothing
-else: a throw-away step built in a temporary folder is graded by the real engine as it stands."""
+"""Adding a step: `python tools/new_step.py stepNN NAME` makes every piece of it, and the kata takes it as one
+of its steps. Scaffolded into a copy of the checkout, the copy's own registry lists the new step (it finds
+the package by its name), its solution passes, its stub reads "not started", its wrong version is caught,
+and the completeness check of `grader.py --check` names the catalog entries a translator must fill, and
+nothing else, until they are filled."""
 from __future__ import annotations
 
-import importlib
+import json
+import os
+import shutil
+import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from kata.grading import runner
-from kata.judging.results import FAILED, FAILING, NOT_STARTED, PASSED
-from kata.rendering import report
-from kata.steps import stubs
+from kata.i18n import LANGUAGES, po
+from kata.paths import ROOT
+from kata.steps import registry
 
-PACKAGE = "kata_throwaway_step99"
+COPIED = ("kata", "steps", "solutions", "tools", "tests/steps/seeds", "README.md", "grader.py")
+NEW = f"step{len(registry.STEPS):02d}"  # the next number
+SLUG = f"{NEW}_flatten"
+BEFORE = registry.STEPS[-1]
 
-DECLARATION = '''
-from kata.steps.declare import Check, Step, Wrong
+# run in the copy, as its working directory: its kata, its registry, its grader
+PROBE = """
+import json, sys, tempfile
+from pathlib import Path
 
-STEP = Step(
-    "step99", "step99_double", "Doubling", replaces="x + x", replaced_by="2 * x", names=("double",),
-    checks=(
-        Check("doubles", "double(x) = 2 * x for every whole number x", stage="forward", uses=("double",),
-              hints=("Doubling is multiplying by two.", "return 2 * x")),
-    ),
-    wrong=(Wrong("squares", "squares instead of doubling", old="2 * x", new="x * x", catches="doubles"),),
-    todos={{"double": "return twice x."}},
-    baseline={baseline!r},
-    package="{package}",
-)
-'''
+import kata
+from kata.authoring import completeness, mutants
+from kata.steps import registry
 
-JUDGES = '''
-from hypothesis import strategies as st
+step = registry.BY_ID[sys.argv[1]]
+out = {"kata": kata.__file__, "order": list(registry.ORDER)}
+if "grade" in sys.argv:
+    from kata.grading import runner
 
-from kata.judging.compare import Mismatch
-from kata.steps.common.base import judge
-
-
-@judge("doubles", strategy=st.integers(-1000, 1000), edges=(0, 1, 2), max_examples=10)
-def doubles(child, ref, x):
-    got, expected = child.get("double")(x).value(), ref.double(x)
-    if got != expected:
-        raise Mismatch(f"double({x})", f"expected {expected}, got {got!r}.")
-'''
-
-SOLUTION = '''
-"""Step 99 · doubling.
-
-Run it:  python -m solutions.step99_double
+    out["solution"] = runner.grade(step, Path("solutions")).status
+    out["stub"] = runner.grade(step, Path("steps")).status
+    wrong = mutants.of(step)[0]
+    with tempfile.TemporaryDirectory() as folder:
+        wrong.write(Path(folder))
+        result = runner.grade(step, Path(folder))
+    check = next(c for c in result.checks if c.id == wrong.catches)
+    out["wrong"] = [wrong.catches, result.status, check.status, check.message]
+out["missing"] = [[m.step, m.piece, m.sentence] for m in completeness.check()]
+print(json.dumps(out))
 """
 
 
-def double(x):
-    """Twice x."""
-    return 2 * x
-'''
-
-BASELINE = '''
-def double(x):
-    return x + x
-'''
+def run(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(KATA_STATE_DIR=str(root.parent / "state"), KATA_SERVER="off", KATA_OFFLINE="1")
+    return subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True, text=True, timeout=240)
 
 
-@pytest.fixture
-def new_step(tmp_path, monkeypatch):
-    """The step's package (declaration and judges) on a temporary import path, its solution, its stub
-    made by the kata's own stub maker, and a baseline module it is graded against."""
-    package = tmp_path / "packages" / PACKAGE
-    package.mkdir(parents=True)
-    baseline = tmp_path / "baseline_double.py"
-    baseline.write_text(textwrap.dedent(BASELINE))
-    (package / "__init__.py").write_text(textwrap.dedent(DECLARATION).format(baseline=str(baseline), package=PACKAGE))
-    (package / "judges.py").write_text(textwrap.dedent(JUDGES))
-    for folder in ("solutions", "steps", "wrong"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "solutions" / "step99_double.py").write_text(textwrap.dedent(SOLUTION).lstrip())
-    monkeypatch.syspath_prepend(str(tmp_path / "packages"))
-    monkeypatch.delitem(sys.modules, PACKAGE, raising=False)
-    monkeypatch.delitem(sys.modules, f"{PACKAGE}.judges", raising=False)
-    step = importlib.import_module(PACKAGE).STEP
-    monkeypatch.setattr(stubs, "ROOT", tmp_path)  # the stub maker reads solutions/ under its ROOT
-    (tmp_path / "steps" / step.filename).write_text(stubs.make_stub(step))
-    yield step, tmp_path
-    sys.modules.pop(PACKAGE, None)
-    sys.modules.pop(f"{PACKAGE}.judges", None)
+def probe(root: Path, *args: str) -> dict:
+    done = run(root, "-c", PROBE, NEW, *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_stub_maker_turns_the_new_solution_into_a_stub(new_step):
-    step, root = new_step
-    stub = (root / "steps" / step.filename).read_text()
-    assert 'raise NotImplementedError("step99_double: double")' in stub and "return 2 * x" not in stub
-    assert "# TODO(step99): return twice x." in stub
-    assert "Grade it:        python grader.py step99\nRun it:  python -m steps.step99_double" in stub
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory):
+    """A copy of the checkout with the new step scaffolded into it, and what the tool printed."""
+    root = tmp_path_factory.mktemp("checkout") / "kata-copy"
+    for name in COPIED:
+        source, target = ROOT / name, root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".kata-backups"))
+        else:
+            shutil.copy(source, target)
+    done = run(ROOT, str(ROOT / "tools" / "new_step.py"), NEW, "flatten", "--root", str(root))
+    assert done.returncode == 0, done.stderr
+    return root, done.stdout
 
 
-def test_its_solution_passes(new_step):
-    step, root = new_step
-    result = runner.grade(step, root / "solutions", timeout=60)
-    assert result.status == PASSED, report.step_text(result)
-    assert [c.id for c in result.checks][-1] == "step99.doubles"
-    assert result.score() == (1, 1)  # its one check (no source rules; the guards are notes)
+def test_the_scaffold_writes_every_piece(scaffolded):
+    root, printed = scaffolded
+    pieces = [f"kata/steps/{NEW}/__init__.py", f"kata/steps/{NEW}/judges.py", f"solutions/{SLUG}.py",
+              f"steps/{SLUG}.py", f"tests/steps/seeds/{NEW}.py", "README.md"] + \
+             [f"kata/locale/{lang}/LC_MESSAGES/kata.{ext}" for lang in LANGUAGES[1:] for ext in ("po", "mo")]
+    for piece in pieces:
+        assert (root / piece).is_file() and piece in printed, piece
+    solution = (root / "solutions" / f"{SLUG}.py").read_text()
+    assert f"python -m solutions.{SLUG}" in solution and BEFORE.slug + "'s code" in solution.splitlines()[0]
+    stub = (root / "steps" / f"{SLUG}.py").read_text()
+    assert f"# TODO({NEW}): " in stub and f'raise NotImplementedError("{SLUG}: ' in stub
+    assert f"Grade it:        python grader.py {NEW}\n" in stub and f"python -m steps.{SLUG}" in stub
+    readme = (root / "README.md").read_text()
+    assert f"\n| {SLUG} | TODO: what it replaces | TODO: what replaces it |\n" in readme
+    total = sum(len(s.wrong) for s in registry.STEPS)
+    assert f"({total} in all" not in readme and f"{int(NEW[4:]):02d} come from" in readme
+    catalog = (root / "kata" / "locale" / "vi" / "LC_MESSAGES" / "kata.po").read_text()
+    assert f'msgctxt "{NEW}.title"' in catalog
 
 
-def test_its_stub_is_not_started(new_step):
-    step, root = new_step
-    result = runner.grade(step, root / "steps", timeout=60)
-    assert result.status == NOT_STARTED, report.step_text(result)
-    assert result.score()[0] == 0
+def test_it_refuses_a_step_that_exists_or_is_not_the_next_one(scaffolded):
+    root, _printed = scaffolded
+    tool = str(ROOT / "tools" / "new_step.py")
+    following = f"step{int(NEW[4:]) + 1:02d}"
+    again = run(ROOT, tool, NEW, "other", "--root", str(root))
+    assert again.returncode == 2 and f"{NEW} exists already" in again.stderr and following in again.stderr
+    skipping = run(ROOT, tool, f"step{int(NEW[4:]) + 2:02d}", "other", "--root", str(root))
+    assert skipping.returncode == 2 and f"a new step is {following}" in skipping.stderr
+    named = run(ROOT, tool, following, "Other", "--root", str(root))
+    assert named.returncode == 2 and "is not a step name" in named.stderr
+    assert not (root / "kata" / "steps" / following).exists()
 
 
-def test_its_wrong_version_fails_on_the_check_it_names(new_step):
-    step, root = new_step
-    wrong = step.wrong[0]
-    solution = (root / "solutions" / step.filename).read_text()
-    (root / "wrong" / step.filename).write_text(solution.replace(wrong.old, wrong.new))
-    result = runner.grade(step, root / "wrong", timeout=60)
-    assert result.status == FAILING, report.step_text(result)
-    check = next(c for c in result.checks if c.id == f"step99.{wrong.catches}")
-    assert check.status == FAILED and check.stage == "forward"
-    assert "expected" in check.message and check.hint == "Doubling is multiplying by two."
+def test_the_copys_registry_grades_it_and_the_check_names_what_a_translator_must_fill(scaffolded):
+    root, _printed = scaffolded
+    found = probe(root, "grade")
+    assert Path(found["kata"]).is_relative_to(root) and found["order"][-2:] == [BEFORE.id, NEW]
+    assert found["solution"] == "passed" and found["stub"] == "not started"
+    catches, status, check, message = found["wrong"]
+    assert catches.startswith(f"{NEW}.") and status == "failing" and check == "failed" and message
 
+    # before the translations: one sentence per language, naming every entry the step needs there
+    assert [(step, piece) for step, piece, _ in found["missing"]] == [(NEW, "catalog vi"), (NEW, "catalog ko")]
+    for (_step, _piece, sentence), lang in zip(found["missing"], ("vi", "ko")):
+        assert sentence.startswith(f"{NEW}: ") and f"kata/locale/{lang}/LC_MESSAGES/kata.po" in sentence
+        assert f"{NEW}.title" in sentence and f"{NEW}.{catches.split('.', 1)[1]}.hint.1" in sentence
+        assert "`python tools/i18n.py extract`" in sentence and "`python tools/i18n.py compile`" in sentence
 
-def test_the_baseline_is_found_by_its_absolute_path(new_step):
-    step, root = new_step
-    assert Path(step.baseline).is_absolute()
-    assert runner.baseline(step).__file__ == str(root / "baseline_double.py")
+    # a translator's placeholder text for each, compiled: nothing is missing any more
+    for lang in LANGUAGES[1:]:
+        path = root / "kata" / "locale" / lang / "LC_MESSAGES" / "kata.po"
+        text = path.read_text(encoding="utf-8")
+        entries = po.read(text)
+        for e in entries:
+            if not e.translated and (e.msgctxt or "").startswith(f"{NEW}."):
+                e.msgstr = [f"[{lang}] {e.msgid}"]
+        path.write_text(po.write(entries, po.header_of(text)), encoding="utf-8")
+    assert run(root, "tools/i18n.py", "compile").returncode == 0
+    assert probe(root)["missing"] == []
+    again = run(ROOT, str(ROOT / "tools" / "new_step.py"), "--readme", "--root", str(root))
+    assert again.returncode == 0 and "README.md was up to date" in again.stdout
