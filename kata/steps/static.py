@@ -2,7 +2,8 @@
 
 A step must use its replacement and no longer contain the hand-written part it replaces.
 Each rule is a small object: a name the learner reads, and a function from the parsed module
-to a list of problems (line, message). The registry lists the rules of each step.
+to a list of problems (line, message). Each step's declaration lists its rules (`Step.rules`),
+and every step also gets the guards of kata.steps.guards (`Step.all_rules`).
 """
 from __future__ import annotations
 
