@@ -139,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     from kata.grading import runner  # imports torch and hypothesis: only once the arguments are known good
 
     if args.train:
-        from kata.learner import train_cli, training
+        from kata.grading.training import Config
+        from kata.learner import train_cli
 
         epochs = args.epochs or (step.train.epochs if step.train else 2)  # the step declares its own
-        cfg = training.Config(epochs=epochs, lr=args.lr, seed=args.seed, limit=args.limit)
+        cfg = Config(epochs=epochs, lr=args.lr, seed=args.seed, limit=args.limit)
         return train_cli.train(step, target, cfg, args.plot)
     if args.watch:
         from kata.learner import watch

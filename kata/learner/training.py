@@ -1,4 +1,4 @@
-"""`python grader.py STEP --train`: what train mode shows, and the data it trains on.
+"""`python grader.py STEP --train`: what train mode shows (the run itself: kata.grading.training).
 
 The step's code is driven through its own public names by the driver its declaration names
 (kata.child.workbench.train_drivers), in its confined child; the reference of the step before it (or the step's
@@ -8,37 +8,7 @@ validation set (never the last batch). For a correct refactor the two columns co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from kata.child.workbench.train_drivers import Data
 from kata.i18n import _, pad_cells
-
-
-@dataclass
-class Config:
-    epochs: int = 2
-    bs: int = 64
-    lr: float | None = None  # None: the driver's default (0.5 logistic, the step's own for the CNN)
-    seed: int = 0
-    limit: int | None = None  # train on the first `limit` rows only (quick runs, tests)
-
-
-def load_data(kind: str, cfg: Config) -> tuple[Data, str]:
-    """(the data, where it came from)."""
-    if kind == "houses":
-        from kata.grading import runner
-        from kata.steps import registry
-
-        area, price = runner.reference(registry.BY_ID["step14"]).house_prices(n=200, seed=cfg.seed)
-        n = cfg.limit or 160
-        return (Data(area[:n], price[:n], area[160:], price[160:], classify=False),
-                _("200 made-up houses (price = 3 * area + 0.5 + noise): 160 to train, 40 to validate"))
-    from kata.data import load_mnist
-
-    mnist = load_mnist()
-    if cfg.limit:
-        mnist = mnist.subset(min(cfg.limit, len(mnist.x_train)), min(max(cfg.limit // 5, 100), len(mnist.x_valid)))
-    return Data(mnist.x_train, mnist.y_train, mnist.x_valid, mnist.y_valid), mnist.source
 
 
 def shown(value: float) -> str:

@@ -47,8 +47,7 @@ BANDS = [
 @pytest.mark.parametrize("step_id, epochs, loss_band, accuracy", BANDS, ids=[b[0] for b in BANDS])
 def test_the_reference_trains_to_the_tutorials_figures(step_id, epochs, loss_band, accuracy):
     from kata.child.workbench import train_drivers
-    from kata.grading import runner
-    from kata.learner import training
+    from kata.grading import runner, training
     from kata.steps import registry
 
     step = registry.BY_ID[step_id]
