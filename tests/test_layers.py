@@ -106,3 +106,15 @@ def test_no_import_comes_round():
     for name in sorted(graph):
         visit(name)
     assert not cycles, "\n".join(cycles)
+
+
+FRONTS = ("kata.learner", "kata.classroom", "kata.authoring")
+CHILD_ERRORS = {"kata.child.scratch"}  # Refused: a step file that cannot be copied, said by the fronts
+
+
+def test_the_fronts_reach_the_child_only_through_the_grading_core():
+    """A front grades through kata.grading; of the child's side it names only an exception it says."""
+    reached = [f"{name} imports {imported}" for name, path in sorted(MODULES.items())
+               if name.startswith(FRONTS) for imported in sorted(_imports(name, path))
+               if imported.startswith("kata.child") and imported not in CHILD_ERRORS]
+    assert not reached, "\n".join(reached)

@@ -113,9 +113,9 @@ def build(out: Path, steps, weights: dict[str, float], timeout: float, memory_mb
     """Write out/autograder.zip; the same kata and options give the same bytes."""
     hidden: dict[str, bytes] = {}
     if extra_tests is not None:
-        from kata.classroom import grading  # imports torch: only to load the hidden checks
+        from kata.grading import hidden_checks  # imports torch: only to load the hidden checks
 
-        grading.load_hidden(extra_tests)  # fails here, on the instructor's machine, not on Gradescope
+        hidden_checks.load(extra_tests)  # fails here, on the instructor's machine, not on Gradescope
         hidden = {f"{HIDDEN}/{p.name}": p.read_bytes() for p in sorted(extra_tests.glob("step*.py"))}
     torch, others = dependencies()
     config = {"steps": [s.id for s in steps], "weights": {s.id: weights.get(s.id, 1.0) for s in steps},

@@ -156,30 +156,6 @@ def main_classroom(argv: list[str]) -> int:
     return 0
 
 
-def _sandbox_refusal() -> str:
-    """Why the learners' code could not be fully confined here ('' when it can)."""
-    from kata import paths
-    from kata.child import sandbox, unprivileged
-
-    mode = sandbox.isolation_mode()
-    if mode == "landlock" and sandbox.landlock_abi() >= 6:
-        return ""
-    if mode == "uid":
-        private = [str(paths.SOLUTIONS), str(paths.state_dir())]
-        exposed = unprivileged.exposed(private)
-        if not exposed:
-            return ""
-        return (f"without Landlock each learner's code runs as a user of its own, and such a user can read "
-                f"{', '.join(exposed)}. Make them unreadable to other users (chmod o-rwx), or grade on a "
-                "Linux 6.12+ kernel.")
-    if mode == "landlock":
-        return (f"this machine offers Landlock ABI {sandbox.landlock_abi()} (6 or later is needed to confine "
-                "files, network and signals). Grade on a Linux 6.12+ kernel, or drop --require-sandbox.")
-    return ("this machine offers neither Landlock nor root (to run each learner's code as a user of its own): "
-            "the learners' code would run with process isolation only. Grade on a Linux 6.12+ kernel, as root "
-            "where there is none, or drop --require-sandbox.")
-
-
 def main_class(argv: list[str]) -> int:
     args = class_parser().parse_args(argv)
     i18n.setup(args.lang)  # the learners' messages are written as their steps are graded
@@ -190,7 +166,9 @@ def main_class(argv: list[str]) -> int:
         print(f"grader.py class: {args.extra_tests} is not a folder", file=sys.stderr)
         return USAGE_ERROR
     if args.require_sandbox:
-        refusal = _sandbox_refusal()
+        from kata.grading import confinement
+
+        refusal = confinement.shortfall()
         if refusal:
             print(f"grader.py class: --require-sandbox: {refusal}", file=sys.stderr)
             return USAGE_ERROR

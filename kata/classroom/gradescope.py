@@ -135,16 +135,15 @@ def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
     """(ClassResults of the one learner, the graded folder, why that folder). Each step is graded in
     this process (the judge) with runner.grade, as class grading grades one learner's step; the
     learner's code runs in its confined child."""
-    from kata.child import zygote_supply
     from kata.classroom import grading
-    from kata.grading import runner
+    from kata.grading import hidden_checks, runner
     from kata.steps import registry
 
     steps = [registry.BY_ID[s] for s in config["steps"]]
     folder, why = locate(submission, steps)
-    # before the hidden checks are loaded (no child inherits them), warmed with what these steps' code imports
-    zygote_supply.zygote(tuple(sorted({name for step in steps for name in step.preload})))
-    hidden = grading.load_hidden(source / HIDDEN if (source / HIDDEN).is_dir() else None)
+    # the zygote warmed with what these steps' code imports
+    hidden = hidden_checks.for_grading(source / HIDDEN if (source / HIDDEN).is_dir() else None,
+                                       tuple(sorted({name for step in steps for name in step.preload})))
     klass = grading.ClassResults(folder.parent, steps, [LEARNER], {LEARNER: {}},
                                  {s: [c.name for c in checks] for s, checks in hidden.items()})
     for step in steps:

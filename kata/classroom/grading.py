@@ -16,8 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.child import loading
-from kata.grading import isolate
+from kata.grading import hidden_checks, isolate
 from kata.i18n import _
 from kata.inert import inert_name
 from kata.judging.results import BROKEN, StepResult
@@ -60,28 +59,12 @@ def refused(folder: Path, step: Step) -> dict:
                       problem=problem).to_dict()
 
 
-def load_hidden(folder: Path | None) -> dict[str, tuple]:
-    """An instructor's extra checks: FOLDER/stepNN.py files, each with a CHECKS list like kata/steps/checks/."""
-    if folder is None:
-        return {}
-    hidden = {}
-    for path in sorted(folder.glob("step*.py")):
-        step = registry.find(path.stem.split("_")[0])
-        if step is None:
-            raise ValueError(f"{path}: no step named {path.stem.split('_')[0]!r}")
-        hidden[step.id] = tuple(loading.load(path).CHECKS)
-    return hidden
-
-
 def grade_class(submissions: Path, steps: list[Step], *, jobs: int = os.cpu_count() or 1, timeout: float = 60.0,
                 memory_mb: int | None = 2048, hidden_folder: Path | None = None, progress=None) -> ClassResults:
     """Grade every learner × step; `progress(done, total)` is called as grades come in."""
     submissions = submissions.resolve()
     folders = learner_folders(submissions)
-    from kata.child import zygote_supply
-
-    zygote_supply.zygote()  # before the hidden checks are loaded: no child inherits them
-    hidden = load_hidden(hidden_folder)
+    hidden = hidden_checks.for_grading(hidden_folder)
     names = {folder: inert_name(folder.name) for folder in folders}
     results = ClassResults(submissions, steps, list(names.values()),
                            hidden_names={s: [c.name for c in checks] for s, checks in hidden.items()},

@@ -5,5 +5,9 @@
 - `isolate.run_all(jobs, workers, ...)`: many (learner, step) grades side by side, each in a process
   of its own (a class); `isolate.warm_up(steps)`: what a long-lived grader loads once;
 - `training.SideBySide(step, folder, cfg)`: train mode's run, the learner's model next to the reference;
-- `runner.reference(step)`, `runner.baseline(step)`: the modules a step is compared with.
+- `runner.reference(step)`, `runner.baseline(step)`: the modules a step is compared with;
+- `hidden_checks.for_grading(folder)`: an instructor's hidden checks, loaded once the zygote runs;
+- `confinement.shortfall()`: why this machine cannot confine learners' code fully ('' when it can).
+
+The fronts reach the child's side only through these (tests/test_layers.py).
 """

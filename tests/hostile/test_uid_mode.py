@@ -106,15 +106,15 @@ def test_the_scratch_root_is_refused_when_another_user_could_have_planted_it(tmp
 
 def test_require_sandbox_refuses_what_cannot_confine(monkeypatch):
     from kata.child import sandbox
-    from kata.classroom import cli as class_cli
+    from kata.grading import confinement
 
     monkeypatch.setenv("KATA_SANDBOX", "process")
-    assert "process isolation only" in class_cli._sandbox_refusal()
+    assert "process isolation only" in confinement.shortfall()
     monkeypatch.setenv("KATA_SANDBOX", "uid")
     monkeypatch.setattr(unprivileged, "exposed", lambda paths_: [paths_[0]])
-    assert str(paths.SOLUTIONS) in class_cli._sandbox_refusal()
+    assert str(paths.SOLUTIONS) in confinement.shortfall()
     monkeypatch.setattr(unprivileged, "exposed", lambda paths_: [])
-    assert class_cli._sandbox_refusal() == ""
+    assert confinement.shortfall() == ""
     monkeypatch.delenv("KATA_SANDBOX")
     if sandbox.landlock_abi() >= 6:
-        assert class_cli._sandbox_refusal() == ""
+        assert confinement.shortfall() == ""
