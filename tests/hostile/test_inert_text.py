@@ -267,8 +267,12 @@ def test_in_a_class_the_payload_is_escaped_and_changes_no_classmate(tmp_path, ca
     assert any("raised \\x1b[2J" in t["output"] for t in tests) and any("Evil\\x1b[2J" in t["output"] for t in tests)
 
 
-def test_diff_shows_the_learners_lines_escaped(attacked, tmp_path):
-    text = _cli([STEP.id, "--diff", "solutions", "--target", str(attacked)], tmp_path)
+def test_diff_shows_the_learners_lines_escaped(tmp_path):
+    """The file itself holds the raw characters (a comment), not their Python escapes."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / STEP.filename).write_text(SOLUTION + "\n# " + EVIL + "\n", encoding="utf-8")
+    text = _cli([STEP.id, "--diff", "solutions", "--target", str(folder)], tmp_path)
     assert_inert(text, "grader.py step00 --diff solutions")
 
 

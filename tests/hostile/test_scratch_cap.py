@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from kata.judging import refusals, verdicts
 from kata.judging.remote import Child, ChildGone
 from kata.judging.results import BROKEN, PASSED
 from kata.steps import registry
+from tests.hostile.processes import left_over
 
 STEP = "step04"
 SOLUTION = (paths.SOLUTIONS / "step04_optim.py").read_text()
@@ -97,23 +97,8 @@ def snapshot(folder) -> dict:
 
 
 def group_left(pgid: int) -> list[int]:
-    """Live (not zombie) processes of this process group, waited for within a generous bound: the
-    zygote reaps a killed child in its next round."""
-    left: list[int] = []
-    for _ in range(200):
-        left = []
-        for entry in os.listdir("/proc"):
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-                left.append(int(entry))
-        if not left:
-            return []
-        time.sleep(0.05)
-    return left
+    """Live processes of this process group."""
+    return left_over(lambda fields, uid: int(fields[2]) == pgid)
 
 
 def messages(r) -> str:

@@ -18,6 +18,7 @@ from kata.child import sandbox, unprivileged, zygote_supply
 from kata.grading import runner
 from kata.judging.results import BROKEN, FAILED, PASSED
 from kata.steps import registry
+from tests.hostile.processes import left_over
 
 STEP = "step04"
 SOLUTION = (paths.SOLUTIONS / "step04_optim.py").read_text()
@@ -33,26 +34,9 @@ def grade_with(submission, prelude: str, **kw):
 
 def children_left() -> list[int]:
     """Live processes running as a user the grader made for a child of this test's zygote, or orphaned
-    (root only; other test workers' children are theirs). A killed child may take the zygote's next
-    reaping round to go: waited for, within a generous bound."""
-    import time
-
+    (root only; other test workers' children are theirs)."""
     ours = {zygote_supply.zygote().pid, 1}
-    for _ in range(100):
-        left = []
-        for entry in os.listdir("/proc"):
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                uid = os.stat(f"/proc/{entry}").st_uid
-            except (OSError, IndexError):
-                continue
-            if uid >= unprivileged.BASE and fields[0] != "Z" and int(fields[1]) in ours:
-                left.append(int(entry))
-        if not left:
-            return []
-        time.sleep(0.1)
-    return left
+    return left_over(lambda fields, uid: uid >= unprivileged.BASE and int(fields[1]) in ours)
 
 
 def fingerprint(path) -> tuple:
