@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kata import paths
 from kata.i18n import LANGUAGES, po
+from kata.judging.results import text_key
 from kata.steps import registry
 from kata.steps.stubs import DOCSTRING, _as_todos
 
@@ -54,8 +55,8 @@ def catalog_entries(step) -> list[po.Entry]:
                                 comments=[f"hint {i} of {len(check.hints)}: 1 the idea and where to look, "
                                           "2 the API, 3 the shape of the fix"]))
     out += _stub_texts(step)
-    for rule in step.all_rules:
-        key = f"{step.id}.rule.{rule.id}"
+    for rule in step.all_rules:  # worded once for the kata: the same rule in another step is the same entry
+        key = text_key(f"{step.id}.rule.{rule.id}")
         if not any(e.msgctxt == key for e in out):
             out.append(po.Entry(rule.name, msgctxt=key, comments=["a rule about the code, shown beside ✓ or ✗"]))
         if rule.why:

@@ -21,7 +21,7 @@ from pathlib import Path
 from kata.classroom.grading import ClassResults
 from kata.i18n import _, by_id
 from kata.inert import inert, inert_data
-from kata.judging.results import PASSED
+from kata.judging.results import PASSED, text_key
 from kata.rendering.report import ONE_LINE, STATUS_WORDS
 
 
@@ -124,7 +124,7 @@ def gradescope(results: ClassResults, learner: str) -> str:
         for c in grade["checks"]:
             value = 0 if c["kind"] == "guard" or c["status"] == "skipped" else 1
             worth += value
-            name = by_id(c["id"], c["name"]) if c.get("id") else c["name"]
+            name = by_id(text_key(c["id"]), c["name"]) if c.get("id") else c["name"]
             status = _(STATUS_WORDS.get(c["status"], c["status"]))
             tests.append({"name": f"{c.get('id') or step.id}: {name}",
                           "score": int(value and counted and c["status"] == PASSED), "max_score": value,

@@ -17,11 +17,21 @@ from types import ModuleType
 from kata.child import loading, seeding, zygote_supply
 from kata.child.loading import LoadProblem
 from kata.child.scratch import Refused
-from kata.i18n import _
+from kata.i18n import _, by_id
 from kata.judging import case_drawing, verdicts
 from kata.judging.compare import Mismatch
 from kata.judging.remote import Child, ChildGone, LearnerError, NotPlain, TooBig
-from kata.judging.results import BROKEN, FAILED, MISSING, NOT_STARTED, PASSED, SKIPPED, CheckResult, StepResult
+from kata.judging.results import (
+    BROKEN,
+    FAILED,
+    MISSING,
+    NOT_STARTED,
+    PASSED,
+    SKIPPED,
+    CheckResult,
+    StepResult,
+    text_key,
+)
 from kata.paths import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, ROOT, SOLUTIONS, STEPS
 from kata.steps import registry
 from kata.steps.declare import ALWAYS, Step
@@ -264,8 +274,8 @@ def judge_rules_by_what_ran(result: StepResult, step: Step, record: dict) -> Non
 
     # the record is kept inside the learner's own process: a file that reaches into the interpreter could
     # have rewritten it, so what it says counts for nothing then (README: Trust)
-    tampered = any(c.kind == "guard" and c.status == FAILED and c.id.endswith(".rule." + TAMPERING_RULE)
-                   for c in result.checks)
+    tampered = next((c for c in result.checks if c.kind == "guard" and c.status == FAILED
+                     and c.id.endswith(".rule." + TAMPERING_RULE)), None)
     for c in result.checks:
         if c.kind != "static":
             continue
@@ -275,7 +285,8 @@ def judge_rules_by_what_ran(result: StepResult, step: Step, record: dict) -> Non
         if tampered:
             c.status = FAILED
             c.message = _("not judged: this rule is decided by what your code ran, and your file reaches into the "
-                          "grader (see “does not reach into the grader”), so that record cannot be trusted.")
+                          "grader (see “{rule}”), so that record cannot be trusted.").format(
+                rule=by_id(text_key(tampered.id), tampered.name))
             continue
         held, why = verdict
         lines = [m.split(":", 1)[0] for m in c.message.splitlines() if m.startswith("line ")]

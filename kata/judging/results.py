@@ -14,6 +14,16 @@ STAGE_NAMES = {"structure": N_("how the code is put together (types, layers, wha
                "update": N_("the parameters after the update"), "hooks": N_("what the hooks record"),
                "crash": N_("an exception in your code")}
 
+
+
+def text_key(check_id: str) -> str:
+    """The catalog key of a check's or a rule's sentence (kata.i18n.by_id). A rule is worded once for
+    the whole kata: the same rule in several steps ("step07.rule.uses-sgd", "step14.rule.uses-sgd") is
+    one entry, "rule.uses-sgd"; a check's sentence is its own."""
+    _step, sep, rule = check_id.partition(".rule.")
+    return f"rule.{rule}" if sep else check_id
+
+
 # step states
 FAILING, IN_PROGRESS, BROKEN, MISSING = "failing", "in progress", "broken", "missing"
 

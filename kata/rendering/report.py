@@ -31,6 +31,7 @@ from kata.judging.results import (
     STAGE_NAMES,
     STAGES,
     StepResult,
+    text_key,
 )
 
 STATUS_WORDS = {PASSED: N_("passed"), FAILED: N_("failed"), FAILING: N_("failing"), NOT_STARTED: N_("not started"),
@@ -108,7 +109,7 @@ def divergence(r: StepResult) -> str:
 
 def check_name(c) -> str:
     """A check's or a rule's sentence in the learner's language (hidden checks keep their label)."""
-    return c.name if c.name.startswith("hidden check") else by_id(c.id, c.name)
+    return c.name if c.name.startswith("hidden check") else by_id(text_key(c.id), c.name)
 
 
 def check_hint(c) -> str:

@@ -10,6 +10,7 @@ import pytest
 from rich.cells import cell_len
 
 from kata import i18n, paths
+from kata.i18n import po
 from kata.judging.results import FAILED, FAILING, CheckResult, StepResult
 from kata.rendering import report
 from kata.steps import registry
@@ -73,6 +74,22 @@ def test_every_text_a_check_shows_has_its_own_translation_keyed_by_its_id():
                     assert f"{key}.hint.{n}\x04{hint}" in compiled, (lang, key, n)
         translated = sum(i18n.by_id(f"{s.id}.{c.id}", c.says) != c.says for s in registry.STEPS for c in s.checks)
         assert translated > 0.8 * sum(len(s.checks) for s in registry.STEPS), lang
+
+
+def test_a_rule_is_worded_once_for_the_whole_kata():
+    """The guards every step carries, and a rule two steps share, are one catalog entry each: one
+    rendering in every step's report, and nothing to translate again for a new step."""
+    keys = {e.msgctxt for e in po.read(catalogs.POT.read_text(encoding="utf-8")) if e.msgctxt}
+    assert not [k for k in keys if ".rule." in k], "a per-step copy of a rule's words"
+    shared = registry.STEPS[0].all_rules[-1]  # a guard: every step has it
+    for lang in ("vi", "ko"):
+        i18n.use(lang)
+        try:
+            words = {report.check_name(CheckResult(f"{s.id}.rule.{shared.id}", shared.name, "guard", FAILED))
+                     for s in registry.STEPS}
+        finally:
+            i18n.use("en")
+        assert len(words) == 1 and words != {shared.name}, (lang, words)
 
 
 def _result(title_step: str = "step04") -> StepResult:
