@@ -10,3 +10,10 @@ from kata import paths as _paths
 # hypothesis keeps a cache of constants in ./.hypothesis even with database=None: keep it in the
 # state folder, never in the learner's (read when hypothesis is first imported, so set it now)
 _os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(_paths.state_dir() / "hypothesis"))
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext kata` in a notebook: the `%%kata` and `%kata` magics (kata.learner.magics)."""
+    from kata.learner import magics
+
+    magics.load_ipython_extension(ipython)

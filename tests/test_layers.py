@@ -15,6 +15,7 @@ from kata import paths
 # lowest first: (the layer's name, the packages or ground modules on it)
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("where things are", ("kata.paths",)),
+    ("the learner's files, written safely", ("kata.files",)),
     ("inert text", ("kata.inert",)),
     ("what the grader remembers", ("kata.state",)),
     ("languages", ("kata.i18n",)),

@@ -10,6 +10,10 @@ multiplies its tests' points. The kata is not installed into site-packages: it s
 /autograder/source, which the learner's confined child cannot read (nor the hidden checks there).
 What the learner's code printed or raised, and the names of their folders, are written and printed
 inert (kata.inert): escape sequences, CR, BEL and bidi controls show as visible escapes.
+
+A notebook counts as the step files it holds: the last `%%kata STEP` cell of each step, read from its
+JSON and never run (kata.grading.notebooks.Submission: which is graded when a step comes both ways, and
+where notebooks are looked for); the output says, under each step, what was graded.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import traceback
 from pathlib import Path
 
 from kata import i18n, paths
+from kata.i18n import _
 from kata.inert import inert
 
 CONFIG = "kata-gradescope.json"  # in the bundle: what run_autograder grades, and how
@@ -50,7 +55,7 @@ def locate(submission: Path, steps) -> tuple[Path, str]:
     if held(submission / "steps") and not (submission / "steps").is_symlink():
         return submission / "steps", "the submitted steps/ folder"
     best, count = submission, 0
-    for folder, dirs, _ in os.walk(submission):  # links are not followed
+    for folder, dirs, _files in os.walk(submission):  # links are not followed
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
         here = Path(folder)
         if len(here.relative_to(submission).parts) > 4:
@@ -60,7 +65,29 @@ def locate(submission: Path, steps) -> tuple[Path, str]:
             best, count = here, held(here)
     if count:
         return best, f"the step files found in {best.relative_to(submission)}/"
-    return submission, "no step file was found"
+    return _notebook_folder(submission)
+
+
+def _notebook_folder(submission: Path) -> tuple[Path, str]:
+    """With no step file anywhere: the shallowest folder holding a notebook (its %%kata cells are the
+    step files), as `locate` says it."""
+    from kata.grading import notebooks
+
+    best: Path | None = None
+    for folder, dirs, _files in os.walk(submission):  # links are not followed
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+        here = Path(folder)
+        depth = len(here.relative_to(submission).parts)
+        if depth > 4 or (best is not None and depth >= len(best.relative_to(submission).parts)):
+            dirs[:] = []
+            continue
+        if notebooks.found_in(here):
+            best = here
+    if best is None:
+        return submission, "no step file was found"
+    if best == submission:
+        return submission, _("no step file: the submitted notebook")
+    return best, _("no step file: the notebook found in {folder}/").format(folder=best.relative_to(submission))
 
 
 def _status(check: dict, score: float, max_score: float) -> str | None:
@@ -106,6 +133,8 @@ def results(results, weights: dict[str, float], folder: Path, why: str, seconds:
         if grade.get("hidden"):
             line += f" (+ {len(grade['hidden'])} hidden check{'s' * (len(grade['hidden']) > 1)}, shown once grades are published)"
         lines.append(line)
+        if grade.get("graded"):  # what was graded, when a notebook came with the submission
+            lines.append("  " + grade["graded"])
         if grade.get("problem"):
             lines.append("  " + grade["problem"].replace("\n", "\n  "))
         printed = grade.get("output", "")
@@ -136,7 +165,7 @@ def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
     this process (the judge) with runner.grade, as class grading grades one learner's step; the
     learner's code runs in its confined child."""
     from kata.classroom import grading
-    from kata.grading import hidden_checks, runner
+    from kata.grading import hidden_checks, notebooks, runner
     from kata.steps import registry
 
     steps = [registry.BY_ID[s] for s in config["steps"]]
@@ -146,10 +175,16 @@ def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
                                        tuple(sorted({name for step in steps for name in step.preload})))
     klass = grading.ClassResults(folder.parent, steps, [LEARNER], {LEARNER: {}},
                                  {s: [c.name for c in checks] for s, checks in hidden.items()})
-    for step in steps:
-        result = runner.grade(step, folder, config["timeout"], hidden.get(step.id, ()), config["memory_mb"] or None)
-        klass.grades[LEARNER][step.id] = result.to_dict()
-        klass.grades[LEARNER][step.id].pop("seconds", None)
+    with notebooks.Submission(folder, top=submission) as handed_in:  # its cells' scratch folder goes with it
+        for step in steps:
+            choice = handed_in.choose(step)
+            if choice.missing:  # a notebook's problem, or nothing handed in for the step
+                klass.grades[LEARNER][step.id] = handed_in.missing(step, choice)
+                continue
+            result = runner.grade(step, choice.folder, config["timeout"], hidden.get(step.id, ()),
+                                  config["memory_mb"] or None).to_dict()
+            result.pop("seconds", None)
+            klass.grades[LEARNER][step.id] = handed_in.relabel(step, choice, result)
     return klass, folder, why
 
 

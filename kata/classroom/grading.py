@@ -5,6 +5,11 @@ SUBMISSIONS holds one folder per learner, each laid out like steps/, and is only
 learner-step runs in its own confined child with a private copy of its one file: nothing one
 learner's code does reaches a classmate's files, results or processes, or the grader.
 
+A notebook handed in beside (or instead of) the step files counts too: the last `%%kata STEP` cell of
+a step is that step's file, read from the notebook's JSON (never run), written into a scratch folder
+of the grader's own and graded from there like any step file (kata.grading.notebooks.Submission says
+which is graded when a step comes both ways; the learner's result says which, under "graded").
+
 A learner is named by their folder's name made inert (kata.inert.inert_name: controls, newlines and
 bytes that are not UTF-8 escaped, two folders never named alike), so a name can go in any report,
 table or file name. A learner "folder" that is a symbolic link is refused, not graded: it could lead
@@ -12,11 +17,12 @@ anywhere, the reference solutions included.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.grading import hidden_checks, isolate
+from kata.grading import hidden_checks, isolate, notebooks
 from kata.i18n import _
 from kata.inert import inert_name
 from kata.judging.results import BROKEN, StepResult
@@ -71,24 +77,33 @@ def grade_class(submissions: Path, steps: list[Step], *, jobs: int = os.cpu_coun
                            refused=[names[f] for f in folders if f.is_symlink()])
     isolate.warm_up(steps)
     work: list[isolate.Job] = []
-    for folder, name in names.items():
-        if folder.is_symlink():
-            results.grades[name] = {step.id: refused(folder, step) for step in steps}
-            continue
-        results.grades[name] = {}
-        for step in steps:  # the submission is only read: each child copies its own step file
-            work.append(isolate.Job((name, step.id), step, folder, hidden.get(step.id, ())))
-    total, done = len(work), 0
-    if progress:
-        progress(done, total)
-
-    def on_done(job, result):
-        nonlocal done
-        done += 1
+    chosen: dict[tuple[str, str], tuple[notebooks.Submission, notebooks.Choice]] = {}
+    with contextlib.ExitStack() as scratch:  # the cells' scratch folders, removed whatever happens
+        for folder, name in names.items():
+            if folder.is_symlink():
+                results.grades[name] = {step.id: refused(folder, step) for step in steps}
+                continue
+            results.grades[name] = {}
+            submission = scratch.enter_context(notebooks.Submission(folder))
+            for step in steps:  # the submission is only read: each child copies its own step file
+                choice = submission.choose(step)
+                if choice.missing:  # a notebook's problem, or nothing handed in: no child to start
+                    results.grades[name][step.id] = submission.missing(step, choice)
+                    continue
+                chosen[(name, step.id)] = submission, choice
+                work.append(isolate.Job((name, step.id), step, choice.folder, hidden.get(step.id, ())))
+        total, done = len(work), 0
         if progress:
             progress(done, total)
 
-    for (learner, step_id), result in isolate.run_all(work, jobs, timeout, memory_mb, on_done).items():
-        result.pop("seconds", None)
-        results.grades[learner][step_id] = result
+        def on_done(job, result):
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total)
+
+        for (learner, step_id), result in isolate.run_all(work, jobs, timeout, memory_mb, on_done).items():
+            result.pop("seconds", None)
+            submission, choice = chosen[(learner, step_id)]
+            results.grades[learner][step_id] = submission.relabel(registry.BY_ID[step_id], choice, result)
     return results

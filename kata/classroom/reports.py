@@ -2,7 +2,8 @@
 
 - summary.md and summary.csv: learner × step, checks passed / total (no credit shows as 0)
 - results.json: every check's result for every learner and step, hidden checks apart
-- gradescope/<learner>/results.json: Gradescope's format (tests with name, score, max_score, output)
+- gradescope/<learner>/results.json: Gradescope's format (tests with name, score, max_score, output; the
+  top-level output says what was graded for each step when a notebook came with the submission)
 - heatmap.svg: the class at a glance, learner × step, for a slide (heatmap.png too with matplotlib)
 
 Every text that came from a learner (names, what their code printed or raised) is written inert
@@ -136,7 +137,12 @@ def gradescope(results: ClassResults, learner: str) -> str:
         for i, c in enumerate(grade.get("hidden", []), 1):
             tests.append({"name": f"{step.id}: " + _("hidden check {i}").format(i=i), "score": int(c["status"] == PASSED),
                           "max_score": 1, "output": c["message"], "visibility": "after_published"})
-    return json.dumps({"score": sum(t["score"] for t in tests), "tests": tests}, indent=1, ensure_ascii=False)
+    data = {"score": sum(t["score"] for t in tests), "tests": tests}
+    graded = [f"{step.id}: {_grade(results, learner, step.id)['graded']}" for step in results.steps
+              if results.grades[learner][step.id].get("graded")]
+    if graded:  # a notebook came with the submission: what was graded for each step (kata.grading.notebooks)
+        data["output"] = "\n".join(graded)
+    return json.dumps(data, indent=1, ensure_ascii=False)
 
 
 RED, YELLOW, GREEN, GREY = (215, 48, 39), (254, 224, 139), (26, 152, 80), "#e0e0e0"  # RdYlGn's ends and middle

@@ -4,13 +4,19 @@
                                [--minutes M] [--out .github/workflows/classroom.yml]
 
 writes the workflow GitHub Classroom's autograding runs on every push: it installs the kata (a CPU
-build of torch), grades each step with `python grader.py stepNN` through GitHub's
+build of torch), grades each step with `python -m kata.classroom.workflow stepNN` through GitHub's
 `classroom-resources/autograding-command-grader` action (one test per step: its points when every
 check of the step passes, exit status 0), and hands every step's result to
 `classroom-resources/autograding-grading-reporter`, which totals the points for Classroom.
 
+That command (`main` below) is `python grader.py stepNN` on the repository's steps/, unless the
+repository holds a notebook (in steps/, at its top or in notebooks/) whose last `%%kata stepNN` cell
+is what is graded for the step (kata.grading.notebooks.Submission: a step file with work in it wins):
+then the cell, read from the notebook's JSON and never run, is written into a scratch folder of the
+grader's own and `grader.py stepNN --target` grades that folder; the repository is only read.
+
 That command grader runs each command with a bare environment (PATH and HOME only), so each command
-sets what the kata needs itself (`env KATA_SERVER=off python grader.py ...`); its FORCE_COLOR
+sets what the kata needs itself (`env KATA_SERVER=off python -m kata.classroom.workflow ...`); its FORCE_COLOR
 keeps the report coloured, which the Actions log shows as colour.
 The text is written here, not with a YAML library, so the command needs nothing beyond the kata;
 every string is written as a JSON string, which YAML reads as the same string.
@@ -18,6 +24,8 @@ every string is written as a JSON string, which YAML reads as the same string.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from kata.steps.registry import Step
 
@@ -53,9 +61,51 @@ def parse_points(text: str | None, steps: list[Step]) -> dict[str, int]:
 
 
 def command(step: Step, timeout: float | None = None) -> str:
-    """The command that grades one step of the learner's steps/: exit status 0 when every check passes."""
+    """The command that grades one step of the learner's repository (steps/, or a notebook's cell: `main`):
+    exit status 0 when every check passes."""
     limit = f" --timeout {timeout:g}" if timeout else ""
-    return f"env KATA_SERVER=off python grader.py {step.id}{limit}"
+    return f"env KATA_SERVER=off python -m kata.classroom.workflow {step.id}{limit}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kata.classroom.workflow STEP [--timeout S]`, run in the learner's repository: grade the
+    step as `python grader.py STEP` does, from the notebook's `%%kata STEP` cell when that is what is graded
+    (kata.grading.notebooks.Submission); grader.py's exit status, or 1 when nothing can be graded."""
+    import argparse
+
+    from kata import paths
+    from kata.grading import notebooks
+    from kata.inert import inert
+    from kata.steps import registry
+
+    p = argparse.ArgumentParser(prog="python -m kata.classroom.workflow",
+                                description="Grade one step of this repository for GitHub Classroom: its step "
+                                "file, or the last %%kata cell of the step in a notebook.")
+    p.add_argument("step")
+    p.add_argument("--timeout", type=float, default=None, help="grader.py's --timeout (seconds)")
+    args = p.parse_args(argv)
+    step = registry.find(args.step)
+    if step is None:
+        print(f"python -m kata.classroom.workflow: unknown step {args.step!r}", file=sys.stderr)
+        return 2
+    grader = [sys.executable, str(paths.ROOT / "grader.py"), step.id]
+    if args.timeout:
+        grader += ["--timeout", f"{args.timeout:g}"]
+    with notebooks.Submission(paths.STEPS, top=paths.ROOT) as handed_in:
+        choice = handed_in.choose(step)
+        if choice.missing:
+            print(inert(choice.missing), flush=True)
+            return 1
+        if choice.note:
+            print(inert(choice.note), flush=True)
+        if not choice.cell:
+            return subprocess.run(grader).returncode
+        done = subprocess.run(grader + ["--target", str(choice.folder)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        copy = str(choice.folder / step.filename).encode()  # the report names the cell, not the scratch copy
+        sys.stdout.buffer.write(done.stdout.replace(copy, inert(choice.cell, one_line=True).encode()))
+        sys.stdout.flush()
+        return done.returncode
 
 
 def install_commands(torch: str) -> list[str]:
@@ -120,3 +170,7 @@ def render(steps: list[Step], points: dict[str, int], minutes: int = DEFAULT_MIN
         f"          runners: {','.join(s.id for s in steps)}",
     ]
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

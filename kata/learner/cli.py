@@ -127,12 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         return reset.reset(step, target)
 
     if not (args.train or args.watch):
-        from kata.learner import verdict_cache
-
-        steps = [step] if step else list(registry.STEPS)
-        results = verdict_cache.recorded(steps, target, args.timeout)
-        if results is not None:  # nothing changed since the last grade: the same verdict, no torch
-            return show_step(results[0], target, args.json) if step else show_board(results, target, args.json)
+        code = show_recorded(step, target, args.timeout, args.json)
+        if code is not None:
+            return code
     code = _through_server(argv)  # what grades: a warm server does it faster
     if code is not None:
         return code
@@ -156,6 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
     verdict_cache.record(results, registry.STEPS, target, args.timeout)
     return show_board(results, target, args.json)
+
+
+def show_recorded(step, target: Path, timeout: float, as_json: bool = False) -> int | None:
+    """Show the step's (or, with no step, the board's) recorded verdict when nothing changed since its
+    last grade: the same verdict, without torch. None when it must be graded."""
+    from kata.learner import verdict_cache
+
+    steps = [step] if step else list(registry.STEPS)
+    results = verdict_cache.recorded(steps, target, timeout)
+    if results is None:
+        return None
+    return show_step(results[0], target, as_json) if step else show_board(results, target, as_json)
 
 
 def _through_server(argv: list[str]) -> int | None:

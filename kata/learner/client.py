@@ -102,21 +102,25 @@ def _reply(sock: socket.socket) -> dict | None:
         return None
 
 
-def run(argv: list[str]) -> int | None:
-    """Run the command through the server: its exit status, or None to run it cold here."""
+def run(argv: list[str], fds: tuple[int, int, int] = (0, 1, 2), env: dict | None = None,
+        start: bool = True) -> int | None:
+    """Run the command through the server, its stdin, stdout and stderr being `fds` (this process's
+    own by default): its exit status, or None to run it cold here (a server is started for the next
+    command then, unless not `start`)."""
     sock = _connect()
     if sock is None:
-        start_in_background()
+        if start:
+            start_in_background()
         return None
     with sock:
-        request = {"op": "run", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
+        request = {"op": "run", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ if env is None else env),
                    "fingerprint": fingerprint()}
-        if not _ask(sock, request, (0, 1, 2)):
+        if not _ask(sock, request, fds):
             return None
         sock.settimeout(30.0)
         hello = _reply(sock)
         if not hello or "pid" not in hello:
-            if hello and hello.get("stale"):
+            if hello and hello.get("stale") and start:
                 start_in_background()  # the old one exits: the kata's code or torch changed
             return None
         worker = int(hello["pid"])

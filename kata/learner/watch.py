@@ -6,6 +6,7 @@ What the learner's code printed or raised is shown inert (kata.rendering.report 
 """
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 from rich.markup import escape
@@ -38,6 +39,9 @@ def grade_once(step, target: Path, timeout: float, out) -> None:
 
 
 def watch(step, target: Path, timeout: float) -> int:
+    # Ctrl-C is how watching stops, even in a process that was started with SIGINT ignored (a script's
+    # background job inherits that, and Python then leaves it ignored): without this, nothing stops it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     out = report.console()
     path = target / step.filename
     watcher = filewatch.Watcher(path)

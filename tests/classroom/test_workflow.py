@@ -46,7 +46,7 @@ def test_the_yaml_says_what_classroom_reads():
         w = s["with"]
         assert w["test-name"].startswith(step.id) and isinstance(w["timeout"], int)
         assert w["max-score"] == workflow.default_points(step) and isinstance(w["max-score"], int)
-        assert w["command"] == f"env KATA_SERVER=off python grader.py {step.id}"
+        assert w["command"] == f"env KATA_SERVER=off python -m kata.classroom.workflow {step.id}"
     reporter = job["steps"][-1]
     assert reporter["uses"] == workflow.REPORTER
     assert reporter["with"]["runners"] == ",".join(s.id for s in registry.STEPS)
@@ -64,7 +64,7 @@ def test_points_and_steps_are_chosen_on_the_command_line(tmp_path, capsys):
     steps = grading_steps(yaml.safe_load(out.read_text()))
     assert [(s["id"], s["with"]["max-score"], s["with"]["timeout"]) for s in steps] == [
         ("step01", workflow.default_points(registry.BY_ID["step01"]), 3), ("step04", 25, 3)]
-    assert steps[1]["with"]["command"].endswith("python grader.py step04 --timeout 90")
+    assert steps[1]["with"]["command"].endswith("python -m kata.classroom.workflow step04 --timeout 90")
     assert class_cli.main_classroom(["--points", "7"]) == 0
     assert {s["with"]["max-score"] for s in grading_steps(yaml.safe_load(capsys.readouterr().out))} == {7}
     for bad in ("step04=2.5", "step99=3", "step04"):

@@ -8,7 +8,6 @@ stopped (or killed) before its test ends.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ import pytest
 from kata import paths
 from kata.learner import client, server_address
 from kata.server import host as server
+from tests.conftest import server_released
 
 PY = sys.executable
 READY_SECONDS = 600  # loading every step's checks on a busy machine takes a while
@@ -87,22 +87,9 @@ class Served:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         deadline = time.monotonic() + READY_SECONDS
-        while not _free(self.state / "server.lock") and time.monotonic() < deadline:
+        while not server_released(self.state / "server.lock") and time.monotonic() < deadline:
             self.grader("server", "stop")
             time.sleep(1)
-
-
-def _free(lock: Path) -> bool:
-    """No server holds this state folder's lock."""
-    if not lock.exists():
-        return True
-    with open(lock, "w") as file:
-        try:
-            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        fcntl.flock(file, fcntl.LOCK_UN)
-    return True
 
 
 def _digest(*folders: Path) -> str:
