@@ -114,8 +114,8 @@ class Server:
         self.served = 0
         self.stopping = False
         # last: the identities above are those of the moment it listened (its first step imports a while)
-        self.warming = warming  # what is left to load, a step at a time, while no request waits
-        self.loading = next(warming) if warming else 0  # how many steps are still to load
+        self.loading = next(warming, 0) if warming else 0  # how many steps are still to load
+        self.warming = warming if self.loading else None  # what is left, a step at a time, while no request waits
 
     def serve(self) -> None:
         while not self.stopping:
@@ -318,18 +318,32 @@ def _identity(path) -> tuple[int, int] | None:
     return info.st_dev, info.st_ino
 
 
+def warmed_ahead() -> list:
+    """The steps the server loads before they are asked for: every step, or those $KATA_SERVER_WARM
+    names ("step04,step05"; "none": each worker loads its own step, as a cold grade does). A
+    machine that grades one step all day, or a test that starts servers, warms only what it grades."""
+    from kata.steps import registry
+
+    asked = os.environ.get("KATA_SERVER_WARM", "all").strip().lower()
+    if asked in ("", "all"):
+        return list(registry.STEPS)
+    named = [registry.find(name) for name in asked.split(",") if name.strip() and name.strip() != "none"]
+    return [step for step in registry.STEPS if step in named]
+
+
 def _warming():
     """Load what every grade needs, so that no worker pays for it again: a step at each `next()`."""
     from kata.grading import isolate
-    from kata.steps import registry
 
     results = []
-    for done, step in enumerate(registry.STEPS):
-        yield len(registry.STEPS) - done  # the steps still to load, said before each
+    steps = warmed_ahead()
+    for done, step in enumerate(steps):
+        yield len(steps) - done  # the steps still to load, said before each
         results += isolate.warm_up([step])  # its checks and reference loaded, every kernel called once
         gc.freeze()  # what is loaded now stays: no worker's collection walks it, or copies its pages
-    _warm_reports(results)
-    gc.freeze()
+    if results:
+        _warm_reports(results)
+        gc.freeze()
 
 
 def _warm_reports(results) -> None:
