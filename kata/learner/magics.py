@@ -45,14 +45,11 @@ class KataMagics(Magics):
         step = notebook.step_named(args.step)
         target = notebook.target_folder(args.target)
         kept = notebook.write_cell(step, target, cell)
-        importing = _import_torch_meanwhile()  # the cell's own imports, on the other core while it is graded
         shown = notebook.grade([step.id, "--target", str(target), "--timeout", f"{args.timeout:g}", "--lang", lang],
                                step, target, args.timeout)
         if kept is not None:
             shown.extra.append(_("Your previous file is kept in {backup}.").format(backup=kept))
-        _show(shown)
-        if importing is not None:
-            importing.join()
+        _show(shown)  # the report first: the cell's own imports (torch, the first time) come after it
         self._define(step, target)
         if args.raise_ and shown.code != 0:
             raise KataFailed(_("{step} does not pass yet.").format(step=step.id))
@@ -100,26 +97,6 @@ class KataMagics(Magics):
         if args.command == "reset" and shown.code == 0:
             path = target / step.filename
             self.shell.set_next_input(f"%%kata {step.id}\n" + path.read_text(encoding="utf-8"), replace=False)
-
-
-def _import_torch_meanwhile():
-    """A thread importing torch, when the kernel has not yet: the first grade and the cell's own import
-    then overlap (loading the extension itself never imports torch)."""
-    import importlib.util
-    import threading
-
-    if "torch" in sys.modules or importlib.util.find_spec("torch") is None:
-        return None
-    thread = threading.Thread(target=_quietly_import_torch, name="kata-import-torch", daemon=True)
-    thread.start()
-    return thread
-
-
-def _quietly_import_torch() -> None:
-    try:
-        import torch  # noqa: F401
-    except Exception:  # noqa: BLE001  the cell's own import says what is wrong, in the learner's cell
-        pass
 
 
 def _show(shown) -> None:

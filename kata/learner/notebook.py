@@ -204,13 +204,20 @@ def run_grader(argv: list[str]) -> Shown:
         code = client.run(argv, (nothing.fileno(), out.fileno(), out.fileno()), env, start=False) \
             if client.enabled() else None
         if code is None:
-            code = subprocess.run([sys.executable, str(paths.ROOT / "grader.py"), *argv], cwd=os.getcwd(),
-                                  stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                  env=env | {"KATA_SERVER": "off"}).returncode
+            grading = subprocess.Popen([sys.executable, str(paths.ROOT / "grader.py"), *argv], cwd=os.getcwd(),
+                                       stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                       env=env | {"KATA_SERVER": "off"})
+            _ready_to_show()  # while it grades: the report is shown the moment it is there
+            code = grading.wait()
             if client.enabled():
                 client.start_in_background()  # after this grade, not beside it: the next one starts warm
         out.seek(0)
         return Shown(out.read().decode("utf-8", "replace"), code)
+
+
+def _ready_to_show() -> None:
+    """What showing a report imports, imported now (rich's console and its HTML export)."""
+    Shown("", 0).html  # noqa: B018
 
 
 def _in_process(command) -> Shown:
