@@ -8,6 +8,7 @@ server, the others are served warm, as in a learner's notebook.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -68,6 +69,8 @@ def _learners_notebook(tmp: Path):
         _cell("%kata diff step04", "diff"),
         _cell("%kata", "board"),
         _cell("%kata reset step05", "reset"),
+        _cell("%%kata step01\n" + (paths.SOLUTIONS / registry.BY_ID["step01"].filename).read_text(), "again"),
+        _cell("%kata train step01 --epochs 1 --limit 600", "train"),
     ]
     shipped.cells = cells
     return shipped
@@ -185,6 +188,15 @@ def test_hint_diff_board_and_reset(ran):
     assert "--- " in _text(cells["diff"]) and "step03_linear.py" in _text(cells["diff"])
     assert "step04_optim" in _text(cells["board"]) and "of 15 steps passed" in _text(cells["board"])
     assert "is the stub again" in _text(cells["reset"]) or "already the untouched stub" in _text(cells["reset"])
+
+
+def test_train_mode_shows_its_curves_inline(ran):
+    _, cells = ran
+    text = _text(cells["train"])
+    assert "The curves coincide" in text, text
+    pictures = [o for o in cells["train"].outputs if "data" in o and "image/png" in o.data]
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert len(pictures) == 1, text
 
 
 def test_the_shipped_notebook_is_the_one_tested():
