@@ -204,3 +204,23 @@ def test_the_shipped_notebook_is_the_one_tested():
     shipped = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     assert {"setup", "load-ext"} <= {c.get("id") for c in shipped["cells"]}
     assert shutil.which  # noqa: B018
+
+
+# --- without a kernel: what the magics refuse, and why ------------------------------------------------------
+
+def test_a_kata_imported_from_somewhere_that_is_not_its_clone_says_how_to_point_at_one(monkeypatch, tmp_path):
+    from kata.learner import notebook
+
+    monkeypatch.setattr(paths, "ROOT", tmp_path / "site-packages")
+    monkeypatch.setattr(paths, "SOLUTIONS", tmp_path / "site-packages" / "solutions")
+    with pytest.raises(notebook.Refusal, match=r"cannot be found from this kernel .*%pip install -e"):
+        notebook.target_folder("steps")
+
+
+def test_only_a_line_that_breaks_the_cell_is_called_a_shell_line():
+    from kata.learner import notebook
+
+    docstring = '"""A step.\n\n%timeit is how you would time it in a notebook.\n"""\nx = 1\n'
+    assert notebook.shell_line(docstring) is None  # inside a string: Python, and the cell compiles
+    assert notebook.shell_line("import torch\n  !ls\n") == (2, "!ls")
+    assert notebook.shell_line("def f(:\n    pass\n") is None  # a syntax error of its own: the grade says it
