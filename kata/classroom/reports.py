@@ -20,7 +20,7 @@ from html import escape
 from pathlib import Path
 
 from kata.classroom.grading import ClassResults
-from kata.i18n import _, by_id
+from kata.i18n import N_, _, by_id
 from kata.inert import inert, inert_data
 from kata.judging.results import PASSED, text_key
 from kata.rendering.report import ONE_LINE, STATUS_WORDS
@@ -29,6 +29,10 @@ from kata.rendering.report import ONE_LINE, STATUS_WORDS
 def _name(learner: str) -> str:
     """A learner's name on one line (grading already made it inert: this keeps made-up ones safe too)."""
     return inert(learner, one_line=True)
+
+
+GATED = N_("no credit yet: a rule of this step about the code fails, and the previous step's code passes this "
+           "check too")
 
 
 def _grade(results: ClassResults, learner: str, step: str) -> dict:
@@ -127,9 +131,12 @@ def gradescope(results: ClassResults, learner: str) -> str:
             worth += value
             name = by_id(text_key(c["id"]), c["name"]) if c.get("id") else c["name"]
             status = _(STATUS_WORDS.get(c["status"], c["status"]))
+            gated = c.get("equivalence", False) and grade.get("gated", False)  # the rules gate them (score)
             tests.append({"name": f"{c.get('id') or step.id}: {name}",
-                          "score": int(value and counted and c["status"] == PASSED), "max_score": value,
-                          "output": "\n".join(x for x in (status, c["counterexample"], c["message"]) if x)})
+                          "score": int(value and counted and c["status"] == PASSED and not gated),
+                          "max_score": value,
+                          "output": "\n".join(x for x in (status, c["counterexample"], c["message"],
+                                                           _(GATED) if gated else "") if x)})
         rest = results.total(learner, step.id) - worth
         if rest > 0:
             tests.append({"name": f"{step.id}: " + _("could not be graded"), "score": 0, "max_score": rest,

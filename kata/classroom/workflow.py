@@ -37,8 +37,9 @@ DEFAULT_MINUTES = 10
 
 
 def default_points(step: Step) -> int:
-    """A step's worth by default: its scored checks (source rules and property checks), as everywhere."""
-    return len(step.rules) + len(step.checks)
+    """A step's worth by default: its scored checks (source rules and property checks), as everywhere;
+    a check that needs a device Actions runners lack (a GPU) is neutral, as on the board without one."""
+    return len(step.rules) + sum(not check.device for check in step.checks)
 
 
 def parse_points(text: str | None, steps: list[Step]) -> dict[str, int]:

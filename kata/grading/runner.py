@@ -198,6 +198,9 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
         result.status = BROKEN
         result.problem = str(e)
     result.seconds = round(time.perf_counter() - started, 3)
+    equivalence = {f"{step.id}.{c.id}" for c in step.checks if c.equivalence}
+    for c in result.checks:
+        c.equivalence = c.id in equivalence
     return result.settle()
 
 

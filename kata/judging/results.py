@@ -38,6 +38,7 @@ class CheckResult:
     counterexample: str = ""  # the smallest case hypothesis found, as one readable line
     hint: str = ""  # shown with a failure: where to look, not the fix
     stage: str = ""  # for a failed property check: where the values part (see STAGES)
+    equivalence: bool = False  # a check that the previous step's code passes too: the rules gate its credit
 
 
 @dataclass
@@ -78,13 +79,25 @@ class StepResult:
             self.status = NOT_STARTED if self.untouched else IN_PROGRESS
         return self
 
+    @property
+    def gated(self) -> bool:
+        """A rule of the step about its code failed: the step's lesson (the API it teaches, the
+        hand-written part it removes) is not done, so its checks of equivalence with the step before
+        earn nothing (score): the previous step's code passes them too."""
+        return any(c.kind == "static" and c.status == FAILED for c in self.checks)
+
     def score(self) -> tuple[int, int]:
         """(earned, max): the one scoring rule of every report. The max is always the step's full max
         (its source rules and checks; the guards are teaching notes), less the checks skipped for lack
         of a device (neither earned nor lost).
         Nothing is earned until the learner's code loads and defines the step's names: an untouched stub,
-        an empty or unimportable file scores 0; a check that did not finish (time-out, crash) is lost."""
-        earned = sum(c.status == PASSED for c in self.checks if c.kind != "guard") if self.loaded else 0
+        an empty or unimportable file scores 0; a check that did not finish (time-out, crash) is lost.
+        The rules gate the checks of equivalence: while one of the step's rules about its code fails,
+        the checks that the previous step's code passes too earn nothing (`gated`)."""
+        gated = self.gated
+        counted = [c for c in self.checks if c.kind == "static" or (c.kind == "property" and not (
+            gated and c.equivalence))]
+        earned = sum(c.status == PASSED for c in counted) if self.loaded else 0
         return earned, max(self.max_checks - self.count(SKIPPED), earned)
 
     @classmethod
@@ -99,4 +112,5 @@ class StepResult:
         d = asdict(self)
         d["counts"] = {s: self.count(s) for s in (PASSED, FAILED, NOT_STARTED, SKIPPED)} | {"total": len(self.checks)}
         d["score"], d["max_score"] = self.score()
+        d["gated"] = self.gated
         return d

@@ -156,6 +156,10 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
             f"    {escape(line[:200])}" for line in shown[:8]] + (
             ["    " + _("… ({n} more lines)").format(n=len(shown) - 8)] if len(shown) > 8 else [])
     lines += ["", summary_markup(r)]
+    if r.gated and any(c.equivalence and c.status == PASSED for c in r.checks):
+        lines += _block(_("The checks that compare with the step before count once the rules above hold: the "
+                          "previous step's code passes them too, and this step is about the code that computes "
+                          "the numbers (score {earned}/{most}).").format(earned=r.score()[0], most=r.score()[1]), 0)
     if r.isolation and "Landlock" not in r.isolation:
         lines += _block(_("isolation: {how} (this machine has no Landlock: your code ran in its own process, "
                           "without file and network confinement)").format(how=r.isolation), 0)

@@ -24,6 +24,10 @@ class Check:
     stage: str  # where it looks (kata.judging.results.STAGES)
     uses: tuple[str, ...]  # the learner's names it calls: a stub among them means "not started"
     hints: tuple[str, ...] = ()  # the idea and where to look, then the API, then the shape of the fix
+    # it proves the step computes what the step before did ("≈ step03's update"): that step's code passes
+    # it too, so the step's rules about its code gate its credit (kata.judging.results.StepResult.score)
+    equivalence: bool = False
+    device: str = ""  # "cuda": runs only on that device, skipped and neutral (neither earned nor lost) elsewhere
 
     def __post_init__(self):
         if self.stage not in STAGES:

@@ -24,6 +24,7 @@ STEP = Step(
             'loss',
             "loss_func(logits, yb) ≈ step00's nll(log_softmax(logits), yb)",
             stage='loss',
+            equivalence=True,
             uses=('loss_func',),
             hints=(
                 (
@@ -52,6 +53,7 @@ STEP = Step(
             'gradients',
             "loss and gradients of loss_func(model(xb), yb) ≈ step00's",
             stage='gradients',
+            equivalence=True,
             uses=('loss_func', 'model'),
             hints=(
                 'The gradients follow from the loss and the model: when those checks fail too, fix them first.',
@@ -83,6 +85,7 @@ STEP = Step(
             'init-weights',
             "init_weights() ≈ step00's (same seed, same tensors)",
             stage='structure',
+            equivalence=True,
             uses=('init_weights',),
             hints=(
                 'Keep everything else as it was: same initialisation, same batches, same update.',
@@ -94,6 +97,7 @@ STEP = Step(
             'accuracy',
             "accuracy(out, yb) ≈ step00's",
             stage='loss',
+            equivalence=True,
             uses=('accuracy',),
             hints=(
                 'accuracy does not change in this step: the share of rows whose largest score is the target.',
@@ -105,6 +109,7 @@ STEP = Step(
             'fit',
             "fit from the same weights on the same batches ≈ step00's fit",
             stage='update',
+            equivalence=True,
             uses=('fit',),
             hints=(
                 'Only the loss changes in fit: the batches and the update on weights and bias stay as in step00.',

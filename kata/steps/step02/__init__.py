@@ -42,6 +42,7 @@ STEP = Step(
             'init',
             "Mnist_Logistic() starts from step01's init_weights() (same seed, same tensors)",
             stage='structure',
+            equivalence=True,
             uses=('Mnist_Logistic',),
             hints=(
                 "A model built after torch.manual_seed(s) must start where step01's init_weights() started.",
@@ -56,6 +57,7 @@ STEP = Step(
             'forward',
             "model(xb) ≈ step01's model(xb, weights, bias) with the same weights",
             stage='forward',
+            equivalence=True,
             uses=('Mnist_Logistic',),
             hints=(
                 "forward computes what step01's model function did, with the parameters the module holds.",
@@ -67,6 +69,7 @@ STEP = Step(
             'gradients',
             "loss and parameter gradients ≈ step01's with the same weights",
             stage='gradients',
+            equivalence=True,
             uses=('Mnist_Logistic', 'loss_func'),
             hints=(
                 'backward() fills .grad of the registered parameters only through torch operations on them.',
@@ -81,6 +84,7 @@ STEP = Step(
             'fit',
             "fit(model, ...) from the same weights on the same batches ≈ step01's fit",
             stage='update',
+            equivalence=True,
             uses=('Mnist_Logistic', 'fit'),
             hints=(
                 (

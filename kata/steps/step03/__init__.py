@@ -42,6 +42,7 @@ STEP = Step(
             'forward',
             "model(xb) with lin.weight = w.T ≈ step02's model with weights = w",
             stage='forward',
+            equivalence=True,
             uses=('Mnist_Logistic',),
             hints=(
                 'forward calls the layer; it no longer multiplies by hand, and returns its raw logits.',
@@ -56,6 +57,7 @@ STEP = Step(
             'gradients',
             "loss and gradients ≈ step02's (lin.weight.grad = weights.grad.T)",
             stage='gradients',
+            equivalence=True,
             uses=('Mnist_Logistic', 'loss_func'),
             hints=(
                 'The gradients reach lin.weight and lin.bias only when forward runs the layer itself.',
@@ -70,6 +72,7 @@ STEP = Step(
             'fit',
             "fit(model, ...) from the same weights on the same batches ≈ step02's fit",
             stage='update',
+            equivalence=True,
             uses=('Mnist_Logistic', 'fit'),
             hints=(
                 'fit does not change in this step: the same batches, the same update on every parameter.',

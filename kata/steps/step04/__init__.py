@@ -38,6 +38,7 @@ STEP = Step(
             'one-update',
             "one update (all rows in one batch) ≈ step03's update",
             stage='update',
+            equivalence=True,
             uses=('get_model', 'fit'),
             hints=(
                 'One batch, one update: the loss, its gradients, then the optimizer moves every parameter once.',
@@ -49,6 +50,7 @@ STEP = Step(
             'k-updates',
             "k updates over several batches and epochs ≈ step03's; gradients do not pile up",
             stage='update',
+            equivalence=True,
             uses=('get_model', 'fit'),
             hints=(
                 (

@@ -24,6 +24,7 @@ STEP = Step(
             'batches',
             'fit on TensorDataset(x, y) hands the model the same batches, in the same order, as step04',
             stage='batches',
+            equivalence=True,
             uses=('fit',),
             hints=(
                 (
@@ -38,6 +39,7 @@ STEP = Step(
             'fit',
             "fit(model, opt, train_ds, ...) from the same weights ≈ step04's fit(model, opt, x, y, ...)",
             stage='update',
+            equivalence=True,
             uses=('get_model', 'fit'),
             hints=(
                 ('Only where the batches come from changes: the loss, backward, step and zero_grad stay as in step04.'),

@@ -24,6 +24,7 @@ STEP = Step(
             'loader-batches',
             "get_dataloader(train_ds, bs) gives step05's batches in order, the last partial one included",
             stage='batches',
+            equivalence=True,
             uses=('get_dataloader',),
             hints=(
                 "The loader should yield exactly step05's slices: same sizes, same order, the last one shorter.",
@@ -39,6 +40,7 @@ STEP = Step(
             'fit-batches',
             "fit(model, opt, train_dl, epochs) hands the model the same batches as step05's fit",
             stage='batches',
+            equivalence=True,
             uses=('get_dataloader', 'fit'),
             hints=(
                 'fit should take its batches from the loader it is given, all of them, every epoch.',
@@ -53,6 +55,7 @@ STEP = Step(
             'fit',
             "fit from the same weights ≈ step05's fit",
             stage='update',
+            equivalence=True,
             uses=('get_model', 'get_dataloader', 'fit'),
             hints=(
                 "Only the batch loop changes: each batch's loss, backward, step and zero_grad stay as in step05.",

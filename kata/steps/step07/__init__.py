@@ -29,6 +29,7 @@ STEP = Step(
                 "given opt, it takes one step ≈ step06's update"
             ),
             stage='update',
+            equivalence=True,
             uses=('loss_batch',),
             hints=(
                 (
@@ -137,6 +138,7 @@ STEP = Step(
             'fit',
             "with the training batches in order, fit from the same weights ≈ step06's fit",
             stage='update',
+            equivalence=True,
             uses=('fit',),
             hints=(
                 (

@@ -94,6 +94,7 @@ STEP = Step(
                 'validation losses included'
             ),
             stage='update',
+            equivalence=True,
             uses=('fit',),
             hints=(
                 (

@@ -38,6 +38,7 @@ STEP = Step(
             'preprocess',
             "preprocess(xb) turns (bs, 784) rows into the (bs, 1, 28, 28) images step08's forward made",
             stage='forward',
+            equivalence=True,
             uses=('preprocess',),
             hints=(
                 (
@@ -72,6 +73,7 @@ STEP = Step(
             'outputs',
             "with step08's convolution weights, get_model's model gives Mnist_CNN's outputs",
             stage='forward',
+            equivalence=True,
             uses=('get_model',),
             hints=(
                 (
@@ -92,6 +94,7 @@ STEP = Step(
             'gradients',
             "with step08's convolution weights, the gradients of every convolution ≈ Mnist_CNN's",
             stage='gradients',
+            equivalence=True,
             uses=('get_model',),
             hints=(
                 (
@@ -109,6 +112,7 @@ STEP = Step(
             'fit',
             "fit with get_model's model and opt, from step08's weights ≈ step08's fit, validation losses included",
             stage='update',
+            equivalence=True,
             uses=('get_model',),
             hints=(
                 (

@@ -60,6 +60,7 @@ STEP = Step(
                 'model(x), gradients included'
             ),
             stage='forward',
+            equivalence=True,
             uses=('get_model', 'preprocess'),
             hints=(
                 (
@@ -97,6 +98,7 @@ STEP = Step(
                 'plain loaders, validation losses included'
             ),
             stage='update',
+            equivalence=True,
             uses=('get_model', 'preprocess', 'WrappedDataLoader'),
             hints=(
                 (

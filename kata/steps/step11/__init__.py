@@ -50,6 +50,7 @@ STEP = Step(
             'preprocess',
             "preprocess(x, y, dev) gives step10's (bs, 1, 28, 28) images and targets, both moved to dev",
             stage='structure',
+            equivalence=True,
             uses=('preprocess',),
             hints=(
                 (
@@ -85,6 +86,7 @@ STEP = Step(
                 'losses included'
             ),
             stage='update',
+            equivalence=True,
             uses=('get_model', 'preprocess'),
             hints=(
                 "Only where tensors live changes: on the CPU the numbers are exactly step10's.",
@@ -99,6 +101,8 @@ STEP = Step(
             'gpu-fit',
             "on a GPU (dev = torch.device('cuda')), fit ≈ step10's fit on the CPU, up to floating-point rounding",
             stage='update',
+            equivalence=True,
+            device='cuda',
             uses=('get_model', 'preprocess'),
             hints=(
                 (

@@ -29,6 +29,7 @@ STEP = Step(
             'lenet',
             'LeNet()(x) ≈ the hand-written LeNet with the same weights, for every batch size (32×32 images)',
             stage='forward',
+            equivalence=True,
             uses=('LeNet',),
             hints=(
                 (
@@ -51,6 +52,7 @@ STEP = Step(
             'cnn',
             ('CNN()(x) ≈ the hand-written 32-channel CNN with the same weights, for every batch size (28×28 images)'),
             stage='forward',
+            equivalence=True,
             uses=('CNN',),
             hints=(
                 "One image must come out as (1, 10), not (10,): the CNN's flatten must keep the batch dimension.",

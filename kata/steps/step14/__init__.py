@@ -44,6 +44,7 @@ STEP = Step(
                 'an (n, n) table'
             ),
             stage='loss',
+            equivalence=True,
             uses=('loss_fn', 'loss_of'),
             hints=(
                 (
@@ -62,6 +63,7 @@ STEP = Step(
             'gradients',
             'loss_of(model, x, y).backward() gives weight and bias the hand-written gradients of w and b',
             stage='gradients',
+            equivalence=True,
             uses=('loss_fn', 'loss_of'),
             hints=(
                 "The loss must come out of the model's graph, so that backward reaches weight and bias.",
@@ -79,6 +81,7 @@ STEP = Step(
             'one-update',
             'one epoch of fit: the loss it returns and the updated weight and bias ≈ the hand-written update',
             stage='update',
+            equivalence=True,
             uses=('loss_fn', 'loss_of', 'get_model', 'fit'),
             hints=(
                 'One epoch is one update: the loss, its gradients, then the optimizer moves weight and bias once.',
@@ -93,6 +96,7 @@ STEP = Step(
             'k-updates',
             "fit for k epochs: every epoch's loss and the final weight and bias ≈ the hand-written fit",
             stage='update',
+            equivalence=True,
             uses=('loss_fn', 'loss_of', 'get_model', 'fit'),
             hints=(
                 (
