@@ -18,7 +18,7 @@ SETUP_SH = """#!/usr/bin/env bash
 # virtual environment with a CPU build of torch and the kata's other dependencies. The kata itself
 # stays in $ROOT/source (not installed into site-packages, where the learner's code could read it).
 set -euo pipefail
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
+ROOT="$(cd "${AUTOGRADER_ROOT:-/autograder}" && pwd)"  # absolute: the steps below change folder
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv python3-pip
@@ -42,7 +42,11 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 # $ROOT/submission and writes $ROOT/results/results.json. The learner's code runs in a confined child
 # of the kata's engine, never in this process; the warm grading server is off.
 set -u
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
+# resolved before any change of folder: a relative AUTOGRADER_ROOT means the folder it names from here
+ROOT="$(cd "${AUTOGRADER_ROOT:-/autograder}" 2>/dev/null && pwd)" || {
+    echo "run_autograder: the autograder's folder ${AUTOGRADER_ROOT:-/autograder} does not exist." >&2
+    exit 1
+}
 PY="${KATA_PYTHON:-$ROOT/venv/bin/python}"
 export KATA_SERVER=off KATA_OFFLINE=1 NO_COLOR=1 PYTHONDONTWRITEBYTECODE=1
 export KATA_STATE_DIR="${KATA_STATE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/kata-state.XXXXXX")}"

@@ -184,6 +184,10 @@ def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
             result = runner.grade(step, choice.folder, config["timeout"], hidden.get(step.id, ()),
                                   config["memory_mb"] or None).to_dict()
             result.pop("seconds", None)
+            if result["status"] == "missing":  # what to submit, not where to copy a stub on Gradescope's disk
+                result["problem"] = _("{file} is not in your submission: submit it with your other step files "
+                                      "(or your steps/ folder) to be graded for {step}.").format(
+                    file=step.filename, step=step.id)
             klass.grades[LEARNER][step.id] = handed_in.relabel(step, choice, result)
     return klass, folder, why
 

@@ -109,11 +109,13 @@ def graded(bundle):
     checks (the learner's code runs in its confined child either way)."""
     wrong = mutants.find(STEP.id, "forward-log-softmax").source()  # fails the forward check, keeps the rest
     roots = {}
-    for name in ("hostile", "correct", "wrong"):
+    for name in ("hostile", "correct", "wrong", "empty"):
         root = roots[name] = bundle["base"] / f"root-{name}"
         (root / "submission").mkdir(parents=True)
         (root / "results").mkdir()  # Gradescope makes it before run_autograder runs
-        if name == "wrong":  # submitted as a repository: the grader finds steps/
+        if name == "empty":
+            (root / "submission" / "notes.txt").write_text("I forgot the step file")
+        elif name == "wrong":  # submitted as a repository: the grader finds steps/
             (root / "submission" / "steps").mkdir()
             (root / "submission" / "steps" / STEP.filename).write_text(wrong)
             (root / "submission" / "README.md").write_text("my repo")
@@ -122,13 +124,14 @@ def graded(bundle):
     root = roots["hostile"]
     os.symlink(bundle["source"], root / "source")  # Gradescope unpacks the zip there
     env = {k: v for k, v in os.environ.items() if not k.startswith("KATA_")}
-    env |= {"AUTOGRADER_ROOT": str(root), "KATA_PYTHON": sys.executable, "KATA_STATE_DIR": str(root / "state")}
-    proc = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], cwd=root, env=env, text=True,
+    env |= {"AUTOGRADER_ROOT": root.name, "KATA_PYTHON": sys.executable,  # relative: the folder it names from here
+            "KATA_STATE_DIR": str(root / "state")}
+    proc = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], cwd=root.parent, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     done = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KATA_STATE_DIR", str(bundle["base"] / "state"))
-        for name in ("correct", "wrong"):
+        for name in ("correct", "wrong", "empty"):
             code = gradescope.run(roots[name], source=bundle["source"])
             done[name] = {"root": roots[name], "code": code, "log": ""}
     done["hostile"] = {"root": root, "log": proc.communicate(timeout=120)[0], "code": proc.returncode}
@@ -189,6 +192,14 @@ def test_run_autograder_runs_the_unpacked_kata_alone(graded, bundle):
     assert run["code"] == 0, run["log"]
     assert run["log"].startswith(f"kata {bundle['source']} graded"), run["log"]  # the unpacked kata, not this one
     validate(run["results"])
+
+
+def test_a_step_not_submitted_says_what_to_submit(graded):
+    data = graded["empty"]["results"]
+    validate(data)
+    assert data["score"] == 0
+    said = json.dumps(data, ensure_ascii=False)
+    assert f"{STEP.filename} is not in your submission: submit it" in said and "copy the stub" not in said
 
 
 def test_a_correct_submission_earns_every_weighted_point(graded):
