@@ -115,6 +115,10 @@ def main_gradescope(argv: list[str]) -> int:
     return 0
 
 
+DIFF_MARKS = {"equal": " ", "replace": "~", "delete": "-", "insert": "+"}  # changed, only left, only right
+DIFF_WIDTH = 200
+
+
 def classroom_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="grader.py classroom", description="GitHub Classroom: print (or write) the "
                                 "autograding workflow that grades each step on every push.")
@@ -228,12 +232,15 @@ def main_compare(argv: list[str]) -> int:
                 print(f"grader.py compare: {inert(path, one_line=True)} does not exist", file=sys.stderr)
                 return USAGE_ERROR
         # Text, never markup: code is full of [a:b] and [i], which rich would read as its own tags
+        if not out.is_terminal:  # piped: as wide as two files side by side need, not 80 columns
+            out = Console(highlight=False, soft_wrap=True, width=DIFF_WIDTH)
         table = Table(show_lines=False, expand=True)
+        table.add_column("", width=1, no_wrap=True)  # the mark: what a pipe keeps of the colours
         for name in args.diff:
             table.add_column(Text(inert(name, one_line=True)))
         colours = {"equal": "", "replace": "yellow", "delete": "red", "insert": "green"}
         for left, right, tag in similarity.side_by_side(a, b):
-            table.add_row(Text(inert(left)), Text(inert(right)), style=colours[tag])
+            table.add_row(DIFF_MARKS[tag], Text(inert(left)), Text(inert(right)), style=colours[tag])
         out.print(table)
         return 0
 

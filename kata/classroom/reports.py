@@ -4,6 +4,8 @@
 - results.json: every check's result for every learner and step, hidden checks apart
 - gradescope/<learner>/results.json: Gradescope's format (tests with name, score, max_score, output; the
   top-level output says what was graded for each step when a notebook came with the submission)
+- learners/<learner>/report.md: each learner's readable report (every step as their terminal shows it,
+  hidden checks by number), in the course's language
 - heatmap.svg: the class at a glance, learner × step, for a slide (heatmap.png too with matplotlib)
 
 Every text that came from a learner (names, what their code printed or raised) is written inert
@@ -16,6 +18,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from html import escape
 from pathlib import Path
 
@@ -59,6 +62,9 @@ def _cell(results: ClassResults, learner: str, step: str) -> str:
     text = f"{results.credit(learner, step)}/{results.total(learner, step)}"
     if grade.get("no_credit") or (grade["status"] == "broken"):
         text += " !"
+    hidden = grade.get("hidden") or []
+    if hidden:  # by number only: their words are the instructor's
+        text += f" · h {sum(c['status'] == PASSED for c in hidden)}/{len(hidden)}"
     return text
 
 
@@ -66,7 +72,8 @@ def summary_markdown(results: ClassResults) -> str:
     steps = [s.id for s in results.steps]
     submissions = _name(str(results.submissions))
     lines = ["# Class summary", "", f"Submissions: `{submissions}`; cells are checks passed / total "
-             "(— not submitted, ! could not be graded: the learner's report says why).", "",
+             "(— not submitted, ! could not be graded: the learner's report says why; h: hidden checks passed / "
+             "total). Each learner's readable report: `learners/<learner>/report.md`.", "",
              "| learner | " + " | ".join(steps) + " | steps passed |",
              "|---|" + "---|" * (len(steps) + 1)]
     for learner in results.learners:
@@ -263,12 +270,39 @@ def write_safely(out: Path, path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+def learner_markdown(results: ClassResults, learner: str) -> str:
+    """One learner's report, readable beside the JSON, in the course's language: each step's report as
+    their terminal shows it (never wrapped), what was graded, and the hidden checks by number only."""
+    from kata.judging.results import StepResult
+    from kata.rendering import report
+
+    lines = [f"# torch-nn-kata · {escape(_name(learner))}", ""]
+    for step in results.steps:
+        grade = _grade(results, learner, step.id)
+        lines += [f"## {step.id} · {escape(by_id(step.id + '.title', step.title))}: "
+                  f"{results.credit(learner, step.id)}/{results.total(learner, step.id)}", ""]
+        if grade.get("graded"):
+            lines += [escape(grade["graded"]), ""]
+        with report.unwrapped():
+            known = {"step": step.id, "slug": step.slug, "title": step.title, "target": "", "file": step.filename}
+            text = report.step_text(StepResult.from_dict(known | grade))
+        fence = "`" * max(3, 1 + max(map(len, re.findall(r"`+", text)), default=0))  # longer than any in it
+        lines += [fence + "text", text, fence, ""]
+        hidden = grade.get("hidden") or []
+        if hidden:
+            lines += [_("Hidden checks: {checks}.").format(checks=", ".join(
+                _("{i}: {status}").format(i=i, status=_(STATUS_WORDS.get(c["status"], c["status"])))
+                for i, c in enumerate(hidden, 1))), ""]
+    return "\n".join(lines)
+
+
 def write_reports(results: ClassResults, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     files = {out / "summary.md": summary_markdown(results), out / "summary.csv": summary_csv(results),
              out / "results.json": results_json(results), out / "heatmap.svg": heatmap_svg(results)}
     for learner in results.learners:
         files[out / "gradescope" / file_name(learner) / "results.json"] = gradescope(results, learner)
+        files[out / "learners" / file_name(learner) / "report.md"] = learner_markdown(results, learner)
     for path, text in files.items():
         write_safely(out, path, text)
     written = list(files)

@@ -7,6 +7,7 @@ control characters as visible escapes, in the terminal and in the JSON alike.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -52,9 +53,25 @@ def inert_result(r: StepResult) -> StepResult:
     return StepResult.from_dict(inert_data(r.to_dict(), ONE_LINE))
 
 
+_UNWRAPPED: list[bool] = []
+
+
+@contextlib.contextmanager
+def unwrapped():
+    """Reports made inside are not wrapped, whatever the terminal: for files (the same submissions
+    give the same bytes)."""
+    _UNWRAPPED.append(True)
+    try:
+        yield
+    finally:
+        _UNWRAPPED.pop()
+
+
 def width() -> int | None:
     """Columns to wrap prose at: $COLUMNS when set, else the terminal's width; None (no wrapping)
     when output is not a terminal, so piped output never breaks a path or a number in two."""
+    if _UNWRAPPED:
+        return None
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 20:
         return int(columns)

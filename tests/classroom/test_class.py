@@ -79,8 +79,8 @@ def test_every_report_is_written(klass):
     for name in REPORTS:
         assert (out / name).stat().st_size > 0
     summary = (out / "summary.md").read_text()
-    assert "| alice | 5/5 | 1/1 |" in summary and "| bob | 5/5 | 1/1 |" in summary
-    assert "| carol | 3/5 | 0/1 |" in summary and "| dave | 0/5 ! | 0/1 |" in summary
+    assert "| alice | 5/5 · h 1/1 | 1/1 |" in summary and "| bob | 5/5 · h 1/1 | 1/1 |" in summary
+    assert "| carol | 3/5 · h 0/1 | 0/1 |" in summary and "| dave | 0/5 ! | 0/1 |" in summary
     assert "| erin | 1/5" in summary  # its rules are not judged: they gate the two checks step03 passes too
     assert (out / "summary.csv").read_text().splitlines()[0].startswith("learner,step,status,credit,total")
     assert (out / "heatmap.svg").read_text().count("<rect") == 5
@@ -158,10 +158,13 @@ def test_compare_groups_the_same_approach(klass, capfd):
 
 @pytest.mark.slow
 def test_compare_side_by_side(klass, capfd, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "200")  # a table: as wide as this, whatever the shell running the tests says
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped, as an instructor's `| less` or a file
     assert class_cli.main_compare(["step04", str(klass["submissions"]), "--diff", "alice", "carol"]) == 0
     out = capfd.readouterr().out
     assert "momentum=0.9" in out and "alice" in out and "carol" in out
+    changed = [line for line in out.splitlines() if "momentum=0.9" in line]
+    assert changed and all("~" in line.split("momentum")[0] for line in changed)  # marked without colour
+    assert max(len(line) for line in out.splitlines()) > 80  # two files side by side: not wrapped at 80
 
 
 def test_usage_errors(tmp_path, capfd):
@@ -188,6 +191,6 @@ def test_a_report_folder_with_a_link_in_it_gets_one_sentence(klass, capfd, monke
     (out / "gradescope").symlink_to(victim, target_is_directory=True)
     code = class_cli.main_class([str(klass["submissions"]), "--out", str(out), "--steps", "step04"])
     captured = capfd.readouterr()
-    assert code == 1 and "| alice | 5/5 | 1/1 |" in captured.out
+    assert code == 1 and "| alice | 5/5 · h 1/1 | 1/1 |" in captured.out
     assert "the reports could not be written" in captured.err and "is a link" in captured.err
     assert "Traceback" not in captured.err and not any(victim.iterdir())

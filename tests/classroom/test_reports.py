@@ -56,8 +56,8 @@ def test_credit_is_the_score_and_no_credit_is_zero(results):
 def test_summary_markdown_cells(results):
     text = reports.summary_markdown(results)
     assert "| learner | step00 | step04 | steps passed |" in text
-    assert "| ann | 9/9 | 7/7 | 2/2 |" in text
-    assert "| ben | — | 5/7 | 0/2 |" in text
+    assert "| ann | 9/9 | 7/7 · h 1/1 | 2/2 |" in text
+    assert "| ben | — | 5/7 · h 0/1 | 0/2 |" in text
     assert "| cid | 0/9 | 3/7 ! | 0/2 |" in text
     assert "| <dee & co> | 0/7 | 0/7 ! | 0/2 |" in text
     assert "`/class/submissions`" in text
@@ -140,3 +140,19 @@ def test_the_png_heatmap_when_matplotlib_is_there(results, tmp_path):
     assert reports.heatmap_png(results, tmp_path / "a.png") and reports.heatmap_png(results, tmp_path / "b.png")
     assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_summary_shows_hidden_results_by_number_only(results):
+    ben = reports.summary_markdown(results).split("| ben |")[1].split("\n")[0]
+    assert "· h 0/1" in ben and "no" not in ben  # never the hidden check's words ("no")
+
+
+def test_each_learner_gets_a_readable_report_in_the_courses_language(results, tmp_path):
+    text = reports.learner_markdown(results, "ben")
+    assert text.startswith("# torch-nn-kata · ben")
+    assert "## step04 · torch.optim: 5/7" in text and "```text" in text
+    assert "Hidden checks: 1: failed." in text
+    odd = reports.learner_markdown(results, "<dee & co>")
+    assert "&lt;dee &amp; co&gt;" in odd.splitlines()[0]
+    written = reports.write_reports(results, tmp_path)
+    assert tmp_path / "learners" / "ann" / "report.md" in written
