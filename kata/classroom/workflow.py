@@ -4,7 +4,8 @@
                                [--minutes M] [--out .github/workflows/classroom.yml]
 
 writes the workflow GitHub Classroom's autograding runs on every push: it installs the kata (a CPU
-build of torch), grades each step with `python -m kata.classroom.workflow stepNN` through GitHub's
+build of torch), grades every step once in one process (`python -m kata.classroom.workflow --all`: the
+board, which records each verdict; one cold start of torch per push), then grades each step with `python -m kata.classroom.workflow stepNN` through GitHub's
 `classroom-resources/autograding-command-grader` action (one test per step: its points when every
 check of the step passes, exit status 0), and hands every step's result to
 `classroom-resources/autograding-grading-reporter`, which totals the points for Classroom.
@@ -68,6 +69,15 @@ def command(step: Step, timeout: float | None = None) -> str:
     return f"env KATA_SERVER=off python -m kata.classroom.workflow {step.id}{limit}"
 
 
+def pregrade_command(timeout: float | None = None) -> str:
+    """Grade every step once, in one process (torch, the zygote and the references loaded once), so
+    that each step's test after it reads its recorded verdict (kata.learner.verdict_cache) instead of
+    starting torch again. XDG_STATE_HOME is unset as in the command grader's bare environment, so both
+    keep their verdicts in the same state folder ($HOME/.local/state)."""
+    limit = f" --timeout {timeout:g}" if timeout else ""
+    return f"env -u XDG_STATE_HOME KATA_SERVER=off python -m kata.classroom.workflow --all{limit}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m kata.classroom.workflow STEP [--timeout S]`, run in the learner's repository: grade the
     step as `python grader.py STEP` does, from the notebook's `%%kata STEP` cell when that is what is graded
@@ -82,10 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kata.classroom.workflow",
                                 description="Grade one step of this repository for GitHub Classroom: its step "
                                 "file, or the last %%kata cell of the step in a notebook.")
-    p.add_argument("step")
+    p.add_argument("step", nargs="?")
+    p.add_argument("--all", action="store_true", help="grade every step once, in one process, and record the "
+                   "verdicts that each step's command then reads (the board; its exit status is always 0)")
     p.add_argument("--timeout", type=float, default=None, help="grader.py's --timeout (seconds)")
     args = p.parse_args(argv)
-    step = registry.find(args.step)
+    if args.all:  # the board grades every step of steps/ in this one process and records each verdict
+        subprocess.run([sys.executable, str(paths.ROOT / "grader.py")]
+                       + (["--timeout", f"{args.timeout:g}"] if args.timeout else []))
+        return 0
+    step = registry.find(args.step or "")
     if step is None:
         print(f"python -m kata.classroom.workflow: unknown step {args.step!r}", file=sys.stderr)
         return 2
@@ -148,7 +164,11 @@ def render(steps: list[Step], points: dict[str, int], minutes: int = DEFAULT_MIN
         "          cache-dependency-path: pyproject.toml",
         "      - name: Install the kata (a CPU build of torch)",
         "        run: |",
-    ] + [f"          {c}" for c in install_commands(torch)]
+    ] + [f"          {c}" for c in install_commands(torch)] + [
+        f"      - name: {q('Grade every step once (one process: each test below reads its recorded verdict)')}",
+        "        if: ${{ !cancelled() }}",
+        f"        run: {q(pregrade_command(timeout))}",
+    ]
     for step in steps:
         lines += [
             f"      - name: {q(f'{step.id} · {step.title}')}",

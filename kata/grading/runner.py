@@ -181,6 +181,13 @@ def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
     return results
 
 
+def grade_all(steps: list[Step], target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT) -> list[StepResult]:
+    """Grade `steps` one after another in this process (the board): the zygote warms, once, what any of
+    them imports (torch._dynamo for the steps that build an optimizer), not only what the first needs."""
+    zygote_supply.zygote(tuple(sorted({name for step in steps for name in step.preload})))
+    return [grade(step, target, timeout) for step in steps]
+
+
 def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT, hidden: tuple = (),
           memory_mb: int | None = DEFAULT_MEMORY_MB) -> StepResult:
     """Grade `target/<step file>` against the reference of the step before it.
@@ -309,5 +316,5 @@ def _missing(child: Child, name: str) -> bool:
     return False
 
 
-__all__ = ["grade", "reference", "baseline", "run_property", "run_rules", "BROKEN", "FAILED", "MISSING",
+__all__ = ["grade", "grade_all", "reference", "baseline", "run_property", "run_rules", "BROKEN", "FAILED", "MISSING",
            "NOT_STARTED", "PASSED", "SKIPPED"]

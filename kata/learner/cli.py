@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         return grade_step(step, target, args.timeout, args.json)
     from kata.learner import verdict_cache
 
-    results = [runner.grade(s, target, args.timeout) for s in registry.STEPS]
+    results = runner.grade_all(list(registry.STEPS), target, args.timeout)
     verdict_cache.record(results, registry.STEPS, target, args.timeout)
     return show_board(results, target, args.json)
 

@@ -74,6 +74,30 @@ def test_points_and_steps_are_chosen_on_the_command_line(tmp_path, capsys):
     assert "not one of the graded steps" in capsys.readouterr().err
 
 
+# found where torch is (the kata's fingerprint of torch stays the same), but importing it fails
+NO_TORCH = """import importlib.abc, importlib.machinery, sys
+
+
+class _Refused(importlib.abc.Loader):
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        raise ImportError("torch was imported")
+
+
+class _NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(name, path) if name == "torch" else None
+        if spec is not None:
+            spec.loader = _Refused()
+        return spec
+
+
+sys.meta_path.insert(0, _NoTorch())
+"""
+
+
 def learner_repository(folder: Path) -> Path:
     """What a learner's repository holds that grading needs: the kata, the solutions, steps/, grader.py."""
     for top in ("kata", "solutions", "steps"):
@@ -95,8 +119,16 @@ def test_a_steps_command_earns_its_points_for_a_correct_step(tmp_path):
     # the command grader's environment: PATH (with the Python setup-python installed), HOME, FORCE_COLOR
     env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
            "HOME": str(tmp_path / "home"), "FORCE_COLOR": "true"}
-    done = subprocess.run(command, shell=True, cwd=repo, env=env, text=True, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, timeout=120)
+    jobs = yaml.safe_load(SHIPPED.read_text())["jobs"]["run-autograding-tests"]["steps"]
+    pregrade = next(s["run"] for s in jobs if s.get("name", "").startswith("Grade every step once"))
+    once = subprocess.run(pregrade, shell=True, cwd=repo, env=env | {"XDG_STATE_HOME": str(tmp_path / "xdg")},
+                          text=True, capture_output=True, timeout=300)
+    assert once.returncode == 0 and "step03_linear" in once.stdout, once.stdout + once.stderr
+    # each step's test reads the verdict recorded above: a torch that cannot be imported changes nothing
+    (tmp_path / "no-torch").mkdir()
+    (tmp_path / "no-torch" / "sitecustomize.py").write_text(NO_TORCH)
+    done = subprocess.run(command, shell=True, cwd=repo, env=env | {"PYTHONPATH": str(tmp_path / "no-torch")},
+                          text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
     text = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
     assert done.returncode == 0 and "step03 passed" in text, text
     assert str(repo / "steps" / step.filename) in text  # it graded the learner's steps/, nothing else
