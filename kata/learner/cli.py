@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         return usage_error(_("target folder {folder!r} does not exist. Give 'steps', 'solutions' or the path "
                              "of a folder laid out like steps/.").format(folder=args.target))
     if args.hint:
-        return show_hint(step, target)
+        return show_hint(step, target, args.timeout)
     if args.diff:
         return show_diff(step, target, args.diff)
     if args.reset:
@@ -208,23 +208,40 @@ def show_board(results, target: Path, as_json: bool) -> int:
     return 0 if all(r.status == PASSED for r in results) else 1
 
 
-def show_hint(step, target: Path) -> int:
-    """The hint ladder of the check that failed first when the step was last graded (or of its first
-    check): one more rung each time. Reads the declarations only: no torch."""
+def show_hint(step, target: Path, timeout: float = 60.0) -> int:
+    """The hint ladder of the check that fails first in the step's file as it is now (its recorded
+    verdict), else of the one that failed when the step was last graded, else of its first check:
+    one more rung each time, never the rung the report already showed. Reads the declarations and
+    the records only: no torch."""
     from kata import state
+    from kata.judging.results import PASSED
+    from kata.learner import verdict_cache
+    from kata.rendering import report
 
     record = state.LearnerState(target)
-    failing = record.last_failure(step.id) or ""
-    local = failing.split(".", 1)[1] if failing.startswith(step.id + ".") else ""
+    now = verdict_cache.recorded([step], target, timeout)
+    if now is not None and now[0].status == PASSED:
+        print(_("{step} passes as your file is now: no hint needed. Compare with the reference solution: "
+                "python grader.py {step} --diff solutions").format(step=step.id))
+        return 0
+    failing = report.first_failure(now[0]) if now is not None else record.last_failure(step.id)
+    local = (failing or "").split(".", 1)[1] if (failing or "").startswith(step.id + ".") else ""
     check = next((c for c in step.checks if c.id == local), None) or next((c for c in step.checks if c.hints), None)
     if check is None:
         print(_("{step} has no hints: read its docstring, then grade it.").format(step=step.id))
         return 0
     full_id = f"{step.id}.{check.id}"
-    shown = record.show_next_hint(full_id, len(check.hints))
-    why = _("it failed when you last graded the step") if local == check.id else _("the step's first check")
+    failed = local == check.id
+    if not failed:
+        why = _("the step's first check")
+    elif now is not None:
+        why = _("it fails in your file as it is now")
+    else:
+        why = _("it failed the last time you graded the step; grade it again to see where it stands now")
+    seen = 1 if failed else 0  # the failing report showed the first rung already
+    shown = seen + record.show_next_hint(full_id, len(check.hints) - seen)
     print(f"{full_id} ({why}): {by_id(full_id, check.says)}")
-    for i, hint in enumerate(check.hints[:shown], 1):
+    for i, hint in enumerate(check.hints[seen:shown], seen + 1):
         print(_("hint {i} of {n}: {hint}").format(i=i, n=len(check.hints), hint=by_id(f"{full_id}.hint.{i}", hint)))
     if shown == len(check.hints):
         print(_("That is every hint for this check. Read the docstring's maths and shapes once more, "

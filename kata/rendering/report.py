@@ -173,6 +173,9 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
             f"    {escape(line[:200])}" for line in shown[:8]] + (
             ["    " + _("… ({n} more lines)").format(n=len(shown) - 8)] if len(shown) > 8 else [])
     lines += ["", summary_markup(r)]
+    more = more_help(r)
+    if more:
+        lines += _block(more, 0)
     if r.gated and any(c.equivalence and c.status == PASSED for c in r.checks):
         lines += _block(_("The checks that compare with the step before count once the rules above hold: the "
                           "previous step's code passes them too, and this step is about the code that computes "
@@ -183,6 +186,20 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
     if r.status == PASSED:
         lines += _block(reference_pointer(r, first_pass), 0)
     return "\n".join(lines)
+
+
+def more_help(r: StepResult) -> str:
+    """For a failing step, one line: where the next hint is, and how many rungs the check that failed
+    first has beyond the one this report shows."""
+    from kata.steps import registry
+
+    failed = first_failure(r)
+    step = registry.BY_ID.get(r.step)
+    check = next((c for c in step.checks if f"{step.id}.{c.id}" == failed), None) if step and failed else None
+    if check is None or len(check.hints) < 2:
+        return ""
+    return _("More help, one hint at a time: python grader.py {step} --hint ({n} more for this check).").format(
+        step=r.step, n=len(check.hints) - 1)
 
 
 def reference_pointer(r: StepResult, first_pass: bool) -> str:

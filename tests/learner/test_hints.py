@@ -40,15 +40,18 @@ def test_after_a_failing_grade_the_hints_are_the_failing_checks(capfd, submissio
     assert record.last_failure("step04") == "step04.k-updates"
     k_updates = STEP.check("k-updates")
     first, second = hint(capfd, submission), hint(capfd, submission)
-    assert first.startswith("step04.k-updates (it failed when you last graded the step): ")
-    assert f"hint 1 of 3: {k_updates.hints[0]}" in first and f"hint 2 of 3: {k_updates.hints[1]}" in second
+    assert first.startswith("step04.k-updates (it fails in your file as it is now): ")
+    # the failing report showed the first rung: --hint goes on from the second, one more each time
+    assert "hint 1 of 3" not in first and f"hint 2 of 3: {k_updates.hints[1]}" in first
+    assert f"hint 3 of 3: {k_updates.hints[2]}" in second and "That is every hint" in second
     assert record.hints_shown("step04.k-updates") == 2 and record.hints_shown("step04.sgd") == 0
 
-    solution_copy("step04", submission)  # fixed: no failure to start from, back to the first check
+    solution_copy("step04", submission)  # fixed, not graded yet: the failure of the last grade, said as such
+    assert hint(capfd, submission).startswith("step04.k-updates (it failed the last time you graded the step;")
     assert cli.main(["step04", "--target", str(submission)]) == 0
     capfd.readouterr()
     assert record.last_failure("step04") is None
-    assert hint(capfd, submission).startswith("step04.sgd (the step's first check)")
+    assert hint(capfd, submission).startswith("step04 passes as your file is now: no hint needed.")
     assert record.hints_shown("step04.k-updates") == 2  # each check keeps its own rung
 
 

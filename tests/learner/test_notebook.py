@@ -184,7 +184,7 @@ def test_the_language_of_a_cell(ran):
 
 def test_hint_diff_board_and_reset(ran):
     tmp, cells = ran
-    assert "hint 1 of" in _text(cells["hint"])
+    assert "hint 2 of 3" in _text(cells["hint"]) and "it fails in your file as it is now" in _text(cells["hint"])
     assert "--- " in _text(cells["diff"]) and "step03_linear.py" in _text(cells["diff"])
     assert "step04_optim" in _text(cells["board"]) and "of 15 steps passed" in _text(cells["board"])
     assert "is the stub again" in _text(cells["reset"]) or "already the untouched stub" in _text(cells["reset"])
