@@ -27,7 +27,11 @@ EPILOG = N_("""examples:
   python grader.py --target solutions   grade the reference (or any folder laid out like steps/)
   python grader.py --check              self-check the kata's checks
   python grader.py class SUBMISSIONS --out REPORTS   grade a class (see: grader.py class -h)
-  python grader.py compare step04 SUBMISSIONS        the class's distinct approaches to a step""")
+  python grader.py compare step04 SUBMISSIONS        the class's distinct approaches to a step
+  python grader.py server status      the warm grading server (and: server stop)
+  python grader.py gradescope build --out DIR        a Gradescope autograder (see: grader.py gradescope -h)
+  python grader.py classroom --out .github/workflows/classroom.yml   the GitHub Classroom workflow
+  in a notebook: %load_ext kata, then a cell that begins with %%kata step04 (README: Notebooks)""")
 
 
 def parser() -> argparse.ArgumentParser:

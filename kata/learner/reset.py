@@ -33,5 +33,5 @@ def reset(step, target: Path) -> int:
     kept = replace_keeping(path, stub)
     print(_("{path} is the stub again.").format(path=path))
     if kept:
-        print(_("Your version is kept in {backup}.").format(backup=kept))
+        print(_("Your version is kept in {backup}. To put it back: cp {backup} {path}").format(backup=kept, path=path))
     return 0

@@ -1,5 +1,6 @@
 """The learner's loop around grading: diffs, reset, the first pass, progress, and where a step diverged."""
 import json
+import subprocess
 
 import pytest
 
@@ -71,6 +72,11 @@ def test_reset_restores_the_stub_and_keeps_numbered_backups(capfd, submission):
     code, out, _ = run_main(capfd, "step02", "--reset", "--target", str(submission))
     assert code == 0 and path.read_text() == make_stub(step)
     assert str(submission / ".kata-backups" / "step02_module.1.py") in out
+    restore = next(line.split("To put it back: ", 1)[1] for line in out.splitlines() if "To put it back: " in line)
+    subprocess.run(restore, shell=True, check=True)  # the command it says puts the learner's version back
+    assert path.read_text() == mine
+    run_main(capfd, "step02", "--reset", "--target", str(submission))
+    (submission / ".kata-backups" / "step02_module.2.py").unlink()  # that reset backed up the same file again
     path.write_text("# second attempt\n")
     run_main(capfd, "step02", "--reset", "--target", str(submission))
     backups = sorted((submission / ".kata-backups").iterdir())
