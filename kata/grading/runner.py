@@ -226,7 +226,7 @@ def _grade_into(result: StepResult, step: Step, path: Path, hidden: tuple, timeo
     result.untouched = bool(step.todos) and set(step.todos) <= pending
     result.checks = run_rules(step, tree, pending)
     result.advisories = [{"id": f"{step.id}.advice.{local}", "line": line, "message": message}
-                         for find in step.advisories for line, local, message in find(tree)]
+                         for find in step.all_advisories for line, local, message in find(tree)]
     checks = step.checks_to_run()
     with Child(zygote_supply.zygote(), path, timeout, memory_mb) as child:
         result.isolation = ", ".join(child.isolation) or "process only"

@@ -215,3 +215,24 @@ def deprecated_backward_hook(tree: ast.Module) -> list[Note]:
     """Every `.register_backward_hook`: accepted (on this step's layers it records the same gradients), noted."""
     return sorted({(n.lineno, "deprecated-backward-hook", _(BACKWARD_HOOK)) for n in ast.walk(tree)
                    if isinstance(n, ast.Attribute) and n.attr == "register_backward_hook"})
+
+
+# --- a method named and never called (every step) ------------------------------------------------------
+
+NOT_CALLED = N_(
+    "`{code}` names the method without calling it, so this line does nothing: write `{code}()`."
+)
+# the calls of the tutorial whose whole effect is their side effect: a line holding only their name is a slip
+_ACTIONS = {"zero_grad", "step", "backward", "eval", "train", "zero_", "manual_seed"}
+
+
+def method_not_called(tree: ast.Module) -> list[Note]:
+    """A statement that is only `something.zero_grad` (or step, backward, eval, train, zero_): the
+    parentheses forgotten, a line that runs and does nothing. The checks then say what went wrong with
+    the numbers (gradients that pile up, a model left in train mode); this note says why."""
+    return sorted({(n.lineno, "not-called", _(NOT_CALLED).format(code=ast.unparse(n.value)))
+                   for n in ast.walk(tree)
+                   if isinstance(n, ast.Expr) and isinstance(n.value, ast.Attribute) and n.value.attr in _ACTIONS})
+
+
+ALWAYS = (method_not_called,)  # every step's, besides those it declares

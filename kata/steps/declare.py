@@ -115,6 +115,13 @@ class Step:
     def all_rules(self) -> tuple[Rule, ...]:
         return ALWAYS + self.rules
 
+    @property
+    def all_advisories(self) -> tuple:
+        """The notes every step reads (kata.steps.advisories.ALWAYS), then the step's own."""
+        from kata.steps import advisories
+
+        return advisories.ALWAYS + tuple(self.advisories)
+
     def check(self, local_id: str) -> Check:
         return next(c for c in self.checks if c.id == local_id)
 

@@ -193,3 +193,27 @@ def test_the_json_carries_advisories_as_a_list_of_id_line_message(capfd, submiss
     assert note["id"] == "step04.advice.last-batch-loss" and isinstance(note["line"], int)
     assert "print(loss_func(model(xb), yb))" in (submission / "step04_optim.py").read_text().splitlines()[
         note["line"] - 1]
+
+
+# --- a method named and never called ------------------------------------------------------------------
+
+def test_a_forgotten_call_is_said_where_it_is(capfd, submission):
+    """step04 with `opt.zero_grad` (no parentheses): the check on the updates fails on the gradients that
+    pile up, and a note names the line that does nothing and how to write it."""
+    from kata.grading import runner
+
+    source = (SOLUTIONS / "step04_optim.py").read_text()
+    assert source.count("            opt.zero_grad()\n") == 1  # the call in fit's loop (the others are prose)
+    (submission / "step04_optim.py").write_text(source.replace("            opt.zero_grad()\n",
+                                                               "            opt.zero_grad\n"))
+    result = runner.grade(registry.BY_ID["step04"], submission)
+    text = report.step_text(result)
+    line = source[:source.index("            opt.zero_grad()\n")].count("\n") + 1
+    assert f"line {line}: `opt.zero_grad` names the method without calling it, so this line does nothing: " \
+           "write `opt.zero_grad()`." in text.replace("\n", " ").replace("  ", " ")
+    assert next(c for c in result.checks if c.id == "step04.k-updates").status == "failed"
+
+
+def test_a_called_method_or_an_attribute_read_earns_no_such_note():
+    tree = ast.parse("opt.zero_grad()\nmodel.train(True)\nx = model.training\nprint(opt.step)\n")
+    assert advisories.method_not_called(tree) == []
