@@ -20,6 +20,7 @@ from rich.text import Text
 
 from kata.i18n import N_, _, by_id, wrap_cells
 from kata.inert import inert, inert_data
+from kata.judging import verdicts
 from kata.judging.results import (
     BROKEN,
     FAILED,
@@ -144,6 +145,7 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
     where = divergence(r)
     if where:
         lines += _block(where, 2)
+    crashes: set[str] = set()  # the crash paragraphs shown already
     for c in r.checks:
         note = ""
         if c.status == NOT_STARTED:
@@ -158,10 +160,16 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         lines.append(paint(c.status, f"  {MARKS[c.status]} ") + escape(check_name(c)) + note)
         if c.status != FAILED:
             continue
+        if c.stage == "crash" and c.message in crashes:  # every check met the same crash: told once
+            lines += _block(_("the same error as above."), 6)
+            continue
+        if c.stage == "crash":
+            crashes.add(c.message)
         if c.counterexample:
             lines += _block(_("smallest counterexample: {case}").format(case=c.counterexample), 6)
         lines += _block(c.message, 6)
-        hint = check_hint(c)  # each check has its own ladder; a rule's message is its own pointer
+        # each check has its own ladder; a rule's message is its own pointer; a known crash has its own hint
+        hint = (verdicts.crash_hint(c.message) if c.stage == "crash" else "") or check_hint(c)
         if hint:
             lines += [f"[yellow]{line}[/]" for line in _block(_("hint: {hint}").format(hint=hint), 6)]
     for note in r.advisories:

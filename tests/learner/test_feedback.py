@@ -165,3 +165,19 @@ def test_what_the_code_printed_is_shown_when_a_step_fails_and_capped():
     assert "    line 8\n" in text and "line 9\n" not in text and "… (12 more lines)" in text
     result.checks[0].status = PASSED
     assert "your code printed" not in report.step_text(result.settle())
+
+
+def test_a_crash_every_check_meets_is_told_once(submission):
+    """step02 without super().__init__(): every check meets the same AttributeError; the report gives
+    its paragraph once, and the other checks point to it."""
+    solution_copy("step02", submission, ("        super().__init__()\n", ""))
+    result = grade("step02", submission)
+    crashed = [c for c in result.checks if c.status == FAILED and c.stage == "crash"]
+    assert len(crashed) >= 2 and len({c.message for c in crashed}) == 1
+    text = report.step_text(result)
+    first = crashed[0].message.splitlines()[0]
+    assert text.count(first.strip()[:60]) == 1, text
+    assert text.count("the same error as above.") == len(crashed) - 1
+    # the hint is the crash's, not the first check's (about registered parameters, which it never reached)
+    assert "hint: nn.Module sets itself up in its own __init__: call super().__init__() first" in text
+    assert "Only attributes wrapped in nn.Parameter" not in text
