@@ -191,6 +191,9 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
     if r.isolation and "Landlock" not in r.isolation:
         lines += _block(_("isolation: {how} (this machine has no Landlock: your code ran in its own process, "
                           "without file and network confinement)").format(how=r.isolation), 0)
+    if r.status == PASSED and first_pass:
+        for line in recap(r):
+            lines += _block(line, 0)
     if r.status == PASSED:
         lines += _block(reference_pointer(r, first_pass), 0)
     return "\n".join(lines)
@@ -208,6 +211,32 @@ def more_help(r: StepResult) -> str:
         return ""
     return _("More help, one hint at a time: python grader.py {step} --hint ({n} more for this check).").format(
         step=r.step, n=len(check.hints) - 1)
+
+
+def recap(r: StepResult) -> list[str]:
+    """What a first pass closes, from the step's own declaration: what it replaced by what, how to see
+    it learn, and the next step (after the last one, what torch.nn took off the learner's hands)."""
+    from kata.steps import registry
+
+    step = registry.BY_ID.get(r.step)
+    if step is None:
+        return []
+    doc = by_id(f"{step.id}.stub", step.stub_doc).strip()
+    lines = [doc.splitlines()[0]] if doc else []
+    if step.train:
+        lines.append(_("See it learn: python grader.py {step} --train --plot {step}.png").format(step=step.id))
+    after = registry.STEPS.index(step) + 1
+    if after < len(registry.STEPS):
+        upcoming = registry.STEPS[after]
+        lines.append(_("Next: python grader.py {step} ({title})").format(
+            step=upcoming.id, title=by_id(upcoming.id + ".title", upcoming.title)))
+    else:
+        lines.append(_("That was the last step: every part of the classifier you first wrote by hand (the loss, the "
+                       "weights, the layer, the update, the batches, the validation) now comes from torch.nn, "
+                       "torch.optim and torch.utils.data. As the tutorial sums it up: Module, Parameter and "
+                       "functional, optim, Dataset and DataLoader, each doing one part of the training loop for you. "
+                       "python grader.py shows the whole board."))
+    return lines
 
 
 def reference_pointer(r: StepResult, first_pass: bool) -> str:

@@ -101,9 +101,22 @@ def test_the_first_pass_points_to_the_reference_once(capfd, submission):
     code, out, _ = run_main(capfd, "step04", "--target", str(submission))
     assert code == 0 and "step04 passed" in out
     assert "First pass!" in out and "python grader.py step04 --diff solutions" in out
+    # the recap, from the step's declaration: what it replaced by what, seeing it learn, the next step
+    assert "Step 04 · optim: torch.optim.SGD replaces `p -= p.grad * lr` and the manual zeroing." in out
+    assert "See it learn: python grader.py step04 --train --plot step04.png" in out
+    assert "Next: python grader.py step05 (TensorDataset)" in out
     assert state.LearnerState(submission).passed() == {"step04"}
     code, out, _ = run_main(capfd, "step04", "--target", str(submission))
-    assert code == 0 and "First pass!" not in out and "--diff solutions" in out
+    assert code == 0 and "First pass!" not in out and "--diff solutions" in out and "See it learn" not in out
+
+
+def test_the_last_step_closes_the_kata():
+    from kata.judging.results import StepResult
+
+    last = registry.STEPS[-1]
+    text = report.step_text(StepResult(last.id, last.slug, last.title, "steps", f"steps/{last.filename}",
+                                       status=PASSED), first_pass=True)
+    assert "That was the last step:" in text and "Next:" not in text
 
 
 def test_the_board_shows_progress_and_the_next_step(capfd, submission):
