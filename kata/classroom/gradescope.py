@@ -140,7 +140,9 @@ def results(results, weights: dict[str, float], folder: Path, why: str, seconds:
         printed = grade.get("output", "")
         if printed and grade["status"] != "passed":
             printed = printed if len(printed) <= MAX_PRINTED else "…" + printed[-MAX_PRINTED:]
-            lines.append("  what your code printed while it was graded:\n    " + printed.rstrip().replace("\n", "\n    "))
+            lines.append("  " + _("your code printed this while the checks ran it on their own made-up data "
+                                  "(not MNIST: these are not your model's real numbers):")
+                         + "\n    " + printed.rstrip().replace("\n", "\n    "))
     return {"score": _points(sum(t["score"] for t in tests)), "execution_time": max(int(round(seconds)), 0),
             "output": inert("\n".join(lines)), "output_format": "text", "stdout_visibility": "hidden",
             "tests": tests}

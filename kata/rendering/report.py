@@ -135,6 +135,9 @@ def check_hint(c) -> str:
     return by_id(f"{c.id}.hint.1", c.hint) if c.kind == "property" else c.hint
 
 
+PRINTED_LINES = 4  # of what the learner's code printed while it was checked: folded to its first lines
+
+
 def step_markup(r: StepResult, first_pass: bool = False) -> str:
     r = inert_result(r)  # before any line is split: a CR or a line separator must not start a line of its own
     lines = [f"[bold]{escape(r.slug)} · {escape(by_id(r.step + '.title', r.title))}[/]", f"  {escape(r.file)}"]
@@ -166,7 +169,7 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         if c.stage == "crash":
             crashes.add(c.message)
         if c.counterexample:
-            lines += _block(_("smallest counterexample: {case}").format(case=c.counterexample), 6)
+            lines += _block(_("the smallest input that shows it: {case}").format(case=c.counterexample), 6)
         lines += _block(c.message, 6)
         # each check has its own ladder; a rule's message is its own pointer; a known crash has its own hint
         hint = (verdicts.crash_hint(c.message) if c.stage == "crash" else "") or check_hint(c)
@@ -177,9 +180,11 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         lines += [paint(NOT_STARTED, "  " + _("note") + " ") + escape(f"{at}{note['message']}")]
     if r.output.strip() and r.status != PASSED:
         shown = r.output.strip().splitlines()
-        lines += ["", "  " + _("your code printed while it was graded:")] + [
-            f"    {escape(line[:200])}" for line in shown[:8]] + (
-            ["    " + _("… ({n} more lines)").format(n=len(shown) - 8)] if len(shown) > 8 else [])
+        lines += [""] + _block(_("your code printed this while the checks ran it on their own made-up data "
+                                 "(not MNIST: these are not your model's real numbers):"), 2) + [
+            f"    {escape(line[:200])}" for line in shown[:PRINTED_LINES]] + (
+            ["    " + _("… ({n} more lines)").format(n=len(shown) - PRINTED_LINES)] if len(shown) > PRINTED_LINES
+            else [])
     lines += ["", summary_markup(r)]
     more = more_help(r)
     if more:

@@ -274,7 +274,7 @@ def test_a_failing_check_on_the_screen(capfd, submission):
     mutants.find("step04", "no-zero-grad").write(submission)
     code, out, _ = run_main(capfd, "step04", "--target", str(submission))
     assert code == 1
-    assert "✗ k updates over several batches" in out and "smallest counterexample: " in out
+    assert "✗ k updates over several batches" in out and "the smallest input that shows it: " in out
     assert "hint: " in out and "step04 not yet" in out and "Traceback" not in out
 
 

@@ -174,8 +174,8 @@ def test_what_the_code_printed_is_shown_when_a_step_fails_and_capped():
         f"line {i}\n" for i in range(1, 21)))
     result.checks = [_failed("step04.sgd", "sgd", "structure")]
     text = report.step_text(result.settle())
-    assert "your code printed while it was graded:" in text
-    assert "    line 8\n" in text and "line 9\n" not in text and "… (12 more lines)" in text
+    assert "your code printed this while the checks ran it on their own made-up data" in text
+    assert "    line 4\n" in text and "line 5\n" not in text and "… (16 more lines)" in text  # folded to its first lines
     result.checks[0].status = PASSED
     assert "your code printed" not in report.step_text(result.settle())
 
