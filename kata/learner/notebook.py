@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import io
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -39,6 +40,25 @@ class Refusal(Exception):
     """Bad input: one line for the learner, and nothing was written."""
 
 
+# the command line's commands, as a notebook writes them (the most specific first)
+IN_A_NOTEBOOK = (
+    (re.compile(r"python grader\.py (step\d\d) --hint"), r"%kata hint \1"),
+    (re.compile(r"python grader\.py (step\d\d) --diff solutions"), r"%kata diff \1 solutions"),
+    (re.compile(r"python grader\.py (step\d\d) --diff"), r"%kata diff \1"),
+    (re.compile(r"python grader\.py (step\d\d) --train(?: --plot \S+\.png)?"), r"%kata train \1"),
+    (re.compile(r"python grader\.py (step\d\d) --reset"), r"%kata reset \1"),
+    (re.compile(r"python grader\.py (step\d\d)(?: --watch)?"), r"%%kata \1"),
+    (re.compile(r"python grader\.py(?![\w.])(?! (?:--|class|compare|gradescope|classroom|server))"), "%kata"),
+)
+
+
+def in_a_notebook(text: str) -> str:
+    """What the command line says, with its commands written as the notebook's magics."""
+    for pattern, magic in IN_A_NOTEBOOK:
+        text = pattern.sub(magic, text)
+    return text
+
+
 @dataclass
 class Shown:
     """What a magic shows: the command line's output (with its colours), its exit status, and for
@@ -47,6 +67,9 @@ class Shown:
     code: int
     picture: Path | None = None
     extra: list[str] = field(default_factory=list)  # lines of the notebook's own, after the output
+
+    def __post_init__(self):
+        self.ansi = in_a_notebook(self.ansi)
 
     @property
     def text(self) -> str:

@@ -159,6 +159,8 @@ def test_a_failing_cell_says_why_in_text_and_html_and_a_run_all_goes_on(ran):
     assert "✗ k updates over several batches" in text and "step04 not yet" in text
     assert "✗" in html and "color" in html and "<pre" in html
     assert "KataFailed" not in text  # no --raise: the notebook goes on
+    # the commands it names are the notebook's magics, not the command line's
+    assert "More help, one hint at a time: %kata hint step04" in text and "python grader.py" not in text
     assert "KataFailed: step04 does not pass yet." in _text(cells["wrong-raise"])
     assert "run all goes on" in _text(cells["goes-on"])
 
