@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import time
 from pathlib import Path
 from types import ModuleType
@@ -173,10 +174,10 @@ def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
         kind = "guard" if rule in ALWAYS else "static"
         rule_id = f"{step.id}.rule.{rule.id}"
         if pending and kind == "static":
-            results.append(CheckResult(rule_id, rule.name, kind, NOT_STARTED, "read once the TODOs are done"))
+            results.append(CheckResult(rule_id, rule.name, kind, NOT_STARTED, _("read once the TODOs are done")))
             continue
         problems = sorted(rule.find(tree))
-        message = "\n".join(f"line {line}: {msg}" if line else msg for line, msg in problems)
+        message = "\n".join(_("line {line}: ").format(line=line) + msg if line else msg for line, msg in problems)
         results.append(CheckResult(rule_id, rule.name, kind, FAILED if problems else PASSED, message))
     return results
 
@@ -267,7 +268,7 @@ def _run_checks(result, step, child, path, pending, checks, hidden) -> None:
             if pending & set(check.uses):
                 todo = ", ".join(sorted(pending & set(check.uses)))
                 into.append(CheckResult(check.id, label or check.name, "property", NOT_STARTED,
-                                        f"{todo}: still a stub"))
+                                        _("{names}: still a stub").format(names=todo)))
             else:
                 into.append(run_property(check, child, ref, path, label))
     if not pending:
@@ -299,7 +300,10 @@ def judge_rules_by_what_ran(result: StepResult, step: Step, record: dict) -> Non
                 rule=by_id(text_key(tampered.id), tampered.name))
             continue
         held, why = verdict
-        lines = [m.split(":", 1)[0] for m in c.message.splitlines() if m.startswith("line ")]
+        # "line 12" (in the learner's language) of the first problem the source reading pointed at
+        numbered = re.compile(re.escape(_("line {line}: ")).replace(re.escape("{line}"), r"(\d+)"))
+        lines = [_("line {line}: ").format(line=m.group(1)).rstrip(": ")
+                 for m in map(numbered.match, c.message.splitlines()) if m]
         if held:
             c.status, c.message = PASSED, ""
         else:

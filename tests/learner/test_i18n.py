@@ -256,3 +256,18 @@ def test_a_locale_of_another_language_says_english_once(monkeypatch, capsys):
     assert i18n.setup() == "en" and capsys.readouterr().err == ""  # remembered: not on every command
     monkeypatch.setenv("LANG", "en_GB.UTF-8")
     assert i18n.unknown_locale() == ""
+
+
+def test_the_rules_messages_speak_the_learners_language(submission):
+    """A rule's line pointer and the words the runner adds to it go through the catalogs too."""
+    from kata.authoring import mutants
+    from kata.grading import runner
+
+    mutants.find("step04", "manual-update-kept").write(submission)
+    i18n.use("vi")
+    try:
+        result = runner.grade(registry.BY_ID["step04"], submission)
+    finally:
+        i18n.use("en")
+    rule = next(c for c in result.checks if c.id == "step04.rule.fit-updates-no-parameter-by-hand")
+    assert rule.status == FAILED and "line " not in rule.message and "dòng " in rule.message, rule.message
