@@ -102,4 +102,4 @@ class KataMagics(Magics):
 def _show(shown) -> None:
     display({"text/plain": shown.text, "text/html": shown.html}, raw=True)
     if shown.picture is not None:
-        display(Image(filename=str(shown.picture)))
+        display(Image(data=shown.picture, format="png"))

@@ -16,6 +16,7 @@ import io
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,7 @@ class Shown:
     train mode the picture of the curves."""
     ansi: str
     code: int
-    picture: Path | None = None
+    picture: bytes | None = None  # train mode's curves, as PNG
     extra: list[str] = field(default_factory=list)  # lines of the notebook's own, after the output
 
     def __post_init__(self):
@@ -274,9 +275,13 @@ def train(argv: list[str]) -> Shown:
     folder = Path(tempfile.mkdtemp(prefix="kata-train-"))
     picture = folder / "curves.png"
     plotted = importlib.util.find_spec("matplotlib") is not None
-    shown = run_grader(argv + (["--plot", str(picture)] if plotted else []))
-    if picture.is_file():
-        shown.picture = picture
-    elif not plotted:
-        shown.extra.append(_("(the curves need matplotlib: %pip install matplotlib)"))
+    try:
+        shown = run_grader(argv + (["--plot", str(picture)] if plotted else []))
+        if picture.is_file():  # shown inline, held in the notebook: the file and the line naming it go
+            shown.picture = picture.read_bytes()
+            shown.ansi = "".join(line for line in shown.ansi.splitlines(keepends=True) if str(picture) not in line)
+        elif not plotted:
+            shown.extra.append(_("(the curves need matplotlib: %pip install matplotlib)"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return shown
