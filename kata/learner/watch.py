@@ -26,13 +26,13 @@ def grade_once(step, target: Path, timeout: float, out) -> None:
     first_pass = result.status == PASSED and state.LearnerState(target).mark_passed(step.id)
     if out.is_terminal:
         out.clear()
-    out.print(report.step_markup(result, first_pass))
+    out.print(report.step_markup(result, first_pass, watching=True))
     if result.status == PASSED:
         after = registry.STEPS.index(step) + 1
         nxt = registry.STEPS[after] if after < len(registry.STEPS) else None
-        out.print(f"[green]{_('{step} passes.').format(step=step.id)}[/] "
-                  + (_("Next: python grader.py {step} --watch").format(step=nxt.id) if nxt
-                     else _("That was the last step.")))
+        upcoming = "" if first_pass else (  # a first pass's recap has said what comes next
+            _("Next: python grader.py {step} --watch").format(step=nxt.id) if nxt else _("That was the last step."))
+        out.print(f"[green]{_('{step} passes.').format(step=step.id)}[/] " + upcoming)
     out.print("[dim]" + _("watching {path} · graded in {seconds} s · save to grade again, Ctrl-C to stop").format(
         path=escape(inert(target / step.filename, one_line=True)), seconds=f"{result.seconds:.2f}") + "[/]")
     out.file.flush()

@@ -138,7 +138,7 @@ def check_hint(c) -> str:
 PRINTED_LINES = 4  # of what the learner's code printed while it was checked: folded to its first lines
 
 
-def step_markup(r: StepResult, first_pass: bool = False) -> str:
+def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False) -> str:
     r = inert_result(r)  # before any line is split: a CR or a line separator must not start a line of its own
     lines = [f"[bold]{escape(r.slug)} · {escape(by_id(r.step + '.title', r.title))}[/]", f"  {escape(r.file)}"]
     if r.problem:
@@ -197,7 +197,7 @@ def step_markup(r: StepResult, first_pass: bool = False) -> str:
         lines += _block(_("isolation: {how} (this machine has no Landlock: your code ran in its own process, "
                           "without file and network confinement)").format(how=r.isolation), 0)
     if r.status == PASSED and first_pass:
-        for line in recap(r):
+        for line in recap(r, watching):
             lines += _block(line, 0)
     if r.status == PASSED:
         lines += _block(reference_pointer(r, first_pass), 0)
@@ -218,7 +218,7 @@ def more_help(r: StepResult) -> str:
         step=r.step, n=len(check.hints) - 1)
 
 
-def recap(r: StepResult) -> list[str]:
+def recap(r: StepResult, watching: bool = False) -> list[str]:
     """What a first pass closes, from the step's own declaration: what it replaced by what, how to see
     it learn, and the next step (after the last one, what torch.nn took off the learner's hands)."""
     from kata.steps import registry
@@ -233,8 +233,9 @@ def recap(r: StepResult) -> list[str]:
     after = registry.STEPS.index(step) + 1
     if after < len(registry.STEPS):
         upcoming = registry.STEPS[after]
-        lines.append(_("Next: python grader.py {step} ({title})").format(
-            step=upcoming.id, title=by_id(upcoming.id + ".title", upcoming.title)))
+        lines.append(_("Next: {command} ({title})").format(
+            command=f"python grader.py {upcoming.id}" + (" --watch" if watching else ""),
+            title=by_id(upcoming.id + ".title", upcoming.title)))
     else:
         lines.append(_("That was the last step: every part of the classifier you first wrote by hand (the loss, the "
                        "weights, the layer, the update, the batches, the validation) now comes from torch.nn, "
