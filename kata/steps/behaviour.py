@@ -81,6 +81,8 @@ def judge(rule_id: str, record: dict) -> tuple[bool, str] | None:
         return None
     seen = {kind: set().union(*(set(r.get(kind, ())) for r in calls)) for kind in
             ("functions", "modules", "optimizers", "apis")}
+    if ran.needs and not any(seen.get(kind) for kind, _name in ran.needs):
+        return None  # nothing of that kind ran at all (the checks stopped before the model did): cannot tell
     if ran.needs and not any(name in seen.get(kind, ()) for kind, name in ran.needs):
         return False, ran.says_needs
     if any(name in seen.get(kind, ()) for kind, name in ran.never):

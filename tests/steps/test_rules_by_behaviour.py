@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kata.judging.results import FAILED
+from kata.judging.results import FAILED, PASSED
 from kata.steps import static
 from tests.conftest import grade, solution_copy
 
@@ -78,3 +78,13 @@ def test_dead_code_that_mentions_an_api_is_not_using_it(submission):
     path.write_text(path.read_text() + "\n\ndef _never_called(model):\n    return optim.Adam(model.parameters())\n")
     r = grade("step04", submission)
     assert r.status == "passed"  # dead code neither fails nor earns anything: the SGD that ran decides
+
+
+def test_a_layer_the_checks_never_reached_is_not_said_missing(submission):
+    """nn.Linear(10, 784): the structure check stops before the model ever runs, so what ran cannot say
+    whether a Linear runs; the source reading, which sees one, decides (not "no nn.Linear layer ran")."""
+    solution_copy("step03", submission, ("self.lin = nn.Linear(784, 10)", "self.lin = nn.Linear(10, 784)"))
+    result = grade("step03", submission)
+    uses = next(c for c in result.checks if c.id == "step03.rule.uses-linear")
+    assert uses.status == PASSED and "ran" not in uses.message
+    assert next(c for c in result.checks if c.id == "step03.registers").status == FAILED
