@@ -23,6 +23,8 @@ class Ran:
     by_hand: bool = False  # no parameter of an optimizer may change outside its step()
     says_needs: str = ""
     says_never: str = ""
+    # (kind, name, where, says): what to say instead of says_never when that name ran in that learner's name
+    never_where: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def _needs(kind: str, *names: str, where=(ANY,), says: str = "") -> Ran:
@@ -36,7 +38,10 @@ BEHAVIOUR: dict[str, Ran] = {
         names=("loss_func", "fit", "model"), never=(("functions", "exp"), ("functions", "logsumexp"),
                                                     ("functions", "log_softmax")),
         says_never=N_("your loss still computes a log_softmax by hand (exp, log and sums ran where "
-                   "F.cross_entropy should do it all)")),
+                   "F.cross_entropy should do it all)"),
+        never_where=(("functions", "log_softmax", "model", N_(
+            "your model still applies log_softmax (F.log_softmax ran in model): F.cross_entropy applies it "
+            "itself, so model returns the raw logits, xb @ weights + bias")),)),
     "uses-zero-grad": _needs("apis", "zero_grad", where=("fit",), says=N_("zero_grad() never ran in fit")),
     "uses-linear": _needs("modules", "Linear", says=N_("no nn.Linear layer ran in the model")),
     "forward-does-no-matrix-product-by-hand": Ran(
@@ -86,6 +91,9 @@ def judge(rule_id: str, record: dict) -> tuple[bool, str] | None:
     if ran.needs and not any(name in seen.get(kind, ()) for kind, name in ran.needs):
         return False, ran.says_needs
     if any(name in seen.get(kind, ()) for kind, name in ran.never):
+        for kind, name, where, says in ran.never_where:  # where it ran, when that says more
+            if name in set(record.get(where, {}).get(kind, ())):
+                return False, says
         return False, ran.says_never
     if ran.by_hand and sum(int(r.get("by_hand", 0)) for r in calls):
         return False, ran.says_never

@@ -88,3 +88,14 @@ def test_a_layer_the_checks_never_reached_is_not_said_missing(submission):
     uses = next(c for c in result.checks if c.id == "step03.rule.uses-linear")
     assert uses.status == PASSED and "ran" not in uses.message
     assert next(c for c in result.checks if c.id == "step03.registers").status == FAILED
+
+
+def test_a_log_softmax_left_in_the_model_is_said_to_be_in_the_model(submission):
+    """step01 with F.log_softmax still in model: the rule says where it ran, not "your loss computes
+    a log_softmax by hand" (the learner wrote no exp, log or sum, and the loss is F.cross_entropy)."""
+    from kata.authoring import mutants
+
+    mutants.find("step01", "model-still-log-softmax").write(submission)
+    rule = next(c for c in grade("step01", submission).checks if c.id == "step01.rule.no-hand-written-log-softmax-nll")
+    assert rule.status == FAILED and "your model still applies log_softmax (F.log_softmax ran in model)" in rule.message
+    assert "by hand" not in rule.message
