@@ -194,3 +194,16 @@ def test_a_crash_every_check_meets_is_told_once(submission):
     # the hint is the crash's, not the first check's (about registered parameters, which it never reached)
     assert "hint: nn.Module sets itself up in its own __init__: call super().__init__() first" in text
     assert "Only attributes wrapped in nn.Parameter" not in text
+
+
+def test_diff_against_the_reference_shows_code_not_the_docstrings_the_stub_wrote(capfd, submission):
+    """A finished stub keeps the stub's docstrings: against the reference, only the code differs."""
+    from kata.rendering import diffs
+
+    step = registry.BY_ID["step04"]
+    reference = (paths.SOLUTIONS / step.filename).read_text()
+    # the learner's finished file: the reference's code under other docstrings (the stub's words)
+    (submission / step.filename).write_text('"""The stub\'s words, not the reference\'s."""\n'
+                                            + "\n".join(diffs.code_lines(reference)) + "\n")
+    code, out, _ = run_main(capfd, "step04", "--diff", "solutions", "--target", str(submission))
+    assert code == 0 and "are the same" in out, out
