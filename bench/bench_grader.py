@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.ratios import print_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -84,12 +86,8 @@ def main() -> None:
             for name, (cmd, extra) in COMMANDS.items():
                 times[name].append(timed(cmd, base_env | extra, target))
         subprocess.run([PY, "grader.py", "server", "stop"], cwd=ROOT, env=base_env, capture_output=True)
-    torch_alone = statistics.median(times['python -c "import torch"'])
-    with_dynamo = statistics.median(times['python -c "import torch, torch._dynamo"'])
-    print(f"{'command':<46} {'median s':>9} {'x import torch':>15} {'x torch+dynamo':>15}")
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(f"{name:<46} {median:>9.2f} {median / torch_alone:>15.2f} {median / with_dynamo:>15.2f}")
+    print_table(times, {"x import torch": 'python -c "import torch"',
+                        "x torch+dynamo": 'python -c "import torch, torch._dynamo"'}, width=46)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,9 @@ import time
 from pathlib import Path
 
 from jupyter_client.manager import start_new_kernel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.ratios import print_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -128,11 +130,7 @@ def main() -> None:
             timed_command([PY, "grader.py", "step04", "--target", str(target)], cold_env))
         for name, values in one_round(args.warm_cells, state).items():
             figures.setdefault(name, []).extend(values)
-    torch_s = statistics.median(figures['python -c "import torch"'])
-    print(f"{'command':58} {'median s':>9} {'× import torch':>15}")
-    for name, values in figures.items():
-        median = statistics.median(values)
-        print(f"{name:58} {median:9.3f} {median / torch_s:15.2f}")
+    print_table(figures, {"× import torch": 'python -c "import torch"'})
 
 
 if __name__ == "__main__":
