@@ -10,7 +10,7 @@ keep dimension 0, the batch, and merge all the others:
 
     (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)
 
-Mind the start dimension. Seed 000 writes `torch.flatten(x)`, whose start_dim is 0: it merges
+Mind the start dimension. “Bài 3: Neural Network” writes `torch.flatten(x)`, whose start_dim is 0: it merges
 the batch too, (bs, 32, 14, 14) -> (bs * 6272,). With one image the network then quietly
 returns shape (10,) instead of (1, 10); with more, fc1 receives bs * 6272 numbers and fails.
 `view(-1, n)` has its own trap: with a wrong n it silently makes a different number of rows.
@@ -25,7 +25,7 @@ from torch import nn
 
 
 class LeNet(nn.Module):
-    """LeNet of seeds 001/004 with an nn.Flatten() layer named `flatten` (no num_flat_features).
+    """LeNet of the 60-minute blitz with an nn.Flatten() layer named `flatten` (no num_flat_features).
 
     conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten nn.Flatten(),
     fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).
@@ -52,7 +52,7 @@ class LeNet(nn.Module):
 
 
 class CNN(nn.Module):
-    """The 32-channel CNN of seeds 000/002, flattening with torch.flatten(x, 1).
+    """The 32-channel CNN of “Bài 3: Neural Network”, flattening with torch.flatten(x, 1).
 
     conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),
     fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).

@@ -1,6 +1,6 @@
 """Step 14 · regression: nn.Linear(1, 1), nn.MSELoss and optim.SGD replace the hand-written regression.
 
-The house-price regression of seeds 000/002 predicts price = w * area + b. Written by hand
+The house-price regression of “Bài 3: Neural Network” predicts price = w * area + b. Written by hand
 (kata/baselines/step14_handwritten.py) that is two leaf tensors, `((y_hat - y) ** 2).mean()`
 and `w -= lr * w.grad` with the zeroing after it. With torch.nn:
 
@@ -8,7 +8,7 @@ and `w -= lr * w.grad` with the zeroing after it. With torch.nn:
     loss_fn = nn.MSELoss()         # mean over every element of (input - target) ** 2
     opt = optim.SGD(model.parameters(), lr=lr)
 
-and each epoch is opt.zero_grad(), loss.backward(), opt.step(), as in the seeds.
+and each epoch is opt.zero_grad(), loss.backward(), opt.step(), as in the tutorials.
 
 Mind the shapes. The data come as columns, area x (n,) and price y (n,), but nn.Linear reads
 rows of features, (n, 1), and returns (n, 1). nn.MSELoss does not check that its two inputs

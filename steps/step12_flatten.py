@@ -9,8 +9,8 @@ torch.flatten and the layer nn.Flatten merge the dimensions from a start dimensi
     (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)
 
 Mind the start dimension: the batch, dimension 0, must stay. The layer's default keeps it; the
-function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). Seed
-000 falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);
+function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). “Bài
+3: Neural Network” falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);
 with more, fc1 receives bs * 6272 numbers and fails. view(-1, n) has its own trap: with a
 wrong n it silently makes a different number of rows.
 
@@ -25,7 +25,7 @@ from torch import nn
 
 
 class LeNet(nn.Module):
-    """LeNet of seeds 001/004 with a flattening layer named `flatten` (no num_flat_features).
+    """LeNet of the 60-minute blitz with a flattening layer named `flatten` (no num_flat_features).
 
     conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten (torch.nn's flattening layer),
     fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).
@@ -55,7 +55,7 @@ class LeNet(nn.Module):
 
 
 class CNN(nn.Module):
-    """The 32-channel CNN of seeds 000/002, flattening with torch.flatten (mind its start dimension).
+    """The 32-channel CNN of “Bài 3: Neural Network”, flattening with torch.flatten (mind its start dimension).
 
     conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),
     fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).

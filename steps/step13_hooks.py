@@ -99,7 +99,7 @@ def hooks_run(model, xb):
 
 
 def grad_fn_chain(loss):
-    """The names of loss.grad_fn, loss.grad_fn.next_functions[0][0], and so on, as seeds 001/004 walk it."""
+    """The names of loss.grad_fn, loss.grad_fn.next_functions[0][0], and so on, as the 60-minute blitz walks it."""
     names, node = [], loss.grad_fn
     while node is not None:
         names.append(type(node).__name__)

@@ -1,13 +1,13 @@
 """Step 14 · regression: nn.Linear, nn.MSELoss and optim.SGD replace the hand-written regression.
 
-The house-price regression of seeds 000/002 predicts price = w * area + b. Written by hand
+The house-price regression of “Bài 3: Neural Network” predicts price = w * area + b. Written by hand
 (kata/steps/baselines/step14_handwritten.py), that is two leaf tensors, the mean of the
 squared errors, and the update of each parameter under torch.no_grad() with the zeroing after
 it. With torch.nn each part is a library object: a linear layer with one input and one output
 is the model (its weight (1, 1) is w, its bias (1,) is b), nn.MSELoss is the loss (the mean
 over every element of (input - target) ** 2), and SGD from torch.optim over the model's
 parameters is the update. Each epoch is then: clear the gradients, backward, step, as in the
-seeds.
+tutorials.
 
 Mind the shapes. The data come as columns, area x (n,) and price y (n,), but nn.Linear reads
 rows of features, (n, 1), and returns (n, 1). nn.MSELoss does not check that its two inputs

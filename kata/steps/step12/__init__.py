@@ -35,7 +35,7 @@ STEP = Step(
                 (
                     "LeNet's outputs must not depend on how the batch is laid out: flatten keeps dimension 0, the "
                     'batch, and merges the others, (bs, 16, 5, 5) -> (bs, 400). Which dimension does torch.flatten(x) '
-                    'start at, as seed 000 calls it?'
+                    'start at, as “Bài 3: Neural Network” calls it?'
                 ),
                 (
                     'nn.Flatten() (start_dim=1 by default) is a layer without parameters: create it in __init__ beside '
@@ -71,7 +71,7 @@ STEP = Step(
         Wrong(
             'flatten-merges-batch',
             (
-                "seed 000's torch.flatten(x): starts at dimension 0 and merges the batch, so one image comes out "
+                "torch.flatten(x), as “Bài 3: Neural Network” writes it: starts at dimension 0 and merges the batch, so one image comes out "
                 'as (10,) and more make fc1 fail'
             ),
             old='x = torch.flatten(x, 1)  #',
@@ -97,7 +97,7 @@ STEP = Step(
         ),
         Wrong(
             'seed004-sizes',
-            'copies fc1 from seed 004, whose 3×3 convolutions leave 6×6 maps: 16 * 6 * 6 inputs',
+            'copies fc1 from the 60-minute blitz, whose 3×3 convolutions leave 6×6 maps: 16 * 6 * 6 inputs',
             old='self.fc1 = nn.Linear(16 * 5 * 5, 120)',
             new='self.fc1 = nn.Linear(16 * 6 * 6, 120)',
             catches='lenet',
@@ -121,7 +121,7 @@ STEP = Step(
     todos={
         "LeNet": {
             "__doc__": (
-                "LeNet of seeds 001/004 with a flattening layer named `flatten` (no "
+                "LeNet of the 60-minute blitz with a flattening layer named `flatten` (no "
                 "num_flat_features).\n"
                 "\n"
                 "conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten (torch.nn's flattening "
@@ -146,7 +146,7 @@ STEP = Step(
         },
         "CNN": {
             "__doc__": (
-                "The 32-channel CNN of seeds 000/002, flattening with torch.flatten (mind its start "
+                "The 32-channel CNN of “Bài 3: Neural Network”, flattening with torch.flatten (mind its start "
                 "dimension).\n"
                 "\n"
                 "conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),\n"
@@ -175,8 +175,8 @@ STEP = Step(
         "    (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)\n"
         "\n"
         "Mind the start dimension: the batch, dimension 0, must stay. The layer's default keeps it; the\n"
-        "function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). Seed\n"
-        "000 falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);\n"
+        "function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). “Bài\n"
+        "3: Neural Network” falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);\n"
         "with more, fc1 receives bs * 6272 numbers and fails. view(-1, n) has its own trap: with a\n"
         "wrong n it silently makes a different number of rows."
     ),

@@ -104,7 +104,7 @@ STEP = Step(
                     'gradient only.'
                 ),
                 (
-                    "Each epoch, in the seeds' order: opt.zero_grad(), loss.backward(), opt.step(). Without the "
+                    "Each epoch, in the tutorials' order: opt.zero_grad(), loss.backward(), opt.step(). Without the "
                     "zeroing, each epoch's gradient adds onto the last one's."
                 ),
                 (
@@ -207,14 +207,14 @@ STEP = Step(
     stub_doc=(
         "Step 14 · regression: nn.Linear, nn.MSELoss and optim.SGD replace the hand-written regression.\n"
         "\n"
-        "The house-price regression of seeds 000/002 predicts price = w * area + b. Written by hand\n"
+        "The house-price regression of “Bài 3: Neural Network” predicts price = w * area + b. Written by hand\n"
         "(kata/steps/baselines/step14_handwritten.py), that is two leaf tensors, the mean of the\n"
         "squared errors, and the update of each parameter under torch.no_grad() with the zeroing after\n"
         "it. With torch.nn each part is a library object: a linear layer with one input and one output\n"
         "is the model (its weight (1, 1) is w, its bias (1,) is b), nn.MSELoss is the loss (the mean\n"
         "over every element of (input - target) ** 2), and SGD from torch.optim over the model's\n"
         "parameters is the update. Each epoch is then: clear the gradients, backward, step, as in the\n"
-        "seeds.\n"
+        "tutorials.\n"
         "\n"
         "Mind the shapes. The data come as columns, area x (n,) and price y (n,), but nn.Linear reads\n"
         "rows of features, (n, 1), and returns (n, 1). nn.MSELoss does not check that its two inputs\n"
