@@ -8,6 +8,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from kata import paths
+from kata.i18n import N_
+
 BACKUPS = ".kata-backups"
 
 
@@ -43,3 +46,14 @@ def replace_keeping(path: Path, text: str) -> Path | None:
     kept = backup(path) if path.exists() and path.read_text(encoding="utf-8", errors="replace") != text else None
     write_atomically(path, text)
     return kept
+
+
+def graders_own(folder: Path) -> str:
+    """What of the kata's own `folder` holds ("" for a learner's folder): the reference solutions and
+    the grader are what the checks and the stubs are made from, and no front writes a step into them."""
+    folder = Path(folder).resolve()
+    if folder == paths.SOLUTIONS.resolve():
+        return N_("the reference solutions")
+    if folder.is_relative_to(paths.KATA.resolve()):
+        return N_("part of the grader")
+    return ""

@@ -66,6 +66,7 @@ def private_state(tmp_path, monkeypatch):
     monkeypatch.setenv("KATA_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("KATA_SERVER", "off")  # grade in the test's own process; the server has its own tests
     monkeypatch.setenv("KATA_LANG", "en")  # the tests read English, whatever the machine's locale
+    monkeypatch.delenv("COLUMNS", raising=False)  # reports unwrapped, whatever the shell: a test that wraps sets it
     from kata import i18n
 
     i18n.use("en")

@@ -15,10 +15,10 @@ from kata import paths
 # lowest first: (the layer's name, the packages or ground modules on it)
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("where things are", ("kata.paths",)),
-    ("the learner's files, written safely", ("kata.files",)),
     ("inert text", ("kata.inert",)),
     ("what the grader remembers", ("kata.state",)),
     ("languages", ("kata.i18n",)),
+    ("the learner's files, written safely", ("kata.files",)),
     ("the data", ("kata.data",)),
     ("the child's side", ("kata.child",)),  # channel, zygote, probe, locks, scratch, loading, seeding, recording
     ("judging", ("kata.judging",)),  # comparison, verdicts, results, the judge's handle on a child

@@ -68,9 +68,11 @@ class Shown:
     code: int
     picture: bytes | None = None  # train mode's curves, as PNG
     extra: list[str] = field(default_factory=list)  # lines of the notebook's own, after the output
+    magics: bool = True  # the commands it names written as the notebook's magics
 
     def __post_init__(self):
-        self.ansi = in_a_notebook(self.ansi)
+        if self.magics:
+            self.ansi = in_a_notebook(self.ansi)
 
     @property
     def text(self) -> str:
@@ -199,6 +201,11 @@ def write_cell(step, target: Path, cell: str) -> Path | None:
     if not text:
         raise Refusal(_("{step}: not started: the cell below %%kata {step} is empty. `%kata reset {step}` puts "
                         "the stub into a new cell.").format(step=step.id))
+    what = files.graders_own(target)
+    if what:
+        raise Refusal(_("%%kata writes a learner's step; {target} holds {what}, which the checks and the stubs are "
+                        "made from, so no cell is written there. Use a learner's folder (steps/, the default, or "
+                        "--target FOLDER).").format(target=target, what=_(what)))
     bad = shell_line(text)
     if bad is not None:
         raise Refusal(_("line {n} of the cell is not Python: {line!r}. A step is a plain Python file: run shell "
@@ -244,7 +251,7 @@ def _ready_to_show() -> None:
     Shown("", 0).html  # noqa: B018
 
 
-def _in_process(command) -> Shown:
+def _in_process(command, magics: bool = True) -> Shown:
     """A torch-free command of the command line, run here with its output caught (and coloured)."""
     saved = {k: os.environ.get(k) for k in COLOURED}
     os.environ.update(COLOURED)
@@ -258,14 +265,15 @@ def _in_process(command) -> Shown:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return Shown(out.getvalue(), code)
+    return Shown(out.getvalue(), code, magics=magics)
 
 
 def torch_free(argv: list[str]) -> Shown:
-    """--hint, --diff and --reset: the command line's own, in this process."""
+    """--hint, --diff and --reset: the command line's own, in this process (a diff's lines are the
+    learner's code, shown as they are: no command in them is rewritten as a magic)."""
     from kata.learner import cli
 
-    return _in_process(lambda: cli.main(argv))
+    return _in_process(lambda: cli.main(argv), magics="--diff" not in argv)
 
 
 def train(argv: list[str]) -> Shown:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kata.files import replace_keeping
+from kata.files import graders_own, replace_keeping
 from kata.i18n import _
 from kata.steps.stubs import make_stub
 
@@ -16,14 +16,11 @@ REFUSED = 2  # a usage error: nothing was changed
 
 
 def reset(step, target: Path) -> int:
-    from kata.paths import KATA, SOLUTIONS
-
-    folder = Path(target).resolve()
-    if folder == SOLUTIONS.resolve() or folder.is_relative_to(KATA.resolve()):
-        what = _("the reference solutions") if folder == SOLUTIONS.resolve() else _("part of the grader")
+    what = graders_own(target)
+    if what:
         print(_("grader.py: --reset puts a learner's stub back; {target} holds {what}, which the checks and the "
                 "stubs are made from, so it is never reset. Reset a learner's folder (steps/, the default, or "
-                "--target FOLDER).").format(target=target, what=what), file=sys.stderr)
+                "--target FOLDER).").format(target=target, what=_(what)), file=sys.stderr)
         return REFUSED
     path = target / step.filename
     stub = make_stub(step)

@@ -226,3 +226,22 @@ def test_only_a_line_that_breaks_the_cell_is_called_a_shell_line():
     assert notebook.shell_line(docstring) is None  # inside a string: Python, and the cell compiles
     assert notebook.shell_line("import torch\n  !ls\n") == (2, "!ls")
     assert notebook.shell_line("def f(:\n    pass\n") is None  # a syntax error of its own: the grade says it
+
+
+def test_a_cell_is_never_written_into_the_reference_solutions_or_the_grader():
+    from kata.learner import notebook
+
+    step = registry.BY_ID["step04"]
+    before = (paths.SOLUTIONS / step.filename).read_bytes()
+    for folder in (paths.SOLUTIONS, paths.KATA):
+        with pytest.raises(notebook.Refusal, match="no cell is written there"):
+            notebook.write_cell(step, folder, "x = 1\n")
+    assert (paths.SOLUTIONS / step.filename).read_bytes() == before and not (paths.KATA / step.filename).exists()
+
+
+def test_a_diff_shows_the_learners_lines_as_they_are():
+    from kata.learner import notebook
+
+    line = "+    print('run python grader.py step04 --hint')"
+    assert line in notebook.Shown(line, 0, magics=False).text
+    assert "%kata hint step04" in notebook.Shown("python grader.py step04 --hint", 0).text
