@@ -119,7 +119,7 @@ def build(out: Path, steps, weights: dict[str, float], timeout: float, memory_mb
     if extra_tests is not None:
         from kata.grading import hidden_checks  # imports torch: only to load the hidden checks
 
-        hidden_checks.load(extra_tests)  # fails here, on the instructor's machine, not on Gradescope
+        hidden_checks.checked(extra_tests, timeout=timeout)  # fails here, on the instructor's machine, not on Gradescope
         hidden = {f"{HIDDEN}/{p.name}": p.read_bytes() for p in sorted(extra_tests.glob("step*.py"))}
     torch, others = dependencies()
     config = {"steps": [s.id for s in steps], "weights": {s.id: weights.get(s.id, 1.0) for s in steps},

@@ -48,7 +48,7 @@ def class_parser() -> argparse.ArgumentParser:
                         "signal scoping, seccomp): for untrusted submissions")
     p.add_argument("--steps", type=_steps, default=None, help="comma-separated steps to grade (default: all)")
     p.add_argument("--extra-tests", type=Path, default=None, metavar="DIR",
-                   help="hidden checks: DIR/stepNN.py files with a CHECKS list, reported apart")
+                   help="hidden checks: DIR/stepNN.py files of @check functions (docs/INSTRUCTORS.md), reported apart")
     return p
 
 
@@ -81,7 +81,7 @@ def gradescope_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", choices=LANGUAGES, default="en",
                    help="the language of what learners read in Gradescope (default en)")
     b.add_argument("--extra-tests", type=Path, default=None, metavar="DIR",
-                   help="hidden checks: DIR/stepNN.py files with a CHECKS list; learners see them once grades "
+                   help="hidden checks: DIR/stepNN.py files of @check functions; learners see them once grades "
                         "are published, by number only")
     return p
 
@@ -105,7 +105,10 @@ def main_gradescope(argv: list[str]) -> int:
     try:
         path = bundle.build(args.out, steps, weights, args.timeout, args.memory, args.extra_tests, args.lang)
     except (OSError, ValueError, SyntaxError, ImportError, AttributeError) as e:
-        print(f"grader.py gradescope: the bundle could not be built: {type(e).__name__}: {e}", file=sys.stderr)
+        from kata.grading.hidden_checks import Unsound  # an instructor's sentences: shown as they are
+
+        what = "" if isinstance(e, Unsound) else f"{type(e).__name__}: "
+        print(f"grader.py gradescope: the bundle could not be built: {what}{e}", file=sys.stderr)
         return 1
     print(f"{path}: upload it as the autograder of a Gradescope programming assignment (Ubuntu base image).\n"
           f"It grades {', '.join(s.id for s in steps)}"
@@ -191,9 +194,17 @@ def main_class(argv: list[str]) -> int:
             bar.update(task, completed=done, total=total)
             bar.refresh()
 
-        results = classroom.grade_class(args.submissions, steps, jobs=max(args.jobs, 1), timeout=args.timeout,
-                                        memory_mb=args.memory or None, hidden_folder=args.extra_tests,
-                                        progress=progress)
+        try:
+            results = classroom.grade_class(args.submissions, steps, jobs=max(args.jobs, 1), timeout=args.timeout,
+                                            memory_mb=args.memory or None, hidden_folder=args.extra_tests,
+                                            progress=progress)
+        except ValueError as e:  # the hidden checks are unsound (kata.grading.hidden_checks): before any grade
+            from kata.grading.hidden_checks import Unsound
+
+            if not isinstance(e, Unsound):
+                raise
+            print(f"grader.py class: the hidden checks in {args.extra_tests} cannot be used:\n{e}", file=sys.stderr)
+            return 1
     print(class_reports.summary_markdown(results))  # first: the grades are on the screen whatever happens next
     try:
         written = class_reports.write_reports(results, args.out)

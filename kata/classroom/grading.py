@@ -70,7 +70,7 @@ def grade_class(submissions: Path, steps: list[Step], *, jobs: int = os.cpu_coun
     """Grade every learner × step; `progress(done, total)` is called as grades come in."""
     submissions = submissions.resolve()
     folders = learner_folders(submissions)
-    hidden = hidden_checks.for_grading(hidden_folder)
+    hidden = hidden_checks.checked(hidden_folder, steps, timeout)  # Unsound before any learner is graded
     names = {folder: inert_name(folder.name) for folder in folders}
     results = ClassResults(submissions, steps, list(names.values()),
                            hidden_names={s: [c.name for c in checks] for s, checks in hidden.items()},

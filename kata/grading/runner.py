@@ -76,7 +76,8 @@ def stable_seed(check_id: str) -> int:
     return int.from_bytes(hashlib.sha256(check_id.encode()).digest()[:4], "big")
 
 
-def run_property(check, child: Child, ref: ModuleType | None, path: Path, label: str = "") -> CheckResult:
+def run_property(check, child: Child, ref: ModuleType | None, path: Path, label: str = "",
+                 record: bool = True) -> CheckResult:
     from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
 
     case_drawing.ready()
@@ -87,7 +88,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
         last["case"] = case
         last["cases"].append(case)
         seeding.manual_seed(0)  # hypothesis does not seed torch: what the judge draws never depends on history
-        child.record = "recorded" not in last  # the first example shows what the code runs, for the rules
+        child.record = record and "recorded" not in last  # the first example shows what the code runs, for the rules
         last["recorded"] = True
         passed = False
         try:
@@ -107,6 +108,10 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
     result = CheckResult(check.id, label or check.name, "property", PASSED, hint=check.hints[0] if check.hints else "")
     child.dtype = check.dtype
     try:
+        if check.strategy is None:  # a check with nothing to draw (an instructor's plain check): run it once
+            with default_dtype(check.dtype):
+                test(None)
+            return result
         known = case_drawing.kept(check)
         if known is not None:
             printed = child.output_size()
@@ -151,7 +156,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
         result.stage = "structure"
     result.status = FAILED
     case = last.get("case", "")
-    result.counterexample = "" if isinstance(case, int) else str(case)  # a bare seed says nothing to read
+    result.counterexample = "" if case is None or isinstance(case, int) else str(case)  # a bare seed says nothing
     return result
 
 
@@ -262,17 +267,20 @@ def _run_checks(result, step, child, path, pending, checks, hidden) -> None:
             path=path, names=", ".join(f"`{n}`" for n in missing)))
     result.loaded = not (pending & set(step.names))  # rules count once every name is the learner's own
     ref = baseline(step)
-    for group, into in ((checks, result.checks), (hidden, result.hidden)):
-        for i, check in enumerate(group, 1):
-            label = "" if into is result.checks else f"hidden check {i}"
-            if pending & set(check.uses):
-                todo = ", ".join(sorted(pending & set(check.uses)))
-                into.append(CheckResult(check.id, label or check.name, "property", NOT_STARTED,
-                                        _("{names}: still a stub").format(names=todo)))
-            else:
-                into.append(run_property(check, child, ref, path, label))
+    for check in checks:
+        result.checks.append(_run_unless_pending(check, child, ref, path, pending))
     if not pending:
         judge_rules_by_what_ran(result, step, child.ran())
+    for i, check in enumerate(hidden, 1):  # after the rules: what they run is not the learner's to answer for
+        result.hidden.append(_run_unless_pending(check, child, ref, path, pending, f"hidden check {i}"))
+
+
+def _run_unless_pending(check, child: Child, ref, path: Path, pending: set[str], label: str = "") -> CheckResult:
+    if pending & set(check.uses):
+        todo = ", ".join(sorted(pending & set(check.uses)))
+        return CheckResult(check.id, label or check.name, "property", NOT_STARTED,
+                           _("{names}: still a stub").format(names=todo))
+    return run_property(check, child, ref, path, label, record=not label)
 
 
 TAMPERING_RULE = "does-not-reach-into-the-grader"

@@ -428,9 +428,14 @@ class Remote:
     # --- what a judge does with it -----------------------------------------------------------------
     def __call__(self, *args, seed: int | None = None, cuda: bool | None = None, capture: bool = False,
                  **kwargs) -> "Remote":
+        return self.call(list(args), kwargs, seed=seed, cuda=cuda, capture=capture)
+
+    def call(self, args: list, kwargs: dict, seed: int | None = None, cuda: bool | None = None,
+             capture: bool = False) -> "Remote":
+        """The call, with the learner's arguments apart from the judge's options (a learner's function may
+        take an argument named `seed`)."""
         return self.child.ahead("call", h=self.h, args=list(args), kwargs=kwargs, seed=seed, cuda=cuda,
-                                capture=capture, record=self.child.record,
-                                trace=self.child.trace)
+                                capture=capture, record=self.child.record, trace=self.child.trace)
 
     def attr(self, name: str) -> "Remote":
         return self.child.ahead("attr", h=self.h, name=name)

@@ -27,19 +27,14 @@ REFORMATTED = SOLUTION.replace(
     "    model = Mnist_Logistic()\n    return model, optim.SGD(model.parameters(), lr=lr)",
     "    m = Mnist_Logistic()  # mine\n    return m, optim.SGD(m.parameters(), lr = lr)").replace(
     "loss.backward()", "loss.backward()  # gradients of every parameter")
-HIDDEN = '''from kata.steps import strategies as S
-from kata.steps.common.base import prop
-from kata.steps.common.judging import expect_sgd, model_pair
+HIDDEN = '''from kata.grading.plain_checks import check
 
 
-@prop("hidden.default-lr", "get_model() defaults to lr=0.5", stage="structure", uses=("get_model",),
-      strategy=S.seeds, edges=(0,), max_examples=1)
-def default_lr(child, ref, seed):
-    model, opt = model_pair(child.get("get_model")(), "get_model()")
-    expect_sgd(model, opt, 0.5)
-
-
-CHECKS = [default_lr]
+@check("get_model() defaults to lr=0.5", uses=("get_model",))
+def default_lr(learner, reference, previous):
+    model, opt = learner.get_model()
+    assert opt.param_groups[0]["lr"] == 0.5, "get_model() should default to lr=0.5"
+    assert opt.param_groups[0]["momentum"] == 0, "plain SGD: no momentum"
 '''
 REPORTS = ["summary.md", "summary.csv", "results.json", "heatmap.svg"]
 

@@ -31,22 +31,16 @@ from kata.steps import registry
 STEP = registry.BY_ID["step03"]
 WEIGHT = 2
 SOLUTION = (paths.SOLUTIONS / STEP.filename).read_text()
-HIDDEN = '''import torch.nn.functional as F
+HIDDEN = '''import torch
+import torch.nn.functional as F
 
-from kata.judging.compare import assert_same
-from kata.steps import strategies as S
-from kata.steps.common.base import prop
-from kata.steps.common.judging import tensor
+from kata.grading.plain_checks import check, same
 
 
-@prop("hidden.mean-reduction", "SECRET SENTENCE: loss_func averages over the batch", stage="loss",
-      uses=("loss_func",), strategy=S.batches, edges=(), max_examples=3)
-def mean_reduction(child, ref, case):
-    z, y = case.logits(), case.y()
-    assert_same(tensor(child.get("loss_func")(z, y), "loss_func"), F.cross_entropy(z, y), "loss_func(logits, yb)")
-
-
-CHECKS = [mean_reduction]
+@check("SECRET SENTENCE: loss_func averages over the batch", uses=("loss_func",))
+def mean_reduction(learner, reference, previous):
+    z, y = torch.randn(8, 10), torch.randint(0, 10, (8,))
+    same(learner.loss_func(z, y), F.cross_entropy(z, y), "loss_func(logits, yb)")
 '''
 TOP_LEVEL = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
              "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
@@ -217,7 +211,7 @@ def test_a_correct_submission_earns_every_weighted_point(graded):
     names = {t["name"].split(":")[0] for t in visible}
     assert {f"step03.{c.id}" for c in STEP.checks} <= names  # one test per check, named by its id
     assert all(t["status"] == "passed" for t in data["tests"])
-    assert "SECRET SENTENCE" not in json.dumps(data) and "mean-reduction" not in json.dumps(data)
+    assert "SECRET SENTENCE" not in json.dumps(data) and "mean_reduction" not in json.dumps(data)
 
 
 def test_a_wrong_submission_in_a_repository_loses_what_it_breaks(graded):

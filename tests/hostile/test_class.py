@@ -52,7 +52,9 @@ def _class(root, hostile: bool):
 def test_hostile_classmates_change_nothing(tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
-    (hidden / "step04.py").write_text("SECRET = 'the hidden check text'\nCHECKS = []\n")
+    (hidden / "step04.py").write_text("from kata.grading.plain_checks import check\n\n"
+                                      "SECRET = 'the hidden check text'\n\n\n"
+                                      "@check(SECRET)\ndef nothing(learner, reference, previous):\n    pass\n")
     clean = grading.grade_class(_class(tmp_path / "clean" / "subs", False), [STEP], jobs=2, timeout=10,
                                 hidden_folder=hidden)
     dirty_root = _class(tmp_path / "dirty" / "subs", True)

@@ -5,7 +5,8 @@ learner's confined child (`child`, a kata.judging.remote.Child), computes what t
 the reference (`ref`, a module loaded in the parent, or None), and compares. A step's judges.py
 marks each judge with `@judge("<check id>", strategy=..., ...)`; `bind` joins them with the
 declared checks (kata.steps.declare.Check) and refuses a check without a judge or a judge without
-a check. Instructors' hidden checks declare everything in one decorator, `prop`.
+a check. Instructors' hidden checks are plain functions instead (kata.grading.plain_checks), bound
+to a PropertyCheck with nothing to draw (`strategy` None: the runner runs such a check once).
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Any, Callable
 
 from hypothesis.strategies import SearchStrategy
 
-from kata.judging.results import STAGES
 from kata.judging.verdicts import Skip  # noqa: F401  (re-exported for the judges)
 
 Body = Callable[[Any, Any, Any], None]  # (child, reference module or None, case)
@@ -37,7 +37,7 @@ class PropertyCheck:
     name: str  # what the learner reads
     stage: str
     uses: tuple[str, ...]
-    strategy: SearchStrategy = field(repr=False)
+    strategy: SearchStrategy | None = field(repr=False)  # None: nothing to draw, run once
     body: Body = field(repr=False)
     edges: tuple = ()
     max_examples: int = 10
@@ -69,13 +69,3 @@ def bind(step, module: ModuleType) -> list[PropertyCheck]:
                                  examples.max_examples, c.hints, examples.dtype))
     return out
 
-
-def prop(id: str, name: str, *, stage: str, uses: tuple[str, ...], strategy: SearchStrategy, edges: tuple = (),
-         max_examples: int = 10, hints: tuple[str, ...] = (), dtype: str = "float64") -> Callable[[Body], PropertyCheck]:
-    """A check declared whole in one place: for an instructor's hidden checks (`--extra-tests`)."""
-    if stage not in STAGES:
-        raise ValueError(f"{id}: unknown stage {stage!r}")
-
-    def declare(body: Body) -> PropertyCheck:
-        return PropertyCheck(id, name, stage, uses, strategy, body, tuple(edges), max_examples, tuple(hints), dtype)
-    return declare
