@@ -24,14 +24,16 @@ EVERYTHING = ("torch._dynamo",)  # what any step's code may import lazily: warme
 
 
 def start(preload: tuple[str, ...] = EVERYTHING):
-    return zygote(preload)
+    return zygote(preload, preload)
 
 
-def zygote(preload: tuple[str, ...] = EVERYTHING):
+def zygote(preload: tuple[str, ...] = EVERYTHING, here: tuple[str, ...] = ()):
     """The zygote, started with `preload` imported if none runs yet (a cold grade of one step warms
-    only what that step's code needs, while the parent loads its checks). Forked from this process
-    while it holds nothing but torch and the engine; once it has loaded anything else (a check, a
-    reference, a hidden check, a learner's name), a fresh interpreter instead: fail closed."""
+    only what that step's code needs). Forked from this process while it holds nothing but torch and
+    the engine; once it has loaded anything else (a check, a reference, a hidden check, a learner's
+    name), a fresh interpreter instead: fail closed. `here`: what this process will import too (its
+    references' optimizers import torch._dynamo): imported before the fork, once for both sides,
+    rather than by each, one after the other (the judge waits for the zygote, then for its own)."""
     global _zygote
     if _zygote is None or not _zygote.alive():
         import torch  # noqa: F401  the zygote forks with torch already imported: children start warm
@@ -43,6 +45,11 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
 
         scratch.sweep_stale_scratch()
         fresh = _zygote is not None or bool(unclean_modules())
+        if not fresh:
+            import importlib
+
+            for name in here:
+                importlib.import_module(name)
         _zygote = Zygote(exclude=[str(paths.ROOT), str(paths.state_dir())], preload=tuple(preload), fresh=fresh)
         atexit.register(_zygote.stop)
         _clean_up_on_terminate()
@@ -51,7 +58,7 @@ def zygote(preload: tuple[str, ...] = EVERYTHING):
 
 # What a process may hold and still fork the zygote: the kata's engine, fronts and step declarations
 # (titles, sentences, hints), never a judge, a baseline, a reference, a hidden check or anything else.
-_FORKABLE_KATA = re.compile(r"kata(\.(paths|inert|data|state|i18n(\..+)?|child(\..+)?|judging(\..+)?|grading(\..+)?"
+_FORKABLE_KATA = re.compile(r"kata(\.(paths|inert|data|state|files|i18n(\..+)?|child(\..+)?|judging(\..+)?|grading(\..+)?"
                             r"|rendering(\..+)?|server(\..+)?|dispatch|learner(\..+)?|classroom(\..+)?|authoring(\..+)?"
                             r"|steps(\.(registry|declare|static|guards|advisories|stubs|step\d\d))?))?")
 

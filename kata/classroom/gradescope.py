@@ -30,6 +30,8 @@ from kata.i18n import _
 from kata.inert import inert
 
 CONFIG = "kata-gradescope.json"  # in the bundle: what run_autograder grades, and how
+KEPT_CASES = ".kept-cases.json"  # in the bundle's folder: the cases setup's --check drew (kata.judging.case_drawing)
+MAX_JUDGES = 4  # steps graded at once, at most: each is a judge and a learner's child, in the container's memory
 HIDDEN = "hidden"  # in the bundle: the instructor's hidden checks (under the kata's root: unreadable to learners)
 LEARNER = "submission"
 DEFAULT_ROOT = "/autograder"
@@ -162,12 +164,14 @@ def _isolation(results) -> str:
     return next((g.get("isolation") for g in results.grades[LEARNER].values() if g.get("isolation")), "")
 
 
-def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
-    """(ClassResults of the one learner, the graded folder, why that folder). Each step is graded in
-    this process (the judge) with runner.grade, as class grading grades one learner's step; the
-    learner's code runs in its confined child."""
+def grade_submission(source: Path, submission: Path, config: dict, in_process: bool = False) -> tuple:
+    """(ClassResults of the one learner, the graded folder, why that folder). The steps are graded side
+    by side, one judge forked per step (kata.grading.isolate), as many at once as there are cores, as
+    class grading grades a learner's steps; the learner's code runs in its confined child. With
+    `in_process`, one after another in this process instead (setup's --check: the cases each check
+    drew stay here, to be kept for every submission)."""
     from kata.classroom import grading
-    from kata.grading import hidden_checks, notebooks, runner
+    from kata.grading import hidden_checks, isolate, kept_cases, notebooks, runner
     from kata.steps import registry
 
     steps = [registry.BY_ID[s] for s in config["steps"]]
@@ -177,20 +181,37 @@ def grade_submission(source: Path, submission: Path, config: dict) -> tuple:
                                        tuple(sorted({name for step in steps for name in step.preload})))
     klass = grading.ClassResults(folder.parent, steps, [LEARNER], {LEARNER: {}},
                                  {s: [c.name for c in checks] for s, checks in hidden.items()})
+    timeout, memory_mb = config["timeout"], config["memory_mb"] or None
     with notebooks.Submission(folder, top=submission) as handed_in:  # its cells' scratch folder goes with it
+        chosen, jobs = {}, []
         for step in steps:
-            choice = handed_in.choose(step)
+            chosen[step.id] = choice = handed_in.choose(step)
             if choice.missing:  # a notebook's problem, or nothing handed in for the step
                 klass.grades[LEARNER][step.id] = handed_in.missing(step, choice)
-                continue
-            result = runner.grade(step, choice.folder, config["timeout"], hidden.get(step.id, ()),
-                                  config["memory_mb"] or None).to_dict()
+            else:
+                jobs.append(isolate.Job((LEARNER, step.id), step, choice.folder, hidden.get(step.id, ())))
+        if in_process:
+            graded = {job.key: runner.grade(job.step, job.folder, timeout, job.hidden, memory_mb).to_dict()
+                      for job in jobs}
+        else:
+            isolate.prepare([job.step for job in jobs])
+            kept_cases.load(source / KEPT_CASES)
+            # the later steps first: they are the longer (CNNs, hooks), and the short ones fill in around them
+            graded = isolate.run_all(jobs[::-1], min(isolate.cores(), MAX_JUDGES), timeout, memory_mb)
+        for job in jobs:
+            result = graded[job.key]
             result.pop("seconds", None)
             if result["status"] == "missing":  # what to submit, not where to copy a stub on Gradescope's disk
                 result["problem"] = _("{file} is not in your submission: submit it with your other step files "
                                       "(or your steps/ folder) to be graded for {step}.").format(
-                    file=step.filename, step=step.id)
-            klass.grades[LEARNER][step.id] = handed_in.relabel(step, choice, result)
+                    file=job.step.filename, step=job.step.id)
+            klass.grades[LEARNER][job.step.id] = handed_in.relabel(job.step, chosen[job.step.id], result)
+        klass.grades[LEARNER] = {step.id: klass.grades[LEARNER][step.id] for step in steps}  # in the steps' order
+    if in_process:
+        try:
+            kept_cases.save(source / KEPT_CASES)
+        except OSError as e:  # a read-only bundle: each submission draws its cases as a terminal grade does
+            print(f"run_autograder --check: the cases drawn were not kept ({e}); grading still works", file=sys.stderr)
     return klass, folder, why
 
 
@@ -215,7 +236,8 @@ def run(root: Path, check: bool = False, source: Path | None = None) -> int:
     try:
         config = json.loads((source / CONFIG).read_text(encoding="utf-8"))
         i18n.use(config.get("lang", "en"))  # what the learner reads, in the course's language
-        klass, folder, why = grade_submission(source, paths.SOLUTIONS if check else root / LEARNER, config)
+        klass, folder, why = grade_submission(source, paths.SOLUTIONS if check else root / LEARNER, config,
+                                              in_process=check)
         data = results(klass, config["weights"], folder, why, time.monotonic() - started)
     except Exception as e:  # noqa: BLE001  the engine itself failed: say so in results.json, details in the log
         traceback.print_exc()

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from kata import paths
 from kata.child import loading, zygote_supply
-from kata.grading import plain_checks, runner
 from kata.judging.results import PASSED
 from kata.steps import registry
 
@@ -27,6 +26,8 @@ def load(folder: Path | None) -> dict[str, tuple]:
     step or marks no check."""
     if folder is None:
         return {}
+    from kata.grading import plain_checks  # the checks' own machinery: once the zygote runs (module docstring)
+
     hidden = {}
     for path in sorted(folder.glob("step*.py")):
         step = registry.find(path.stem.split("_")[0])
@@ -46,8 +47,9 @@ def load(folder: Path | None) -> dict[str, tuple]:
 
 
 def for_grading(folder: Path | None, preload: tuple[str, ...] = zygote_supply.EVERYTHING) -> dict[str, tuple]:
-    """`load`, once this process's zygote runs (started with `preload` imported if none does)."""
-    zygote_supply.zygote(preload)
+    """`load`, once this process's zygote runs (started with `preload` imported if none does: here too,
+    where the references of the steps graded import it as well)."""
+    zygote_supply.zygote(preload, preload)
     return load(folder)
 
 
@@ -55,6 +57,8 @@ def unsound(hidden: dict[str, tuple], timeout: float = paths.DEFAULT_TIMEOUT) ->
     """What is wrong with `hidden` (from `for_grading`): each check is run on its step's reference
     solution, which it must pass; a check that raises by itself, or asserts what the reference does not
     do, is named here with its own words."""
+    from kata.grading import runner
+
     problems = []
     for step_id, checks in hidden.items():
         result = runner.grade(registry.BY_ID[step_id], paths.SOLUTIONS, timeout, checks)

@@ -35,22 +35,36 @@ class Job:
     hidden: tuple = field(default=(), compare=False)
 
 
-def warm_up(steps: list[Step]) -> list:
-    """Load in the parent what every child needs, so that no child pays for it again; the reference's
-    results, for whoever wants to warm up what comes after grading."""
+def prepare(steps: list[Step]) -> None:
+    """Load in this parent what every judge of `steps` needs (hypothesis, torch's lazy imports, the
+    steps' judges, baselines and references), so that no forked judge pays for it again. Nothing is
+    graded. The zygote must run already: it is started before any check or reference is loaded."""
+    import torch
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from kata.child import zygote_supply
     from kata.judging import case_drawing
-
-    zygote_supply.zygote()  # before the checks and references below are loaded
-    import torch
 
     torch.set_num_threads(1)  # no OpenMP pool in the parent: forking after one can deadlock a child
     case_drawing.ready()
     given(st.integers())(settings(max_examples=2, database=None)(lambda x: None))()  # hypothesis's lazy imports
-    # first calls into each check and kernel, and the cases each check draws: children start warm.
+    if any("torch._dynamo" in step.preload for step in steps):
+        import torch._dynamo  # noqa: F401  what the references' optimizers import at their first step: ~1.5 s
+
+    for step in steps:
+        step.checks_to_run()
+        runner.baseline(step)
+        runner.reference(step)
+
+
+def warm_up(steps: list[Step]) -> list:
+    """`prepare`, then each reference graded once in this parent: the first calls into each check and
+    kernel, and the cases each check draws, so that children start warm. The reference's results,
+    for whoever wants to warm up what comes after grading."""
+    from kata.child import zygote_supply
+
+    zygote_supply.zygote(here=zygote_supply.EVERYTHING)  # before the checks and references below are loaded
+    prepare(steps)
     # Once per step and process: a server that grades class after class warmed them all at its start.
     for step in steps:
         if step.id not in _warmed:
@@ -92,6 +106,19 @@ def _verdict(job: Job, status: int, killed: bool, timeout: float) -> str:
         sig = os.WTERMSIG(status)
         return f"grading {name} ended abruptly (signal {sig}): grade this learner's step again, alone."
     return f"grading {name} ended before it could report (exit status {os.WEXITSTATUS(status)})."
+
+
+def cores() -> int:
+    """The cores this process may run on: its CPU affinity, capped by its cgroup's CPU quota (a
+    container's `--cpus`, which the affinity does not show)."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            count = min(count, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, count)
 
 
 def run_all(jobs: list[Job], workers: int, timeout: float, memory_mb: int | None,

@@ -190,8 +190,16 @@ def run_rules(step: Step, tree, pending: set[str]) -> list[CheckResult]:
 def grade_all(steps: list[Step], target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT) -> list[StepResult]:
     """Grade `steps` one after another in this process (the board): the zygote warms, once, what any of
     them imports (torch._dynamo for the steps that build an optimizer), not only what the first needs."""
-    zygote_supply.zygote(tuple(sorted({name for step in steps for name in step.preload})))
+    zygote_supply.zygote(tuple(sorted({name for step in steps for name in step.preload})),
+                         tuple(sorted({name for step in steps for name in judge_imports(step)})))
     return [grade(step, target, timeout) for step in steps]
+
+
+def judge_imports(step: Step) -> tuple[str, ...]:
+    """What the judge of `step` imports lazily as it runs the code it compares with: what the step before
+    needs (its reference is the baseline), unless the step names a baseline of its own."""
+    before = registry.previous(step)
+    return () if step.baseline or before is None else before.preload
 
 
 def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIMEOUT, hidden: tuple = (),
@@ -200,7 +208,7 @@ def grade(step: Step, target: Path = STEPS, timeout: float | None = DEFAULT_TIME
 
     `hidden` checks (an instructor's extra ones) run too, after the step's own, and are reported
     apart in `result.hidden`: they do not change the step's state."""
-    zygote_supply.zygote(step.preload)  # before any check or reference is loaded: the children inherit neither
+    zygote_supply.zygote(step.preload, judge_imports(step))  # before any check or reference: children inherit neither
     path = Path(target) / step.filename
     result = StepResult(step.id, step.slug, step.title, str(target), str(path))
     result.max_checks = len(step.rules) + len(step.checks)

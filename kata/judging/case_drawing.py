@@ -23,6 +23,7 @@ from __future__ import annotations
 
 _done: list[bool] = []
 _kept: dict[tuple, tuple] = {}  # (check id, its strategy, examples, edges) -> the cases of a passing run
+_restored: dict[tuple, tuple] = {}  # (check id, examples, edges) -> cases kept by another process (`restore`)
 
 
 def _key(check) -> tuple:
@@ -30,12 +31,24 @@ def _key(check) -> tuple:
 
 
 def kept(check) -> tuple | None:
-    """The cases hypothesis drew for `check` when it last passed in this process, in order."""
-    return _kept.get(_key(check))
+    """The cases hypothesis drew for `check` when it last passed in this process (or in the process
+    whose cases were restored here), in order."""
+    found = _kept.get(_key(check))
+    return found if found is not None else _restored.get((check.id, check.max_examples, len(check.edges)))
 
 
 def keep(check, cases: list) -> None:
     _kept[_key(check)] = tuple(cases)
+
+
+def everything_kept() -> list[tuple[str, int, int, tuple]]:
+    """(check id, examples, edges, cases) of every check kept in this process: for `restore` elsewhere."""
+    return [(check_id, examples, edges, cases) for (check_id, _s, examples, edges), cases in _kept.items()]
+
+
+def restore(entries: list[tuple[str, int, int, tuple]]) -> None:
+    """Keep cases another process drew with the same kata, hypothesis and torch (`everything_kept`)."""
+    _restored.update({(check_id, examples, edges): tuple(cases) for check_id, examples, edges, cases in entries})
 
 
 def flaky_errors() -> tuple[type, ...]:

@@ -227,6 +227,18 @@ def test_a_wrong_submission_in_a_repository_loses_what_it_breaks(graded):
     assert next(t for t in data["tests"] if "hidden" in t["name"])["visibility"] == "after_published"
 
 
+def test_setups_check_keeps_its_cases_and_grades_as_a_submission_is_graded(graded, bundle, monkeypatch):
+    """setup's --check grades one step after another in its own process and keeps the cases drawn in the
+    bundle; a submission's steps are graded side by side, one forked judge each: the same grade."""
+    monkeypatch.setenv("KATA_STATE_DIR", str(bundle["base"] / "state"))
+    config = json.loads((bundle["source"] / gradescope.CONFIG).read_text())
+    submission = graded["wrong"]["root"] / "submission"
+    alone = gradescope.grade_submission(bundle["source"], submission, config, in_process=True)[0]
+    assert json.loads((bundle["source"] / gradescope.KEPT_CASES).read_text())["checks"]
+    side_by_side = gradescope.grade_submission(bundle["source"], submission, config)[0]
+    assert side_by_side.grades == alone.grades and alone.grades[gradescope.LEARNER][STEP.id]["status"] == "failing"
+
+
 def test_a_hostile_submission_gets_a_verdict_and_forges_nothing(graded):
     run = graded["hostile"]
     data = run["results"]

@@ -213,6 +213,20 @@ def test_forking_is_refused_once_checks_are_loaded():
     assert zygote_supply.unclean_modules(), "this test process has loaded checks: it is not clean"
 
 
+def test_what_starts_a_zygote_can_fork_it_warm():
+    """Refused forking costs a fresh interpreter (import torch again): every module that starts the
+    zygote must leave this process clean once imported, or every grade it starts pays that."""
+    import subprocess
+    import sys
+
+    modules = ("kata.grading.hidden_checks", "kata.grading.kept_cases", "kata.grading.isolate", "kata.grading.runner", "kata.classroom.grading",
+               "kata.classroom.gradescope", "kata.learner.cli", "kata.server.host", "kata.learner.notebook")
+    code = ("import importlib, sys\nfor m in sys.argv[1:]: importlib.import_module(m)\n"
+            "from kata.child import zygote_supply\nprint(zygote_supply.unclean_modules())")
+    done = subprocess.run([sys.executable, "-c", code, *modules], capture_output=True, text=True, cwd=paths.ROOT)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
 @pytest.mark.parametrize("threads", [False, True])
 def test_the_filter_is_well_formed_on_each_architecture(machine, threads):

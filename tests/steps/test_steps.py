@@ -109,6 +109,16 @@ def test_the_tutorials_numpy_validation_loss_is_a_fair_step07_answer(submission)
     assert result.status == PASSED, report.step_text(result)
 
 
+def test_a_cnn_that_draws_other_initial_weights_is_given_the_hand_written_ones(submission):
+    """The judge sends only the weights the learner's CNN does not hold already (by digest): one built
+    after other random draws holds none of them, and still passes with the hand-written ones."""
+    solution_copy("step13", submission, (
+        "        super().__init__()\n        self.conv1",
+        "        super().__init__()\n        torch.rand(3)  # other initial weights\n        self.conv1"))
+    result = grade("step13", submission)
+    assert result.status == PASSED, report.step_text(result)
+
+
 def test_companion_steps_are_graded_against_their_baselines():
     for step_id, baseline in (("step12", "step12_handwritten"), ("step13", "step13_printing"),
                               ("step14", "step14_handwritten")):

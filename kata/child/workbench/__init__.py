@@ -8,6 +8,7 @@ into the confined child, so it holds no check, no reference and no expected valu
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 
 import torch
@@ -135,6 +136,19 @@ def parameters(model, grads: bool = False) -> dict:
     return out
 
 
+def tensor_digest(t: torch.Tensor) -> str:
+    """The tensor's dtype, shape and bytes, hashed: two tensors of one digest are equal bit for bit."""
+    t = t.detach().cpu().contiguous()
+    data = t.reshape(-1).view(torch.uint8).numpy() if t.numel() else b""
+    return f"{t.dtype} {tuple(t.shape)} {hashlib.sha256(data).hexdigest()}"
+
+
+def parameter_digests(model) -> dict:
+    """{name: (shape, digest)} of every named parameter: what a judge needs to know which of them it must
+    send (kata.steps.step12.judges.copy_parameters), without the values coming back."""
+    return {name: (list(p.shape), tensor_digest(p)) for name, p in model.named_parameters()}
+
+
 def set_parameters(model, values: dict) -> dict | None:
     """Copy `values` into the parameters of those names, in place (optimizers keep working).
     None when done; else what the model has, so the judge can say what differs."""
@@ -212,6 +226,7 @@ def batches(loader, limit: int = 10_000) -> list:
 
 OBSERVERS = {
     "parameters": parameters,
+    "parameter_digests": parameter_digests,
     "set_parameters": set_parameters,
     "optimizer": optimizer,
     "momentum_buffers": momentum_buffers,
