@@ -78,35 +78,68 @@ def stable_seed(check_id: str) -> int:
 
 def run_property(check, child: Child, ref: ModuleType | None, path: Path, label: str = "",
                  record: bool = True) -> CheckResult:
-    from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
+    from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
     case_drawing.ready()
 
-    last = {"cases": [], "runs": []}  # runs: (case as text, passed) of each run, for a flaky verdict
+    last = {"cases": [], "runs": [], "failed": False, "shrinks": None}  # runs: (case as text, passed), for flaky
+    shrink_budget = len(check.edges) + check.max_examples  # tries: about what the check costs when it passes
 
     def test(case):
+        if last["shrinks"] is not None:  # hypothesis is shrinking a failure: within the budget, or no further
+            if last["shrinks"] >= shrink_budget:
+                raise ShrinkSpent
+            last["shrinks"] += 1
         last["case"] = case
         last["cases"].append(case)
         seeding.manual_seed(0)  # hypothesis does not seed torch: what the judge draws never depends on history
         child.record = record and "recorded" not in last  # the first example shows what the code runs, for the rules
+        child.free = last["failed"]  # after the check's first failure: shrinking and replays are the kata's time
         last["recorded"] = True
         passed = False
         try:
             check.body(child, ref, case)
             passed = True
+        except BaseException as e:
+            last["error"], last["failing"] = e, case
+            raise
         finally:
             child.record = False
             last["runs"].append((str(case), passed))
+            if not passed:
+                last["failed"] = True
+                last["shrinks"] = last["shrinks"] or 0
 
     config = settings(max_examples=check.max_examples, database=None, deadline=None, derandomize=False,
                       verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False,
-                      suppress_health_check=list(HealthCheck))
+                      suppress_health_check=list(HealthCheck),
+                      # no "explain" phase: it runs the failing case again and again to annotate a traceback
+                      # nobody reads here, and its variants are not smaller cases (the budget above counts them)
+                      phases=[p for p in Phase if p.name in ("explicit", "reuse", "generate", "shrink")])
     wrapped = given(case=check.strategy)(config(test))
     for edge in reversed(check.edges):
         wrapped = example(case=edge)(wrapped)
     wrapped = seed(stable_seed(check.id))(wrapped)
     result = CheckResult(check.id, label or check.name, "property", PASSED, hint=check.hints[0] if check.hints else "")
     child.dtype = check.dtype
+    case_drawing.bound_shrinking(child.timeout)  # and in time: never longer than the step may take
+    try:
+        return _run_property(check, child, ref, path, result, test, wrapped, last)
+    finally:
+        child.free = False
+        case_drawing.bound_shrinking(None)
+
+
+class ReplayPassed(Exception):
+    """The failing case passed when it ran again (as hypothesis's Flaky errors say)."""
+
+
+class ShrinkSpent(BaseException):
+    """The shrinking budget of a check is spent: the smallest failing case found so far is the verdict's.
+    A BaseException, so that hypothesis lets it through at once."""
+
+
+def _run_property(check, child: Child, ref, path: Path, result: CheckResult, test, wrapped, last: dict) -> CheckResult:
     try:
         if check.strategy is None:  # a check with nothing to draw (an instructor's plain check): run it once
             with default_dtype(check.dtype):
@@ -122,12 +155,17 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
             except Exception:  # noqa: BLE001  hypothesis's own run meets it again and says what it is
                 pass
             child.forget_output(printed, child.output_size())
-        last["cases"], last["runs"] = [], []
+        last["cases"], last["runs"], last["shrinks"] = [], [], None  # a kept case's failure: hypothesis starts over
         with default_dtype(check.dtype):
-            wrapped()
+            try:
+                wrapped()
+            except ShrinkSpent:  # the smallest failing case found so far, once more, as hypothesis replays its own
+                last["shrinks"] = None
+                test(last["failing"])  # fails again: that failure is the verdict, below
+                raise ReplayPassed from None  # or not: the code is not a function of its inputs
         case_drawing.keep(check, last["cases"])
         return result
-    except case_drawing.flaky_errors():  # failed on a case, passed on the same case: not a function of its inputs
+    except case_drawing.flaky_errors() + (ReplayPassed,):  # failed on a case, passed on it: not a function of it
         runs = case_drawing.differing(last["runs"])
         result.message = verdicts.flaky(check.uses, runs)
         result.stage = check.stage
@@ -148,7 +186,7 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
         result.message = str(e)
         return result
     except Mismatch as e:
-        result.message = str(e)
+        result.message = _explained(check, child, ref, last.get("case")) or str(e)
         result.stage = check.stage
     except NotPlain as e:
         result.message = _("returned a {type} where the check needs plain data (a tensor, a number, a list): "
@@ -158,6 +196,23 @@ def run_property(check, child: Child, ref: ModuleType | None, path: Path, label:
     case = last.get("case", "")
     result.counterexample = "" if case is None or isinstance(case, int) else str(case)  # a bare seed says nothing
     return result
+
+
+def _explained(check, child: Child, ref, case) -> str:
+    """The final case once more, with the explanations hypothesis's runs leave out (where a training parts
+    from the reference's): the message, or "" when that run does not fail with a Mismatch again."""
+    child.explain = child.free = True
+    seeding.manual_seed(0)
+    try:
+        with default_dtype(check.dtype):
+            check.body(child, ref, case)
+    except Mismatch as e:
+        return str(e)
+    except Exception:  # noqa: BLE001  the plain verdict stands
+        return ""
+    finally:
+        child.explain = False
+    return ""
 
 
 def _all_pass(cases: tuple, test, dtype: str) -> bool:

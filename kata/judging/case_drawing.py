@@ -51,6 +51,22 @@ def restore(entries: list[tuple[str, int, int, tuple]]) -> None:
     _restored.update({(check_id, examples, edges): tuple(cases) for check_id, examples, edges, cases in entries})
 
 
+def bound_shrinking(seconds: float | None) -> None:
+    """Make hypothesis stop shrinking after `seconds` at most (the test call under way is finished first),
+    and report the smallest case found by then; None: its own limit again. Its limit is a module
+    constant it reads as shrinking starts, and says may be changed. A safety net only: the runner
+    bounds shrinking by a number of tries, which gives the same case on any machine."""
+    from hypothesis.internal.conjecture import engine
+
+    if not hasattr(engine, "MAX_SHRINKING_SECONDS"):  # another hypothesis: its own limit holds
+        return
+    _default.setdefault("seconds", engine.MAX_SHRINKING_SECONDS)
+    engine.MAX_SHRINKING_SECONDS = _default["seconds"] if seconds is None else seconds
+
+
+_default: dict[str, float] = {}
+
+
 def flaky_errors() -> tuple[type, ...]:
     """What hypothesis raises when a check fails on a case and passes on the very same case (FlakyFailure,
     FlakyReplay, FlakyStrategyDefinition...: all are Flaky, in every version that has them)."""

@@ -101,13 +101,20 @@ class Child:
         self.record = False  # calls record what the learner's code runs (kata.child.recording): a few, not all
         self.trace = False  # calls trace what each update works with (kata.child.update_trace): on a failure only
         self._charging = False  # inside charged(): an inner one is not counted again
+        # the kata's own time, not the learner's: once a check has failed, what hypothesis runs to shrink and
+        # replay that failure is not charged to the budget (each wait is still bounded by what is left of it)
+        self.free = False
+        # a failing training check says after which update the values part (it trains again and again to
+        # find out): only once hypothesis has its final case, not for every case it tries while shrinking
+        self.explain = False
         self._watcher: threading.Thread | None = None  # sums the working folder where no tmpfs caps it
         self._stop_watching = threading.Event()
         self.over_disk = False  # the working folder passed its cap: the child was killed for it
         try:
             self.copy = private_copy(source, self.scratch)
             limits = {"memory_bytes": memory_mb * 2**20 if memory_mb else None,
-                      "cpu_seconds": int(timeout) + 5 if timeout else None}
+                      # the learner's time, and as much again that the kata may spend shrinking a failure
+                      "cpu_seconds": int(2 * timeout) + 5 if timeout else None}
             self.sock = zygote.spawn({"file": str(self.copy), "scratch": str(self.scratch), "limits": limits,
                                       "timeout": timeout, "scratch_cap": self.scratch_cap})
             hello = self._receive(time.monotonic() + 30.0)
@@ -189,9 +196,9 @@ class Child:
     def _answer(self):
         """The next answer, within what is left of the learner's time; learner errors raised as such.
         Decoding it counts as the learner's time too (it is bounded by kata.child.wire.ANSWER)."""
+        left = self.timeout if self.free else self.budget  # the kata's own time: a hang still ends, in a timeout
         with self.charged():
-            reply = self._receive(None if self.budget is None else time.monotonic() + max(self.budget, 0.0),
-                                  wire.ANSWER)
+            reply = self._receive(None if left is None else time.monotonic() + max(left, 0.0), wire.ANSWER)
             self._check_disk()
         if not isinstance(reply, dict):
             raise ChildGone("protocol", "the answer from your code's process was not readable")
@@ -265,7 +272,7 @@ class Child:
         """Count the time inside as the learner's: a wait on the child, or the judge's own work on its
         answers (reading, converting). Past the deadline the grade ends as a hang does, though the
         work inside is finished first (it is bounded by the answer limits). Counted once when nested."""
-        if self._charging:
+        if self._charging or self.free:
             yield
             return
         self._charging, started = True, time.monotonic()

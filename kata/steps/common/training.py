@@ -61,6 +61,8 @@ def compare_training(run, mine, expected, child=None) -> None:
     except Unlike:  # about how the code is put together (what fit returns...): no update to look for
         raise
     except Mismatch as e:
+        if child is not None and not child.explain:  # a case tried while shrinking: the plain verdict will do
+            raise
         where = _first_update_that_differs(run, x, y, mine, expected, child)
         raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail) from None
 
@@ -73,21 +75,40 @@ def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
 
 
 def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
+    """After which update of the first epoch the parameters first part, found by bisection over the
+    number of batches trained on (each try trains afresh): a few trainings, not one per batch."""
     updates = run.n_batches * run.epochs
-    for k in range(1, run.n_batches + 1):
+
+    def part(k: int) -> bool | None:  # True: k batches already differ; None: the learner's code failed there
         rows = k * run.bs
         try:
             _assert_parameters(mine(x[:rows], y[:rows], 1), expected(x[:rows], y[:rows], 1), "{name}")
         except Mismatch:
-            last = min(rows, run.n)
-            first = _("the very first update already differs: look at the output, loss and gradient checks too.") \
-                if k == 1 else _("the updates before it agree.")
-            first = _traced(child, x[:rows], y[:rows], mine, expected) or first
-            return _("They part at update {k} of {updates} (batch {k}, rows {first_row}..{last_row}): {what}").format(
-                k=k, updates=updates, first_row=(k - 1) * run.bs, last_row=last - 1, what=first)
+            return True
         except Exception:  # the learner's code fails on a shorter run: the full message says enough
+            return None
+        return False
+
+    agree, differ = 0, None  # the most batches known to agree, the fewest known to differ
+    first_try = part(run.n_batches)
+    if first_try is None:
+        return ""
+    if first_try:
+        differ = run.n_batches
+    while differ is not None and differ - agree > 1:
+        k = (agree + differ) // 2
+        parted = part(k)
+        if parted is None:
             return ""
-    return _("The first epoch agrees; they part in a later epoch.") if run.epochs > 1 else ""
+        agree, differ = (agree, k) if parted else (k, differ)
+    if differ is None:
+        return _("The first epoch agrees; they part in a later epoch.") if run.epochs > 1 else ""
+    k, rows = differ, differ * run.bs
+    first = _("the very first update already differs: look at the output, loss and gradient checks too.") \
+        if k == 1 else _("the updates before it agree.")
+    first = _traced(child, x[:rows], y[:rows], mine, expected) or first
+    return _("They part at update {k} of {updates} (batch {k}, rows {first_row}..{last_row}): {what}").format(
+        k=k, updates=updates, first_row=(k - 1) * run.bs, last_row=min(rows, run.n) - 1, what=first)
 
 
 def _traced(child, x, y, mine, expected) -> str:
