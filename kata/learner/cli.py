@@ -6,11 +6,12 @@ check failed or a step is not started or cannot be loaded; 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from kata import i18n
-from kata.i18n import N_, _, by_id
+from kata.i18n import N_, _, by_id, wrap_cells
 from kata.inert import inert
 from kata.steps import registry
 
@@ -34,9 +35,38 @@ EPILOG = N_("""examples:
   in a notebook: %load_ext kata, then a cell that begins with %%kata step04 (README: Notebooks)""")
 
 
+class CellsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help, wrapped by terminal cells (a Hangul syllable takes two), never inside a word. The
+    epilog's lines keep their layout; one too wide wraps its description under where it starts."""
+
+    def _split_lines(self, text, width):
+        return wrap_cells(text, width)
+
+    def _fill_text(self, text, width, indent):
+        from rich.cells import cell_len
+
+        lines = []
+        for line in text.splitlines():
+            if cell_len(indent + line) <= width:
+                lines.append(indent + line)
+                continue
+            gap = max((m for m in re.finditer(r"\S( {2,})(?=\S)", line)), key=lambda m: m.end(), default=None)
+            if gap is None:  # prose: wrapped at its own indentation
+                start, head, tail = len(line) - len(line.lstrip()), "", line.lstrip()
+            else:  # the description's column, or a line of its own below the command
+                start, head, tail = (gap.end() if gap.end() <= width // 2 else 6), line[:gap.end()], line[gap.end():]
+                if start == 6:
+                    lines.append(indent + head.rstrip())
+                    head = ""
+            wrapped = wrap_cells(tail, width - len(indent) - start)
+            lines.append(indent + (head or " " * start) + wrapped[0])
+            lines += [indent + " " * start + rest for rest in wrapped[1:]]
+        return "\n".join(lines)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="grader.py", description=_("Grade the torch.nn kata's steps."), epilog=_(EPILOG),
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=CellsHelpFormatter)
     p.add_argument("step", nargs="?", help=_("step to grade, e.g. step04 (default: show every step)"))
     p.add_argument("--target", default="steps",
                    help=_("folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path"))

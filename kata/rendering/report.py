@@ -103,6 +103,18 @@ def _block(text: str, indent: int) -> list[str]:
     return [escape(line) for line in out]
 
 
+def _check_line(mark: str, name: str, note: str = "") -> list[str]:
+    """A check's line: its mark (markup, 4 cells), its sentence, and a note (markup) after it; a sentence
+    wider than the terminal wraps under itself, never inside a word."""
+    columns = width()
+    if columns is None or 4 + cell_len(name) + cell_len(plain(note)) <= columns:
+        return [mark + escape(name) + note]
+    first, *rest = wrap_cells(name, columns, "    ", "    ")
+    lines = [mark + escape(first[4:])] + [escape(line) for line in rest]
+    lines[-1] += note
+    return lines
+
+
 def plain(markup: str) -> str:
     return Text.from_markup(markup).plain
 
@@ -156,11 +168,11 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False)
         elif c.status == SKIPPED:
             note = paint(SKIPPED, "  " + _("(skipped: {why})").format(why=c.message))
         if c.kind == "guard" and c.status == FAILED:  # a teaching note: it does not change the grade
-            lines.append(paint(NOT_STARTED, "  ! ") + escape(check_name(c))
-                         + paint(NOT_STARTED, "  " + _("(a note, not graded)")))
+            lines += _check_line(paint(NOT_STARTED, "  ! "), check_name(c),
+                                 paint(NOT_STARTED, "  " + _("(a note, not graded)")))
             lines += _block(c.message, 6)
             continue
-        lines.append(paint(c.status, f"  {MARKS[c.status]} ") + escape(check_name(c)) + note)
+        lines += _check_line(paint(c.status, f"  {MARKS[c.status]} "), check_name(c), note)
         if c.status != FAILED:
             continue
         if c.stage == "crash" and c.message in crashes:  # every check met the same crash: told once
@@ -270,6 +282,9 @@ def step_text(r: StepResult, first_pass: bool = False) -> str:
 def board_markup(results: list[StepResult], target: str) -> str:
     results, target = [inert_result(r) for r in results], inert(target, one_line=True)
     lines = [f"[bold]torch-nn-kata · {escape(target)}[/]", ""]
+    titles = {r.step: by_id(r.step + ".title", r.title) for r in results}
+    # the title column as wide as the longest title, up to TITLE_CELLS; a longer title wraps at a word
+    column = min(max((cell_len(t) for t in titles.values()), default=0), TITLE_CELLS)
     for r in results:
         earned, most = r.score()
         if r.status in (BROKEN, MISSING):
@@ -278,9 +293,10 @@ def board_markup(results: list[StepResult], target: str) -> str:
             state = _("not started")
         else:
             state = f"{_(STATUS_WORDS[r.status])} {earned}/{most}"
-        title = by_id(r.step + ".title", r.title)
-        lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(fit(title, 36))} "
+        first, *more = wrap_cells(titles[r.step], column)
+        lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(fit(first, column))} "
                      + paint(r.status, state))
+        lines += [" " * 25 + escape(line) for line in more]  # under the title column
     done = sum(r.status == PASSED for r in results)
     upcoming = next_step(results)
     lines += ["", _("{done} of {total} steps passed.").format(done=done, total=len(results))]
@@ -293,6 +309,9 @@ def board_markup(results: list[StepResult], target: str) -> str:
     if done:
         lines.append(_("Finished a step? Compare it with the reference: python grader.py stepNN --diff solutions"))
     return "\n".join(lines)
+
+
+TITLE_CELLS = 40  # the board's title column at its widest: with the rest of a row, 80 columns
 
 
 def fit(text: str, cells: int) -> str:

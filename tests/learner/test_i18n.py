@@ -3,6 +3,7 @@ complete and compiled, placeholders kept, Hangul lined up, keys and ids left Eng
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ from rich.cells import cell_len
 
 from kata import i18n, paths
 from kata.i18n import po
-from kata.judging.results import FAILED, FAILING, CheckResult, StepResult
+from kata.judging.results import FAILED, FAILING, PASSED, CheckResult, StepResult
 from kata.rendering import report
 from kata.steps import registry
 
@@ -117,6 +118,33 @@ def test_the_board_lines_up_in_hangul():
     i18n.use("ko")
     for step in registry.STEPS:  # every title takes the same cells on the board, cut or padded
         assert cell_len(report.fit(i18n.by_id(f"{step.id}.title", step.title), 36)) == 36
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "ko"])
+def test_the_board_never_cuts_a_title_and_lines_up_its_states(lang):
+    i18n.use(lang)
+    results = [StepResult(s.id, s.slug, s.title, "steps", f"steps/{s.filename}", status=PASSED) for s in registry.STEPS]
+    board = report.board_text(results, "steps")
+    for step in registry.STEPS:
+        assert i18n.by_id(f"{step.id}.title", step.title).split()[-1] in board  # the title's last word is there
+    rows = [line for line in board.splitlines() if line.startswith("  ✓ ")]
+    assert len({cell_len(line.rsplit(" ", 2)[0]) for line in rows}) == 1  # every state starts in one column
+    assert all(cell_len(line) <= 80 for line in rows)
+
+
+@pytest.mark.parametrize("lang", ["en", "vi", "ko"])
+def test_help_and_check_lines_wrap_by_cells(lang, monkeypatch):
+    done = subprocess.run([sys.executable, "grader.py", "--help", "--lang", lang], capture_output=True, text=True,
+                          cwd=paths.ROOT, env={"PATH": os.environ["PATH"], "COLUMNS": "80"}, timeout=60)
+    assert done.returncode == 0 and all(cell_len(line) <= 80 for line in done.stdout.splitlines()), done.stdout
+    monkeypatch.setenv("COLUMNS", "60")
+    i18n.use(lang)
+    long = next(c for c in registry.BY_ID["step07"].checks if c.id == "train-loader")
+    result = StepResult("step07", "step07_validation", "Validation", "steps", "steps/step07_validation.py",
+                        status=PASSED, checks=[CheckResult("step07.train-loader", long.says, "property", PASSED)])
+    lines = report.step_text(result).splitlines()
+    assert all(cell_len(line) <= 60 for line in lines if not line.startswith("step07")), lines
+    assert " ".join(" ".join(lines).split()).count(i18n.by_id("step07.train-loader", long.says).split()[-1]) >= 1
 
 
 def test_wrapping_measures_cells_not_characters(monkeypatch):
