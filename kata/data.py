@@ -144,7 +144,7 @@ def _download(url: str, dest: Path) -> tuple[torch.Tensor, ...]:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            print(f"kata: downloading {url} -> {dest}", file=sys.stderr)
+            print("kata: " + _("downloading {url} to {path}").format(url=url, path=dest), file=sys.stderr)
             _fetch(url, out, _DOWNLOAD_TIMEOUT_S)
         data = _read_tutorial(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a cache folder may be shared

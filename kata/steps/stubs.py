@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 
-from kata.i18n import by_id, wrap_cells
+from kata.i18n import N_, _, by_id, pad_cells, wrap_cells
 from kata.paths import ROOT
 from kata.steps.declare import Todo
 
@@ -171,9 +171,13 @@ def make_stub(step) -> str:
     _translate_docstrings(tree, lines, edits)
     _redoc_module(tree, lines, edits, step)
     text = edits.text()
-    run = "\nRun it on MNIST:" if "\nRun it on MNIST:" in text else "\nRun it:"  # step14 runs on made-up data
+    run = "Run it on MNIST:" if "\nRun it on MNIST:" in text else "Run it:"  # step14 runs on made-up data
+    from rich.cells import cell_len
+
+    # the framing lines in the learner's language, "Grade it:" padded to the longer label (English: as ever)
+    column = max(cell_len(_(GRADE_IT)), cell_len(_(RUN_ON_MNIST))) + 1
     text = (text.replace("python -m solutions.", "python -m steps.")
-            .replace(run, f"\nGrade it:        python grader.py {sid}{run}", 1))
+            .replace(f"\n{run}", f"\n{pad_cells(_(GRADE_IT), column)}python grader.py {sid}\n{_(run)}", 1))
     try:
         ast.parse(text)
     except SyntaxError as e:
@@ -225,7 +229,7 @@ def _place(fn, lines, edits, a, b, todo, label, marker, raises) -> None:
             raise ValueError(f"{label}: the lines {a}..{b} cut statement {first}..{last} in two")
     indent = _indent(lines[a - 1])
     if header is not None:  # the block's body stays, one level out, after the raise
-        note = " (the lines below the raise are its body: indent them under it)"
+        note = " " + _("(the lines below the raise are its body: indent them under it)")
         edits.replace(a, b, marker(indent, todo.text + note, label))
         cut = len(_indent(lines[header.body[0].lineno - 1])) - len(_indent(lines[header.lineno - 1]))
         for n in range(b + 1, header.end_lineno + 1):
@@ -235,10 +239,13 @@ def _place(fn, lines, edits, a, b, todo, label, marker, raises) -> None:
         if inner.lineno not in raises:  # one raise before the statement, however many TODOs it holds
             raises.add(inner.lineno)
             edits.before.setdefault(inner.lineno, []).append(
-                marker(_indent(lines[inner.lineno - 1]), "", label)[-1] + "  # its TODO is in the lines below")
+                marker(_indent(lines[inner.lineno - 1]), "", label)[-1] + "  # " + _("its TODO is in the lines below"))
     else:
         edits.replace(a, b, marker(indent, todo.text, label))
 
+
+# the stub's framing labels (the rest of those lines is code)
+GRADE_IT, RUN_ON_MNIST, RUN_IT, SHAPES = N_("Grade it:"), N_("Run it on MNIST:"), N_("Run it:"), N_("Shapes:")
 
 DOCSTRING = "stub.docstring"  # the context of the code's own docstrings in the catalogs, keyed by their text
 
@@ -269,5 +276,6 @@ def _redoc_module(tree, lines, edits, step) -> None:
         tail = next(i for i, r in enumerate(rows) if r.startswith("Run it"))
     text = by_id(f"{step.id}.stub", step.stub_doc)
     _doc_lines(text, "")  # refuses quotes and backslashes
-    new = ('"""' + text.strip("\n")).split("\n") + [""] + rows[tail:]
+    framing = [_(SHAPES) + row[len(SHAPES):] if row.startswith(SHAPES) else row for row in rows[tail:]]
+    new = ('"""' + text.strip("\n")).split("\n") + [""] + framing
     edits.replace(doc.lineno, doc.end_lineno, new)

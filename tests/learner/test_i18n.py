@@ -188,6 +188,24 @@ def test_reset_in_vietnamese_writes_the_vietnamese_stub_and_keeps_the_learners_f
     assert result.status == NOT_STARTED and result.score()[0] == 0
 
 
+ENGLISH_FRAMING = ("Grade it:", "Run it", "Shapes:", "its TODO is in the lines below",
+                   "(the lines below the raise are its body", "Step 0", "Step 1")
+
+
+@pytest.mark.parametrize("lang", ["vi", "ko"])
+def test_a_translated_stub_frames_itself_in_its_language(lang):
+    """The stub's own words (its header, the grade and run lines, the notes beside a TODO) are the
+    learner's language; code, paths and the step's names stay as they are."""
+    from kata.steps.stubs import make_stub
+
+    i18n.use(lang)
+    for step in registry.STEPS:
+        stub = make_stub(step)
+        left = [w for w in ENGLISH_FRAMING if w in stub]
+        assert not left, f"{step.id} ({lang}): {left}"
+        assert f"python grader.py {step.id}" in stub and f"python -m steps.{step.slug}" in stub
+
+
 def _code(source: str) -> str:
     """The module's code without its docstrings (comments are not in the tree)."""
     import ast
