@@ -63,8 +63,8 @@ def use(lang: str) -> None:
     if lang != "en":
         catalog = gettext.translation(DOMAIN, localedir=str(LOCALE), languages=[lang], fallback=True)
     _current.update(lang=lang, catalog=catalog)
-    argparse._ = catalog.gettext  # argparse looks its words up through its module's _ and ngettext
-    argparse.ngettext = catalog.ngettext
+    argparse._ = _  # argparse looks its words up through its module's _ and ngettext
+    argparse.ngettext = n_
 
 
 
@@ -109,13 +109,24 @@ def language() -> str:
 
 def _(message: str) -> str:
     """`message` (English, the msgid) in the current language."""
-    return _current["catalog"].gettext(message) if message else message
+    return _particles(_current["catalog"].gettext(message)) if message else message
 
 
 def by_id(key: str, message: str) -> str:
     """The text of the check, rule or hint whose stable id is `key` (the msgctxt), in the current
     language; `message` is its English."""
-    return _current["catalog"].pgettext(key, message) if message else message
+    return _particles(_current["catalog"].pgettext(key, message)) if message else message
+
+
+def _particles(text: str) -> str:
+    """Korean text that writes a particle both ways (`{step}은(는)`) picks one once it is formatted
+    (kata.i18n.particles)."""
+    if _current["lang"] != "ko" or "(" not in text:
+        return text
+    from kata.i18n import particles
+
+    text = particles.fix(text)  # the words written in the text itself; a placeholder's, once it is filled
+    return particles.Template(text) if particles.has_pair(text) else text
 
 
 def N_(message: str) -> str:
@@ -124,7 +135,7 @@ def N_(message: str) -> str:
 
 
 def n_(singular: str, plural: str, n: int) -> str:
-    return _current["catalog"].ngettext(singular, plural, n)
+    return _particles(_current["catalog"].ngettext(singular, plural, n))
 
 
 def wrap_cells(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
