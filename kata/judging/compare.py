@@ -54,6 +54,11 @@ def _index(flat: int, shape: torch.Size) -> tuple[int, ...]:
 def _shape_hint(got: torch.Size, expected: torch.Size) -> str:
     if len(got) == len(expected) + 1 and got[:1] == got[1:2]:
         return " " + _("A square result where a vector was expected is what broadcasting (n,) against (n, 1) gives.")
+    if len(got) != len(expected) and [d for d in got if d != 1] == [d for d in expected if d != 1]:
+        return " " + (_("The same values, with a dimension of size 1 missing: compare the two shapes position by "
+                        "position.") if len(got) < len(expected) else
+                      _("The same values, with an extra dimension of size 1: compare the two shapes position by "
+                        "position."))
     if got.numel() == expected.numel():
         return " " + _("Same number of elements in another layout: a transposed or reshaped result.")
     return ""

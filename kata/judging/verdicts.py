@@ -56,6 +56,9 @@ def learner_error(info: dict, path: Path) -> str:
     if kind == "thread":  # the message is the thread's target, named by the child (kata.child.probe)
         return _("your code left a thread running ({target})\n{advice}").format(
             target=str(info.get("message") or "Thread")[:100], advice=advice(info))
+    if not isinstance(info.get("line"), int):  # raised outside the learner's file: no line of theirs to show
+        return _("this was raised outside your file, on what your code returned or built, so there is no line of "
+                 "yours to show: {error}\n{advice}").format(error=at, advice=advice(info, own_line=False))
     if info.get("in_library"):
         return _("your code raised an exception (inside a library function your line called) at {where}\n"
                  "{advice}").format(where=at, advice=advice(info))
@@ -158,12 +161,15 @@ def refused(path: Path, what: str) -> str:
         path=path, what=_(what))
 
 
-def advice(info: dict) -> str:
+def advice(info: dict, own_line: bool = True) -> str:
     text, kind = info.get("message") or "", info.get("type") or ""
     refused = refusals.sentence(info)  # what the confinement refused, and what to change
     if refused:
         return refused
-    if "shape" in text or "size of tensor" in text or "must match the size" in text:
+    if any(w in text for w in ("shape", "size of tensor", "must match the size", "batch_size", " channels")):
+        if not own_line:
+            return _("A shape mismatch: the shapes in the step's docstring say what each tensor should be; "
+                     "compare them with the shapes your functions return.")
         return _("A shape mismatch: the shapes in the step's docstring say what each tensor should be; "
                  "print the shapes on that line to see which one differs.")
     if "leaf Variable that requires grad" in text:
@@ -177,4 +183,7 @@ def advice(info: dict) -> str:
     if kind == "PermissionError":
         return _("The grader runs your code confined: it may read its own file and write in a temporary "
                  "folder, nothing else (no other files, no network, no new processes).")
+    if not own_line:
+        return _("Compare what your functions return with their docstrings: a failure above may show the first "
+                 "difference.")
     return _("Read the line above, and the docstring of the function it is in.")

@@ -161,6 +161,7 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False)
     if where:
         lines += _block(where, 2)
     crashes: set[str] = set()  # the crash paragraphs shown already
+    mismatched = False  # a check failed on the values before: a later crash may only follow from it
     for c in r.checks:
         note = ""
         if c.status == NOT_STARTED:
@@ -180,6 +181,9 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False)
             continue
         if c.stage == "crash":
             crashes.add(c.message)
+        if c.stage == "crash" and mismatched and c.kind == "property":
+            lines += _block(_("this may only follow from the first failure above: fix that one first."), 6)
+        mismatched = mismatched or (c.stage != "crash" and c.kind == "property")
         if c.counterexample:
             lines += _block(_("the smallest input that shows it: {case}").format(case=c.counterexample), 6)
         lines += _block(c.message, 6)

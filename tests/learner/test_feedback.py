@@ -207,3 +207,15 @@ def test_diff_against_the_reference_shows_code_not_the_docstrings_the_stub_wrote
                                             + "\n".join(diffs.code_lines(reference)) + "\n")
     code, out, _ = run_main(capfd, "step04", "--diff", "solutions", "--target", str(submission))
     assert code == 0 and "are the same" in out, out
+
+
+def test_a_missing_dimension_and_what_follows_from_it_are_told_as_they_are():
+    """step09's preprocess forgets the channel: the shape check says a dimension of size 1 is missing, and
+    the crashes it causes later (in torch, on what the model returned) show no line that is not there and
+    say they may only follow from that first failure."""
+    text = report.step_text(selfcheck.grade_mutant(mutants.find("step09", "preprocess-no-channel")))
+    assert "a dimension of size 1 missing" in text
+    assert "another layout" not in text.split("preprocess(xb): expected shape")[1].splitlines()[0]
+    assert "exception at ValueError" not in text and "so there is no line of yours to show: ValueError" in text
+    assert "print the shapes on that line" not in text.split("no line of yours to show")[1].splitlines()[1]
+    assert text.count("this may only follow from the first failure above") >= 1

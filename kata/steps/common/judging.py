@@ -38,10 +38,10 @@ def set_params(model, values: dict[str, torch.Tensor], what: str):
         for name, value in values.items():
             if name not in have:
                 shown = ", ".join(f"{n} {tuple(s)}" for n, s in have.items()) or _("none")
-                raise Mismatch(what, _("has no parameter named `{name}` (its parameters: {have}).").format(
+                raise Unlike(what, _("has no parameter named `{name}` (its parameters: {have}).").format(
                     name=name, have=shown))
             if tuple(have[name]) != tuple(value.shape):
-                raise Mismatch(what, _("parameter `{name}` has shape {got}, expected {expected}.").format(
+                raise Unlike(what, _("parameter `{name}` has shape {got}, expected {expected}.").format(
                     name=name, got=tuple(have[name]), expected=tuple(value.shape)))
     return model
 

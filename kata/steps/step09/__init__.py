@@ -168,7 +168,7 @@ STEP = Step(
             'reshapes to (bs, 28, 28), without the channel dimension',
             old='    return x.view(-1, 1, 28, 28)',
             new='    return x.view(-1, 28, 28)',
-            catches='preprocess',
+            catches='preprocess', says='a dimension of size 1 missing',
         ),
     ),
     train=Train("validation", epochs=5),
