@@ -172,6 +172,7 @@ def grade_submission(source: Path, submission: Path, config: dict, in_process: b
     drew stay here, to be kept for every submission)."""
     from kata.classroom import grading
     from kata.grading import hidden_checks, isolate, kept_cases, notebooks, runner
+    from kata.judging import case_drawing
     from kata.steps import registry
 
     steps = [registry.BY_ID[s] for s in config["steps"]]
@@ -196,8 +197,10 @@ def grade_submission(source: Path, submission: Path, config: dict, in_process: b
         else:
             isolate.prepare([job.step for job in jobs])
             kept_cases.load(source / KEPT_CASES)
-            # the later steps first: they are the longer (CNNs, hooks), and the short ones fill in around them
-            graded = isolate.run_all(jobs[::-1], min(isolate.cores(), MAX_JUDGES), timeout, memory_mb)
+            try:  # the later steps first: they are the longer (CNNs, hooks), and the short ones fill in around them
+                graded = isolate.run_all(jobs[::-1], min(isolate.cores(), MAX_JUDGES), timeout, memory_mb)
+            finally:
+                case_drawing.forget_restored()  # this submission's alone: nothing else in this process uses them
         for job in jobs:
             result = graded[job.key]
             result.pop("seconds", None)

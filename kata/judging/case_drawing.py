@@ -51,6 +51,11 @@ def restore(entries: list[tuple[str, int, int, tuple]]) -> None:
     _restored.update({(check_id, examples, edges): tuple(cases) for check_id, examples, edges, cases in entries})
 
 
+def forget_restored() -> None:
+    """Drop what `restore` kept: the grades it was for are done (the judges forked for them hold a copy)."""
+    _restored.clear()
+
+
 def bound_shrinking(seconds: float | None) -> None:
     """Make hypothesis stop shrinking after `seconds` at most (the test call under way is finished first),
     and report the smallest case found by then; None: its own limit again. Its limit is a module

@@ -270,10 +270,13 @@ def reference_pointer(r: StepResult, first_pass: bool) -> str:
 def summary_markup(r: StepResult) -> str:
     if r.status in (BROKEN, MISSING):
         return paint(r.status, f"{r.step}: {_(STATUS_WORDS[r.status])}")
+    # the checks that score, as the board counts them: the guards are notes (their lines say so)
+    scored = [c for c in r.checks if c.kind != "guard"]
+    count = {status: sum(c.status == status for c in scored) for status in (PASSED, FAILED, NOT_STARTED, SKIPPED)}
     counts = _("{passed} passed, {failed} failed, {todo} not started").format(
-        passed=r.count(PASSED), failed=r.count(FAILED), todo=r.count(NOT_STARTED))
-    if r.count(SKIPPED):
-        counts += _(", {n} skipped").format(n=r.count(SKIPPED))
+        passed=count[PASSED], failed=count[FAILED], todo=count[NOT_STARTED])
+    if count[SKIPPED]:
+        counts += _(", {n} skipped").format(n=count[SKIPPED])
     verdict = {PASSED: _("passed"), NOT_STARTED: _("not started: open the file and follow its TODOs"),
                IN_PROGRESS: _("in progress: TODOs left"), FAILING: _("not yet")}[r.status]
     return f"{escape(counts)} · " + paint(r.status, f"{r.step} {verdict}")

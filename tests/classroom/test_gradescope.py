@@ -237,6 +237,9 @@ def test_setups_check_keeps_its_cases_and_grades_as_a_submission_is_graded(grade
     assert json.loads((bundle["source"] / gradescope.KEPT_CASES).read_text())["checks"]
     side_by_side = gradescope.grade_submission(bundle["source"], submission, config)[0]
     assert side_by_side.grades == alone.grades and alone.grades[gradescope.LEARNER][STEP.id]["status"] == "failing"
+    from kata.judging import case_drawing
+
+    assert not case_drawing._restored, "the cases restored for one submission outlived it"
 
 
 def test_a_hostile_submission_gets_a_verdict_and_forges_nothing(graded):

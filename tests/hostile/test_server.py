@@ -115,7 +115,7 @@ def _grade(served: Served) -> tuple[int, str]:
     return done.returncode, next((line for line in done.stdout.splitlines() if "not started" in line), done.stdout)
 
 
-PASSED = (0, "11 passed, 0 failed, 0 not started · step01 passed")
+PASSED = (0, "9 passed, 0 failed, 0 not started · step01 passed")
 
 
 # The attacker: a process of the same user, without the key. It passes its own stdin, stdout and
