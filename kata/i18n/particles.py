@@ -18,8 +18,9 @@ PAIRS = {"이(가)": ("이", "가"), "가(이)": ("이", "가"), "을(를)": ("�
 _PAIR = re.compile("|".join(re.escape(p) for p in PAIRS))
 _CLOSERS = "`'\")]>*”’"  # what may stand between the word and its particle: `lin`이, (step04)는; never }
 _DIGITS = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ", "9": ""}
-_WITH = set("mnp")  # model 모델 (ㄹ), step 스텝, item 아이템, function 펑션
-_WITHOUT = set("aeiouyrsxhfvzdgbtw")  # loss 로스, tensor 텐서, batch 배치, grad 그래드, dict 딕트
+_WITH = set("mnp")  # item 아이템, function 펑션, step 스텝 (model 모델: ㄹ, below)
+_WITHOUT = set("aiouyrsxhfvzdgbw")  # loss 로스, tensor 텐서, batch 배치, grad 그래드, graph 그래프
+# t and k are read both ways (dataset 데이터셋, but set 세트; hook 훅, but check 체크): both are left
 
 
 def final(text: str) -> str | None:
@@ -41,7 +42,11 @@ def final(text: str) -> str | None:
     if not word:
         return None
     w = word.group().lower()
-    if w.endswith("le") or w.endswith("l"):
+    if w.endswith("e") and len(w) > 1:  # a silent e: the consonant before it decides (module 모듈, name 네임,
+        w = w[:-1] if w[-2] in "lmnp" else w  # type 타입; but code 코드, size 사이즈, image 이미지: none)
+        if w.endswith("e"):
+            return ""
+    if w.endswith("l"):
         return "ㄹ"
     if w.endswith("ng") or w[-1] in _WITH:
         return "+"

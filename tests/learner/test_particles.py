@@ -14,7 +14,9 @@ from kata.i18n import particles, po
     ("step04은(는)", "step04는"), ("step01은(는)", "step01은"), ("`lin`이(가)", "`lin`이"), ("model을(를)", "model을"),
     ("loss을(를)", "loss를"), ("모델이(가)", "모델이"), ("코드은(는)", "코드는"), ("tensor(으)로", "tensor로"),
     ("model(으)로", "model로"), ("파일(으)로", "파일로"), ("집(으)로", "집으로"), ("(step13)은(는)", "(step13)은"),
+    ("module을(를)", "module을"), ("name이(가)", "name이"), ("type은(는)", "type은"), ("code을(를)", "code를"),
     ("{step}은(는)", "{step}은(는)"), ("check이(가)", "check이(가)"),  # a placeholder, or a word read two ways: both
+    ("TensorDataset을(를)", "TensorDataset을(를)"), ("hook이(가)", "hook이(가)"),
 ])
 def test_a_particle_follows_the_word_before_it(written, read):
     assert particles.fix(written) == read
