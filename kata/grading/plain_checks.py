@@ -240,25 +240,24 @@ def _local(remote: Remote):
     return remote.value() if remote.plain else Handle(remote)
 
 
+def _each_handle(value, leaf):
+    """`value` with `leaf(handle)` in place of each handle inside it (lists, tuples and dicts walked)."""
+    if isinstance(value, Handle):
+        return leaf(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_each_handle(v, leaf) for v in value)
+    if isinstance(value, dict):
+        return {k: _each_handle(v, leaf) for k, v in value.items()}
+    return value
+
+
 def _remotes(value):
     """Handles inside arguments, as the channel's references."""
-    if isinstance(value, Handle):
-        return value._remote
-    if isinstance(value, (list, tuple)):
-        return type(value)(_remotes(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _remotes(v) for k, v in value.items()}
-    return value
+    return _each_handle(value, lambda handle: handle._remote)
 
 
 def _values(value):
-    if isinstance(value, Handle):
-        return value._remote.value()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_values(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _values(v) for k, v in value.items()}
-    return value
+    return _each_handle(value, lambda handle: handle._remote.value())
 
 
 def value(obj):
