@@ -148,7 +148,8 @@ def run_all(jobs: list[Job], workers: int, timeout: float, memory_mb: int | None
                 os.close(read_end)
                 _child(job, write_end, timeout, memory_mb)
             os.close(write_end)
-            active[read_end] = (pid, job, [], time.monotonic() + timeout + GRACE_SECONDS)
+            # the learner's time, as much again that the kata may spend on a failure (not theirs), then a grace
+            active[read_end] = (pid, job, [], time.monotonic() + 2 * timeout + GRACE_SECONDS)
         ready, _, _ = select.select(list(active), [], [], 0.2)
         for fd in ready:
             data = os.read(fd, 1 << 16)
