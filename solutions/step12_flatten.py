@@ -4,7 +4,7 @@ The companion lessons flatten the last feature maps by hand before the first lin
 
     x = x.view(-1, self.num_flat_features(x))   # num_flat_features multiplies every size but the batch's
 
-(the hand-written versions are in kata/baselines/step12_handwritten.py). torch does that
+(the hand-written versions are in kata/steps/baselines/step12_handwritten.py). torch does that
 count itself: `torch.flatten(x, 1)` and the layer `nn.Flatten()` (start_dim=1 by default)
 keep dimension 0, the batch, and merge all the others:
 

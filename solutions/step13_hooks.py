@@ -2,7 +2,7 @@
 
 To see what the layers of a network produce, the companion lessons print from inside
 forward, and keep each output with retain_grad() to print its gradient after backward
-(kata/baselines/step13_printing.py). A hook does the looking from outside, and the model
+(kata/steps/baselines/step13_printing.py). A hook does the looking from outside, and the model
 stays clean:
 
     handle = layer.register_forward_hook(hook)        # hook(module, inputs, output), after forward

@@ -1,7 +1,7 @@
 """Step 14 · regression: nn.Linear(1, 1), nn.MSELoss and optim.SGD replace the hand-written regression.
 
 The house-price regression of “Bài 3: Neural Network” predicts price = w * area + b. Written by hand
-(kata/baselines/step14_handwritten.py) that is two leaf tensors, `((y_hat - y) ** 2).mean()`
+(kata/steps/baselines/step14_handwritten.py) that is two leaf tensors, `((y_hat - y) ** 2).mean()`
 and `w -= lr * w.grad` with the zeroing after it. With torch.nn:
 
     model = nn.Linear(1, 1)        # weight (1, 1) is w, bias (1,) is b

@@ -34,13 +34,13 @@ LAST_BATCH = N_(
 
 
 def last_batch_loss(tree: ast.Module) -> list[Note]:
-    """A print(...) at module level (or in main()) of a loss computed on variables that a preceding loop of
-    the same scope left holding its last batch (xb, yb from `for xb, yb in train_dl`, or sliced inside it,
-    and what is computed from them there): the tutorial's "loss after training"."""
+    """A print(...) of a loss computed on variables that a preceding loop of the same block left holding its
+    last batch (xb, yb from `for xb, yb in train_dl`, or sliced inside it, and what is computed from them
+    there): the tutorial's "loss after training". Wherever the print is: at module level, at the end of fit
+    or main, or inside an epoch loop after its loop over batches."""
     notes: list[Note] = []
-    scopes = [tree.body] + [node.body for node in tree.body
-                            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main"]
-    for body in scopes:
+    blocks = [tree.body] + [node.body for node in ast.walk(tree) if isinstance(node, (*_LOOPS, *_SCOPES[:2]))]
+    for body in blocks:
         notes += _prints_of_leftovers(body)
     return sorted(set(notes))
 

@@ -64,6 +64,20 @@ SEED_CELL = """
             print("final", final)
     """, 7),  # in main(), through a name computed after the loop, inside an if
     ("""
+    def fit(model, opt, train_dl, epochs):
+        for epoch in range(epochs):
+            for xb, yb in train_dl:
+                loss = loss_func(model(xb), yb)
+        print(loss)
+    """, 6),  # at the end of fit: the tutorial's own slip, the last (short) batch's loss
+    ("""
+    def fit():
+        for epoch in range(epochs):
+            for xb, yb in train_dl:
+                opt.step()
+            print(epoch, loss_func(model(xb), yb).item())
+    """, 6),  # inside the epoch loop, after its loop over batches
+    ("""
     if __name__ == "__main__":
         for xb, yb in train_dl:
             opt.step()
@@ -117,12 +131,13 @@ def test_the_note_says_what_the_loss_is_and_where_to_look():
     loss = loss_func(model(x_train), y_train)
     print(loss)
     """,
-    # a progress line inside fit (not module level, not main)
+    # a progress line inside the loop over batches: each batch's own loss, said as such
     """
     def fit(model, opt, train_dl, epochs):
-        for xb, yb in train_dl:
-            loss = loss_func(model(xb), yb)
-        print(loss)
+        for epoch in range(epochs):
+            for xb, yb in train_dl:
+                loss = loss_func(model(xb), yb)
+                print(loss)
     """,
     # something else than a loss
     """
