@@ -144,14 +144,14 @@ STEP = Step(
             "never calls opt.zero_grad(): each epoch's gradient adds onto the last one's",
             old='        opt.zero_grad()\n        loss.backward()\n',
             new='        loss.backward()\n',
-            catches='k-updates',
+            catches='k-updates', says='not zeroed after each update',
         ),
         Wrong(
             'zero-grad-before-step',
             'zeroes the gradients between backward and step, so nothing moves',
             old='        opt.zero_grad()\n        loss.backward()\n        opt.step()\n',
             new='        loss.backward()\n        opt.zero_grad()\n        opt.step()\n',
-            catches='one-update',
+            catches='one-update', says='between backward and step',
         ),
         Wrong(
             'momentum',
