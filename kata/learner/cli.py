@@ -71,6 +71,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--target", default="steps",
                    help=_("folder laid out like steps/ to grade: 'steps' (default), 'solutions', or a path"))
     p.add_argument("--json", action="store_true", help=_("print the result as JSON"))
+    p.add_argument("--verbose", action="store_true",
+                   help=_("also say how values are compared (the tolerances) and show all your code printed"))
     p.add_argument("--lang", metavar="LANG", help=_("en, vi or ko (default: $KATA_LANG, else your locale, else en)"))
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help=_("time limit for grading one step (default 60): an endless loop ends with a verdict"))
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         return reset.reset(step, target)
 
     if not (args.train or args.watch):
-        code = show_recorded(step, target, args.timeout, args.json)
+        code = show_recorded(step, target, args.timeout, args.json, args.verbose)
         if code is not None:
             return code
     code = _through_server(argv)  # what grades: a warm server does it faster
@@ -181,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return watch.watch(step, target, args.timeout)
     if step is not None:
-        return grade_step(step, target, args.timeout, args.json)
+        return grade_step(step, target, args.timeout, args.json, args.verbose)
     from kata.learner import verdict_cache
 
     results = runner.grade_all(list(registry.STEPS), target, args.timeout)
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     return show_board(results, target, args.json)
 
 
-def show_recorded(step, target: Path, timeout: float, as_json: bool = False) -> int | None:
+def show_recorded(step, target: Path, timeout: float, as_json: bool = False, verbose: bool = False) -> int | None:
     """Show the step's (or, with no step, the board's) recorded verdict when nothing changed since its
     last grade: the same verdict, without torch. None when it must be graded."""
     from kata.learner import verdict_cache
@@ -198,7 +200,7 @@ def show_recorded(step, target: Path, timeout: float, as_json: bool = False) -> 
     results = verdict_cache.recorded(steps, target, timeout)
     if results is None:
         return None
-    return show_step(results[0], target, as_json) if step else show_board(results, target, as_json)
+    return show_step(results[0], target, as_json, verbose) if step else show_board(results, target, as_json)
 
 
 def _through_server(argv: list[str]) -> int | None:
@@ -207,16 +209,16 @@ def _through_server(argv: list[str]) -> int | None:
     return client.run(argv) if client.enabled() else None
 
 
-def grade_step(step, target: Path, timeout: float, as_json: bool) -> int:
+def grade_step(step, target: Path, timeout: float, as_json: bool, verbose: bool = False) -> int:
     from kata.grading import runner
     from kata.learner import verdict_cache
 
     result = runner.grade(step, target, timeout)
     verdict_cache.record([result], [step], target, timeout)
-    return show_step(result, target, as_json)
+    return show_step(result, target, as_json, verbose)
 
 
-def show_step(result, target: Path, as_json: bool) -> int:
+def show_step(result, target: Path, as_json: bool, verbose: bool = False) -> int:
     from kata import state
     from kata.judging.results import PASSED
     from kata.rendering import report
@@ -227,7 +229,7 @@ def show_step(result, target: Path, as_json: bool) -> int:
     if as_json:
         print(report.step_json(result))
     else:
-        report.console().print(report.step_markup(result, first_pass))
+        report.console().print(report.step_markup(result, first_pass, verbose=verbose))
     return 0 if result.status == PASSED else 1
 
 

@@ -45,8 +45,8 @@ class KataMagics(Magics):
         step = notebook.step_named(args.step)
         target = notebook.target_folder(args.target)
         kept = notebook.write_cell(step, target, cell)
-        shown = notebook.grade([step.id, "--target", str(target), "--timeout", f"{args.timeout:g}", "--lang", lang],
-                               step, target, args.timeout)
+        shown = notebook.grade([step.id, "--target", str(target), "--timeout", f"{args.timeout:g}", "--lang", lang]
+                               + ["--verbose"] * args.verbose, step, target, args.timeout)
         if kept is not None:
             shown.extra.append(_("Your previous file is kept in {backup}.").format(backup=kept))
         _show(shown)  # the report first: the cell's own imports (torch, the first time) come after it
@@ -83,7 +83,7 @@ class KataMagics(Magics):
         common = ["--target", str(target), "--lang", lang]
         if args.command is None:
             step = notebook.step_named(args.step) if args.step else None
-            argv = ([step.id] if step else []) + common + ["--timeout", f"{args.timeout:g}"]
+            argv = ([step.id] if step else []) + common + ["--timeout", f"{args.timeout:g}"] + ["--verbose"] * args.verbose
             _show(notebook.grade(argv, step, target, args.timeout))
             return
         step = notebook.step_named(args.step, f"%kata {args.command}")

@@ -108,11 +108,12 @@ def _options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--lang", metavar="LANG")
     parser.add_argument("--timeout", type=float, default=paths.DEFAULT_TIMEOUT, metavar="SECONDS")
     parser.add_argument("--target", default="steps")
+    parser.add_argument("--verbose", action="store_true")
     return parser
 
 
 def cell_arguments(line: str) -> argparse.Namespace:
-    """`%%kata STEP [--lang L] [--timeout S] [--target T] [--raise]`."""
+    """`%%kata STEP [--lang L] [--timeout S] [--target T] [--verbose] [--raise]`."""
     parser = _options(_Parser(prog="%%kata", add_help=False))
     parser.add_argument("step", nargs="?")
     parser.add_argument("--raise", dest="raise_", action="store_true")
@@ -120,7 +121,7 @@ def cell_arguments(line: str) -> argparse.Namespace:
 
 
 def line_arguments(line: str) -> argparse.Namespace:
-    """`%kata [hint|diff|reset|train] [STEP] [solutions] [--lang L] [--timeout S] [--target T]`."""
+    """`%kata [hint|diff|reset|train] [STEP] [solutions] [--lang L] [--timeout S] [--target T] [--verbose]`."""
     parser = _options(_Parser(prog="%kata", add_help=False))
     parser.add_argument("words", nargs="*")
     parser.add_argument("--epochs", type=int)
@@ -219,7 +220,8 @@ def grade(argv: list[str], step, target: Path, timeout: float) -> Shown:
     """A step's grade (or, with no step, the board), as the command line gives it."""
     from kata.learner import cli
 
-    recorded = _in_process(lambda: cli.show_recorded(step, target, timeout))  # nothing changed: no torch
+    verbose = "--verbose" in argv
+    recorded = _in_process(lambda: cli.show_recorded(step, target, timeout, verbose=verbose))  # unchanged: no torch
     if recorded.code is not None:
         return recorded
     return run_grader(argv)

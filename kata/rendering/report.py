@@ -150,7 +150,16 @@ def check_hint(c) -> str:
 PRINTED_LINES = 4  # of what the learner's code printed while it was checked: folded to its first lines
 
 
-def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False) -> str:
+# said under --verbose only: a beginner needs to know that values differ, not the comparison's name and numbers
+HOW_COMPARED = N_("How values are compared: as torch.testing.assert_close compares them, with its default "
+                  "tolerances: a value is right when |got - expected| <= atol + rtol * |expected|, with atol 1e-05 "
+                  "and rtol 1.3e-06 for float32, atol 1e-07 and rtol 1e-07 for float64. Shapes and dtypes must "
+                  "match exactly.")
+
+
+def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False, verbose: bool = False) -> str:
+    """The report of one step. `verbose` (--verbose): also how values are compared, and all the learner's code
+    printed (folded to its first lines otherwise)."""
     r = inert_result(r)  # before any line is split: a CR or a line separator must not start a line of its own
     lines = [f"[bold]{escape(r.slug)} · {escape(by_id(r.step + '.title', r.title))}[/]", f"  {escape(r.file)}"]
     if r.problem:
@@ -194,13 +203,16 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False)
     for note in r.advisories:
         at = _("line {line}: ").format(line=note["line"]) if note.get("line") else ""
         lines += [paint(NOT_STARTED, "  " + _("note") + " ") + escape(f"{at}{note['message']}")]
+    if verbose and any(c.status == FAILED and c.kind == "property" for c in r.checks):
+        lines += [""] + _block(_(HOW_COMPARED), 2)
     if r.output.strip() and r.status != PASSED:
         shown = r.output.strip().splitlines()
+        folded = PRINTED_LINES if not verbose else len(shown)
         lines += [""] + _block(_("your code printed this while the checks ran it on their own made-up data "
                                  "(not MNIST: these are not your model's real numbers):"), 2) + [
-            f"    {escape(line[:200])}" for line in shown[:PRINTED_LINES]] + (
-            ["    " + _("… ({n} more lines)").format(n=len(shown) - PRINTED_LINES)] if len(shown) > PRINTED_LINES
-            else [])
+            f"    {escape(line[:200])}" for line in shown[:folded]] + (
+            ["    " + _("… ({n} more lines: --verbose shows them)").format(n=len(shown) - folded)]
+            if len(shown) > folded else [])
     lines += ["", summary_markup(r)]
     more = more_help(r)
     if more:
@@ -282,8 +294,8 @@ def summary_markup(r: StepResult) -> str:
     return f"{escape(counts)} · " + paint(r.status, f"{r.step} {verdict}")
 
 
-def step_text(r: StepResult, first_pass: bool = False) -> str:
-    return plain(step_markup(r, first_pass))
+def step_text(r: StepResult, first_pass: bool = False, verbose: bool = False) -> str:
+    return plain(step_markup(r, first_pass, verbose=verbose))
 
 
 def board_markup(results: list[StepResult], target: str) -> str:

@@ -175,9 +175,24 @@ def test_what_the_code_printed_is_shown_when_a_step_fails_and_capped():
     result.checks = [_failed("step04.sgd", "sgd", "structure")]
     text = report.step_text(result.settle())
     assert "your code printed this while the checks ran it on their own made-up data" in text
-    assert "    line 4\n" in text and "line 5\n" not in text and "… (16 more lines)" in text  # folded to its first lines
+    assert "    line 4\n" in text and "line 5\n" not in text  # folded to its first lines
+    assert "… (16 more lines: --verbose shows them)" in text
+    verbose = report.step_text(result.settle(), verbose=True)
+    assert "    line 20\n" in verbose and "more lines" not in verbose
     result.checks[0].status = PASSED
     assert "your code printed" not in report.step_text(result.settle())
+
+
+def test_tolerances_and_the_comparison_are_said_only_under_verbose(capfd, monkeypatch, submission):
+    """A beginner reads how many values differ; --verbose adds the tolerances and the comparison's name."""
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped: not wrapped
+    NO_ZERO_GRAD.write(submission)
+    code, out, _ = run_main(capfd, "step04", "--target", str(submission))
+    assert code == 1 and "7840 of 7840 values differ by more than rounding error." in out
+    assert "atol" not in out and "assert_close" not in out
+    code, out, _ = run_main(capfd, "step04", "--target", str(submission), "--verbose")  # the recorded verdict
+    assert code == 1 and "How values are compared: as torch.testing.assert_close compares them" in out
+    assert "atol 1e-07 and rtol 1e-07 for float64" in out
 
 
 def test_a_crash_every_check_meets_is_told_once(submission):
