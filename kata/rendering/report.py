@@ -169,7 +169,7 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False,
     where = divergence(r)
     if where:
         lines += _block(where, 2)
-    crashes: set[str] = set()  # the crash paragraphs shown already
+    told: set[str] = set()  # the failure paragraphs shown already (a crash, a parameter of the wrong shape...)
     mismatched = False  # a check failed on the values before: a later crash may only follow from it
     for c in r.checks:
         note = ""
@@ -185,11 +185,10 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False,
         lines += _check_line(paint(c.status, f"  {MARKS[c.status]} "), check_name(c), note)
         if c.status != FAILED:
             continue
-        if c.stage == "crash" and c.message in crashes:  # every check met the same crash: told once
-            lines += _block(_("the same error as above."), 6)
+        if c.message and c.message in told:  # every check met the same crash or the same wrong part: told once
+            lines += _block(_("the same error as above.") if c.stage == "crash" else _("the same problem as above."), 6)
             continue
-        if c.stage == "crash":
-            crashes.add(c.message)
+        told.add(c.message)
         if c.stage == "crash" and mismatched and c.kind == "property":
             lines += _block(_("this may only follow from the first failure above: fix that one first."), 6)
         mismatched = mismatched or (c.stage != "crash" and c.kind == "property")

@@ -44,7 +44,9 @@ class Wrong:
     old: str  # text of the reference solution, found exactly once
     new: str  # what the learner wrote instead
     catches: str
-    says: str = ""  # words the check's message must hold: it names this bug, not only that values differ
+    # words the learner must read about this bug, not only that values differ: in the message of the check
+    # that catches it, or in a note on the learner's line (an advisory: `opt.zero_grad` named, never called)
+    says: str = ""
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,42 @@ def test_the_report_of_a_failure_reads_as_its_golden_file(stage, submission, mon
             f"the {stage} report in {lang} changed: if on purpose, run pytest with --update-golden"
 
 
+# --- the mistakes beginners make, each told as what happened where it happened ---------------------------
+
+# one golden report per mistake that a message used to describe wrongly (a cause the code did not have, a
+# crash told once per check, a layer said not to run, a call named and not made, a missing dimension, a
+# training that parted without a cause): the words each must hold are its wrong version's `says`
+MISTAKES = {
+    "log-softmax-in-model": ("step01", "model-still-log-softmax"),
+    "no-super-init": ("step02", "no-super-init"),
+    "linear-swapped": ("step03", "linear-swapped"),
+    "zero-grad-not-called": ("step04", "zero-grad-not-called"),
+    "preprocess-no-channel": ("step09", "preprocess-no-channel"),
+    "no-zero-grad-regression": ("step14", "no-zero-grad"),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_report_of_a_beginners_mistake_reads_as_its_golden_file(mistake, monkeypatch, update_golden):
+    monkeypatch.setenv("COLUMNS", "100")
+    mutant = mutants.find(*MISTAKES[mistake])
+    for lang in i18n.LANGUAGES:
+        i18n.use(lang)
+        try:
+            result = selfcheck.grade_mutant(mutant) if lang == "en" else selfcheck.grade_mutant.__wrapped__(mutant)
+            text = report.step_text(anonymous(result)).replace(result.target, TARGET) + "\n"
+        finally:
+            i18n.use("en")
+        assert result.status == FAILING and "Traceback" not in text and "/tmp/" not in text
+        path = GOLDEN / "mistakes" / (f"{mistake}.txt" if lang == "en" else f"{mistake}.{lang}.txt")
+        if update_golden:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.exists(), f"no golden file {path.name}: run pytest with --update-golden"
+        assert text == path.read_text(encoding="utf-8"), \
+            f"the report of {mistake} in {lang} changed: if on purpose, run pytest with --update-golden"
+
+
 # --- wrapping --------------------------------------------------------------------------------------
 
 LONG_PATH = "/home/learner/" + "-".join(["a-folder-with-a-long-hyphenated-name"] * 4) + "/steps/step04_optim.py"

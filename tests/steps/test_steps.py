@@ -70,7 +70,8 @@ def test_wrong_version_is_caught_by_the_check_it_names(step, wrong):
     check = next((c for c in result.checks if c.id == f"{step.id}.{wrong.catches}"), None)
     assert check is not None and check.status == FAILED, f"{step.id}.{wrong.catches} did not fail:\n{text}"
     assert check.message and "Traceback" not in check.message
-    assert wrong.says in check.message, f"the message does not say {wrong.says!r}:\n{check.message}"
+    said = "\n".join([check.message] + [note["message"] for note in result.advisories])
+    assert wrong.says in said, f"the message does not say {wrong.says!r}:\n{said}"
     if check.kind == "property":
         assert check.stage in STAGES, "a property failure says where the values part"
     assert check.name in text

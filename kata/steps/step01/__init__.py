@@ -127,6 +127,13 @@ STEP = Step(
             ),
             old='    return xb @ weights + bias\n',
             new='    return F.log_softmax(xb @ weights + bias, dim=-1)\n',
+            catches='rule.no-hand-written-log-softmax-nll', says='your model still applies log_softmax',
+        ),
+        Wrong(
+            'model-softmax',
+            'returns probabilities (softmax) instead of the raw logits that F.cross_entropy expects',
+            old='    return xb @ weights + bias\n',
+            new='    return F.softmax(xb @ weights + bias, dim=-1)\n',
             catches='model-logits',
         ),
         Wrong(

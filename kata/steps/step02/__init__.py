@@ -122,7 +122,7 @@ STEP = Step(
             'forgets super().__init__(), so assigning a Parameter fails',
             old='        super().__init__()\n        self.weights',
             new='        self.weights',
-            catches='registers',
+            catches='registers', says='before Module.__init__() call',
         ),
         Wrong(
             'rand-not-randn',

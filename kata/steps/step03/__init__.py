@@ -87,7 +87,7 @@ STEP = Step(
             'builds nn.Linear(10, 784), the hand-made layout, instead of (784, 10)',
             old='self.lin = nn.Linear(784, 10)',
             new='self.lin = nn.Linear(10, 784)',
-            catches='registers',
+            catches='registers', says='registers lin.weight (784, 10)',
         ),
         Wrong(
             'still-matmul',

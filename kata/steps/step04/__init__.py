@@ -71,6 +71,13 @@ STEP = Step(
             catches='k-updates', says='not zeroed after each update',
         ),
         Wrong(
+            'zero-grad-not-called',
+            'writes opt.zero_grad without the parentheses: the method is named, never called',
+            old='            opt.zero_grad()\n',
+            new='            opt.zero_grad\n',
+            catches='k-updates', says='names the method without calling it',
+        ),
+        Wrong(
             'zero-grad-before-step',
             'zeroes the gradients between backward and step, so nothing moves',
             old='            opt.step()\n            opt.zero_grad()\n',
