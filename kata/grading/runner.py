@@ -180,13 +180,15 @@ def _run_property(check, child: Child, ref, path: Path, result: CheckResult, tes
             result.message = _("still raises NotImplementedError: {where}").format(where=verdicts.where(e.info, path))
             return result
         result.message = verdicts.learner_error(e.info, path)
+        result.mistake = verdicts.known_crash(e.info)
         result.stage = "crash"
     except verdicts.Skip as e:
         result.status = SKIPPED
         result.message = str(e)
         return result
     except Mismatch as e:
-        result.message = _explained(check, child, ref, last.get("case")) or str(e)
+        explained = _explained(check, child, ref, last.get("case")) or e
+        result.message, result.mistake = str(explained), explained.mistake
         result.stage = check.stage
     except NotPlain as e:
         result.message = _("returned a {type} where the check needs plain data (a tensor, a number, a list): "
@@ -198,21 +200,22 @@ def _run_property(check, child: Child, ref, path: Path, result: CheckResult, tes
     return result
 
 
-def _explained(check, child: Child, ref, case) -> str:
+def _explained(check, child: Child, ref, case) -> Mismatch | None:
     """The final case once more, with the explanations hypothesis's runs leave out (where a training parts
-    from the reference's): the message, or "" when that run does not fail with a Mismatch again."""
+    from the reference's, and the mistake that shows there): its Mismatch, or None when that run does not
+    fail with one again."""
     child.explain = child.free = True
     seeding.manual_seed(0)
     try:
         with default_dtype(check.dtype):
             check.body(child, ref, case)
     except Mismatch as e:
-        return str(e)
+        return e
     except Exception:  # noqa: BLE001  the plain verdict stands
-        return ""
+        return None
     finally:
         child.explain = False
-    return ""
+    return None
 
 
 def _all_pass(cases: tuple, test, dtype: str) -> bool:

@@ -20,10 +20,13 @@ SMALL = 6  # values shown side by side around the largest error
 class Mismatch(AssertionError):
     """The learner's value differs from the expected one. `what` names the value compared."""
 
-    def __init__(self, what: str, detail: str):
+    mistake = ""  # the known mistake it is, when the judge can tell (kata.steps.mistakes)
+
+    def __init__(self, what: str, detail: str, mistake: str = ""):
         super().__init__(f"{what}: {detail}")
         self.what = what
         self.detail = detail
+        self.mistake = mistake
 
 
 def _side_by_side(got: torch.Tensor, expected: torch.Tensor, where: tuple[int, ...]) -> list[str]:

@@ -39,6 +39,7 @@ class CheckResult:
     hint: str = ""  # shown with a failure: where to look, not the fix
     stage: str = ""  # for a failed property check: where the values part (see STAGES)
     equivalence: bool = False  # a check that the previous step's code passes too: the rules gate its credit
+    mistake: str = ""  # the known mistake that made it fail, when the judge could tell: its hints come first
 
 
 @dataclass

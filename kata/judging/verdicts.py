@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kata.child.scratch import SCRATCH_LIMIT
-from kata.i18n import N_, _
+from kata.i18n import _
 from kata.judging import refusals
 
 
@@ -23,23 +23,19 @@ def where(info: dict, path: Path) -> str:
     return f"{at}{info.get('type') or 'Exception'}: {info.get('message') or ''}"
 
 
-# crashes a beginner meets, known by words of the error itself: the hint that matches it (the check's own
-# hint is about the numbers, which a crash never reached)
+# crashes a beginner meets, known by words of the error itself (torch's, never translated): the id of the
+# mistake whose hint ladder fits (kata.steps.mistakes; the check's own is about numbers a crash never reached)
 KNOWN_CRASHES = (
-    ("before Module.__init__() call", N_("nn.Module sets itself up in its own __init__: call super().__init__() "
-                                         "first in yours, before any self.something = ...")),
-    ("mat1 and mat2 shapes cannot be multiplied", N_("a layer got an input whose last dimension is not the "
-                                                     "in_features it was built with: nn.Linear(in, out) takes (bs, in) "
-                                                     "and gives (bs, out)")),
-    ("does not require grad and does not have a grad_fn", N_("backward() needs a loss computed from tensors "
-                                                             "that require gradients: the model's parameters, "
-                                                             "not a copy or a tensor made under torch.no_grad()")),
+    ("before Module.__init__() call", "no-super-init"),
+    ("mat1 and mat2 shapes cannot be multiplied", "linear-width"),
+    ("does not require grad and does not have a grad_fn", "loss-without-grad"),
 )
 
 
-def crash_hint(message: str) -> str:
-    """The hint for a crash whose words say what it is, in the learner's language; "" for any other."""
-    return next((_(hint) for words, hint in KNOWN_CRASHES if words in message), "")
+def known_crash(info: dict) -> str:
+    """The mistake a crash is, by the words of its error; "" for any other."""
+    message = str(info.get("message") or "")
+    return next((mistake for words, mistake in KNOWN_CRASHES if words in message), "")
 
 
 def learner_error(info: dict, path: Path) -> str:

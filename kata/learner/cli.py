@@ -253,6 +253,7 @@ def show_hint(step, target: Path, timeout: float = 60.0) -> int:
     from kata.judging.results import PASSED
     from kata.learner import verdict_cache
     from kata.rendering import report
+    from kata.steps import mistakes
 
     record = state.LearnerState(target)
     now = verdict_cache.recorded([step], target, timeout)
@@ -274,12 +275,17 @@ def show_hint(step, target: Path, timeout: float = 60.0) -> int:
         why = _("it fails in your file as it is now")
     else:
         why = _("it failed the last time you graded the step; grade it again to see where it stands now")
+    # the ladder the report started: the known mistake's, when the judge named one, else the check's own
+    result = next((c for c in now[0].checks if c.id == full_id), None) if now is not None and failed else None
+    mistake = result.mistake if result is not None and mistakes.ladder(result.mistake) else ""
+    ladder = mistakes.ladder(mistake) if mistake else tuple(
+        by_id(f"{full_id}.hint.{i}", hint) for i, hint in enumerate(check.hints, 1))
     seen = 1 if failed else 0  # the failing report showed the first rung already
-    shown = seen + record.show_next_hint(full_id, len(check.hints) - seen)
+    shown = seen + record.show_next_hint(f"mistake.{mistake}" if mistake else full_id, len(ladder) - seen)
     print(f"{full_id} ({why}): {by_id(full_id, check.says)}")
-    for i, hint in enumerate(check.hints[seen:shown], seen + 1):
-        print(_("hint {i} of {n}: {hint}").format(i=i, n=len(check.hints), hint=by_id(f"{full_id}.hint.{i}", hint)))
-    if shown == len(check.hints):
+    for i, hint in enumerate(ladder[seen:shown], seen + 1):
+        print(_("hint {i} of {n}: {hint}").format(i=i, n=len(ladder), hint=hint))
+    if shown == len(ladder):
         print(_("That is every hint for this check. Read the docstring's maths and shapes once more, "
                 "then grade again: the counterexample is the best hint of all."))
     else:

@@ -20,7 +20,6 @@ from rich.text import Text
 
 from kata.i18n import N_, _, by_id, wrap_cells
 from kata.inert import inert, inert_data
-from kata.judging import verdicts
 from kata.judging.results import (
     BROKEN,
     FAILED,
@@ -143,8 +142,23 @@ def check_name(c) -> str:
 
 
 def check_hint(c) -> str:
-    """The first rung of a check's hint ladder, in the learner's language."""
-    return by_id(f"{c.id}.hint.1", c.hint) if c.kind == "property" else c.hint
+    """The first rung of the ladder that fits the failure, in the learner's language: the known mistake's
+    when the judge named one (kata.steps.mistakes), else the check's own."""
+    return next(iter(hint_ladder(c)), "") if c.kind == "property" else c.hint
+
+
+def hint_ladder(c) -> tuple[str, ...]:
+    """Every rung for a failed property check: its mistake's ladder, else the check's own as declared."""
+    from kata.steps import mistakes, registry
+
+    if c.mistake and mistakes.ladder(c.mistake):
+        return mistakes.ladder(c.mistake)
+    step_id, _sep, local = c.id.partition(".")
+    step = registry.BY_ID.get(step_id)
+    check = next((k for k in step.checks if k.id == local), None) if step else None
+    if check is None:
+        return (c.hint,) if c.hint else ()
+    return tuple(by_id(f"{c.id}.hint.{i}", hint) for i, hint in enumerate(check.hints, 1))
 
 
 PRINTED_LINES = 4  # of what the learner's code printed while it was checked: folded to its first lines
@@ -195,8 +209,9 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False,
         if c.counterexample:
             lines += _block(_("the smallest input that shows it: {case}").format(case=c.counterexample), 6)
         lines += _block(c.message, 6)
-        # each check has its own ladder; a rule's message is its own pointer; a known crash has its own hint
-        hint = (verdicts.crash_hint(c.message) if c.stage == "crash" else "") or check_hint(c)
+        # each check has its own ladder, and a known mistake (a crash, a training that parts) its own; a rule's
+        # message is its own pointer
+        hint = check_hint(c)
         if hint:
             lines += [f"[yellow]{line}[/]" for line in _block(_("hint: {hint}").format(hint=hint), 6)]
     for note in r.advisories:
@@ -232,17 +247,15 @@ def step_markup(r: StepResult, first_pass: bool = False, watching: bool = False,
 
 
 def more_help(r: StepResult) -> str:
-    """For a failing step, one line: where the next hint is, and how many rungs the check that failed
-    first has beyond the one this report shows."""
-    from kata.steps import registry
-
+    """For a failing step, one line: where the next hint is, and how many rungs the ladder of the check that
+    failed first (its mistake's, when known) has beyond the one this report shows."""
     failed = first_failure(r)
-    step = registry.BY_ID.get(r.step)
-    check = next((c for c in step.checks if f"{step.id}.{c.id}" == failed), None) if step and failed else None
-    if check is None or len(check.hints) < 2:
+    check = next((c for c in r.checks if c.id == failed), None)
+    rungs = len(hint_ladder(check)) if check is not None else 0
+    if rungs < 2:
         return ""
     return _("More help, one hint at a time: python grader.py {step} --hint ({n} more for this check).").format(
-        step=r.step, n=len(check.hints) - 1)
+        step=r.step, n=rungs - 1)
 
 
 def recap(r: StepResult, watching: bool = False) -> list[str]:

@@ -50,37 +50,53 @@ def test_tracing_leaves_torch_as_it_was_even_when_the_block_raises():
 
 def test_the_same_training_agrees_everywhere():
     (a, names), (b, _) = train(3), train(3)
-    assert what_parts(a, b, names).startswith("the gradients agree at every update")
+    said, mistake = what_parts(a, b, names)
+    assert said.startswith("the gradients agree at every update") and mistake == "step-differs"
 
 
 def test_gradients_not_zeroed_are_named():
     (got, names), (want, _) = train(3, zero=False), train(3)
-    assert what_parts(got, want, names) == NOT_ZEROED.format(i=2)
+    assert what_parts(got, want, names) == (NOT_ZEROED.format(i=2), "grads-not-zeroed")
     (got, names), (want, _) = train(3, zero=False, by_hand=True), train(3, by_hand=True)
-    assert what_parts(got, want, names) == NOT_ZEROED.format(i=2)
+    assert what_parts(got, want, names) == (NOT_ZEROED.format(i=2), "grads-not-zeroed")
 
 
 def test_missing_or_extra_momentum_is_named():
     (got, names), (want, _) = train(2), train(2, momentum=0.9)
-    assert "keeps momentum buffers and yours keeps none" in what_parts(got, want, names)
+    said, mistake = what_parts(got, want, names)
+    assert "keeps momentum buffers and yours keeps none" in said and mistake == "momentum-missing"
     (got, names), (want, _) = train(2, momentum=0.9), train(2)
-    assert "where the reference's keeps none" in what_parts(got, want, names)
+    said, mistake = what_parts(got, want, names)
+    assert "where the reference's keeps none" in said and mistake == "momentum-extra"
     (got, names), (want, _) = train(3, momentum=0.5), train(3, momentum=0.9)
-    assert "momentum buffers part at update 2" in what_parts(got, want, names)
+    said, mistake = what_parts(got, want, names)
+    assert "momentum buffers part at update 2" in said and mistake == "momentum-differs"
 
 
 def test_a_wrong_learning_rate_is_the_step_itself():
     (got, names), (want, _) = train(1, lr=0.2), train(1)  # the runs part at once: only that update is traced
-    assert "the step itself differs" in what_parts(got, want, names)
+    said, mistake = what_parts(got, want, names)
+    assert "the step itself differs" in said and mistake == "step-differs"
 
 
 def test_a_by_hand_reference_is_compared_with_the_optimizer_by_its_gradients_after_backward():
     (got, names), (want, _) = train(2), train(2, by_hand=True)
-    assert what_parts(got, want, names).startswith("the gradients agree at every update")
+    assert what_parts(got, want, names)[0].startswith("the gradients agree at every update")
+
+
+def test_every_mistake_named_has_a_ladder_that_shows_code_only_on_its_last_rung():
+    import re
+
+    from kata.steps import mistakes
+
+    code = re.compile(r"\n|\w\([^()]+\)\.\w+\(")  # a line break or a chain of calls with arguments: code
+    for mistake, ladder in mistakes.LADDERS.items():
+        assert 2 <= len(ladder) <= 3 and len(set(ladder)) == len(ladder), mistake
+        assert not any(code.search(rung) for rung in ladder[:-1]), mistake
 
 
 @pytest.mark.parametrize("garbage", [None, 3, "x", [1], [{"event": "step"}], [{"event": "backward", "grads": [1]}],
                                      [{"event": "nope", "grads": []}], {"event": "backward"}])
 def test_a_learner_trace_that_is_not_one_says_nothing(garbage):
     want, names = train(2)
-    assert what_parts(garbage, want, names) == ""
+    assert what_parts(garbage, want, names) == ("", "")

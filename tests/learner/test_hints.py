@@ -7,7 +7,7 @@ from kata.authoring import mutants
 from kata.judging.results import FAILED, PASSED, CheckResult, StepResult
 from kata.learner import cli
 from kata.rendering import report
-from kata.steps import registry
+from kata.steps import mistakes, registry
 from tests.conftest import solution_copy
 
 STEP = registry.BY_ID["step04"]
@@ -33,26 +33,45 @@ def test_never_graded_the_step_climbs_its_first_checks_ladder(capfd, submission)
 
 
 def test_after_a_failing_grade_the_hints_are_the_failing_checks(capfd, submission):
-    mutants.find("step04", "no-zero-grad").write(submission)
+    """momentum=0.9 where plain SGD is asked: get_model's check fails first, on the structure; no known
+    mistake is named there, so its own ladder is climbed."""
+    mutants.find("step04", "momentum").write(submission)
     assert cli.main(["step04", "--target", str(submission)]) == 1
-    capfd.readouterr()
+    report_text = capfd.readouterr().out
     record = state.LearnerState(submission)
-    assert record.last_failure("step04") == "step04.k-updates"
-    k_updates = STEP.check("k-updates")
+    assert record.last_failure("step04") == "step04.sgd"
+    sgd = STEP.check("sgd")
+    assert f"hint: {sgd.hints[0]}" in report_text.replace("\n      ", " ")
     first, second = hint(capfd, submission), hint(capfd, submission)
-    assert first.startswith("step04.k-updates (it fails in your file as it is now): ")
+    assert first.startswith("step04.sgd (it fails in your file as it is now): ")
     # the failing report showed the first rung: --hint goes on from the second, one more each time
-    assert "hint 1 of 3" not in first and f"hint 2 of 3: {k_updates.hints[1]}" in first
-    assert f"hint 3 of 3: {k_updates.hints[2]}" in second and "That is every hint" in second
-    assert record.hints_shown("step04.k-updates") == 2 and record.hints_shown("step04.sgd") == 0
+    assert "hint 1 of 3" not in first and f"hint 2 of 3: {sgd.hints[1]}" in first
+    assert f"hint 3 of 3: {sgd.hints[2]}" in second and "That is every hint" in second
+    assert record.hints_shown("step04.sgd") == 2 and record.hints_shown("step04.k-updates") == 0
 
     solution_copy("step04", submission)  # fixed, not graded yet: the failure of the last grade, said as such
-    assert hint(capfd, submission).startswith("step04.k-updates (it failed the last time you graded the step;")
+    assert hint(capfd, submission).startswith("step04.sgd (it failed the last time you graded the step;")
     assert cli.main(["step04", "--target", str(submission)]) == 0
     capfd.readouterr()
     assert record.last_failure("step04") is None
     assert hint(capfd, submission).startswith("step04 passes as your file is now: no hint needed.")
-    assert record.hints_shown("step04.k-updates") == 2  # each check keeps its own rung
+    assert record.hints_shown("step04.sgd") == 2  # each check keeps its own rung
+
+
+def test_a_known_mistake_starts_its_own_ladder(capfd, submission):
+    """Gradients never zeroed: the judge names the mistake, and the report's hint and --hint climb its ladder
+    (the idea, the API, then the code), not the ladder of the check that caught it."""
+    mutants.find("step04", "no-zero-grad").write(submission)
+    assert cli.main(["step04", "--target", str(submission)]) == 1
+    report_text = " ".join(capfd.readouterr().out.split())
+    ladder = mistakes.ladder("grads-not-zeroed")
+    assert f"hint: {' '.join(ladder[0].split())}" in report_text
+    assert "--hint (2 more for this check)" in report_text
+    first, second = hint(capfd, submission), hint(capfd, submission)
+    assert first.startswith("step04.k-updates (it fails in your file as it is now): ")
+    assert f"hint 2 of 3: {ladder[1]}" in first and f"hint 3 of 3: {ladder[2]}" in second
+    assert "opt.zero_grad()" in ladder[2] and "That is every hint" in second
+    assert state.LearnerState(submission).hints_shown("mistake.grads-not-zeroed") == 2
 
 
 def test_each_folder_keeps_its_own_record(capfd, tmp_path):

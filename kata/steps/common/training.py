@@ -63,8 +63,8 @@ def compare_training(run, mine, expected, child=None) -> None:
     except Mismatch as e:
         if child is not None and not child.explain:  # a case tried while shrinking: the plain verdict will do
             raise
-        where = _first_update_that_differs(run, x, y, mine, expected, child)
-        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail) from None
+        where, mistake = _first_update_that_differs(run, x, y, mine, expected, child)
+        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail, mistake) from None
 
 
 def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
@@ -74,9 +74,10 @@ def _assert_parameters(got: dict, expected: dict, suffix: str) -> None:
         assert_same(got[name], value, suffix.format(name=name))
 
 
-def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
+def _first_update_that_differs(run, x, y, mine, expected, child=None) -> tuple[str, str]:
     """After which update of the first epoch the parameters first part, found by bisection over the
-    number of batches trained on (each try trains afresh): a few trainings, not one per batch."""
+    number of batches trained on (each try trains afresh): a few trainings, not one per batch. With the
+    id of the mistake that shows there, when the traces tell (kata.steps.mistakes)."""
     updates = run.n_batches * run.epochs
 
     def part(k: int) -> bool | None:  # True: k batches already differ; None: the learner's code failed there
@@ -92,35 +93,37 @@ def _first_update_that_differs(run, x, y, mine, expected, child=None) -> str:
     agree, differ = 0, None  # the most batches known to agree, the fewest known to differ
     first_try = part(run.n_batches)
     if first_try is None:
-        return ""
+        return "", ""
     if first_try:
         differ = run.n_batches
     while differ is not None and differ - agree > 1:
         k = (agree + differ) // 2
         parted = part(k)
         if parted is None:
-            return ""
+            return "", ""
         agree, differ = (agree, k) if parted else (k, differ)
     if differ is None:
-        return _("The first epoch agrees; they part in a later epoch.") if run.epochs > 1 else ""
+        return (_("The first epoch agrees; they part in a later epoch.") if run.epochs > 1 else ""), ""
     k, rows = differ, differ * run.bs
     first = _("the very first update already differs: look at the output, loss and gradient checks too.") \
         if k == 1 else _("the updates before it agree.")
-    first = _traced(child, x[:rows], y[:rows], mine, expected) or first
+    traced, mistake = _traced(child, x[:rows], y[:rows], mine, expected)
     return _("They part at update {k} of {updates} (batch {k}, rows {first_row}..{last_row}): {what}").format(
-        k=k, updates=updates, first_row=(k - 1) * run.bs, last_row=min(rows, run.n) - 1, what=first)
+        k=k, updates=updates, first_row=(k - 1) * run.bs, last_row=min(rows, run.n) - 1,
+        what=traced or first), mistake
 
 
-def _traced(child, x, y, mine, expected) -> str:
-    """Both sides trained once more on these rows, traced (kata.child.update_trace): what parts first."""
+def _traced(child, x, y, mine, expected) -> tuple[str, str]:
+    """Both sides trained once more on these rows, traced (kata.child.update_trace): what parts first, and
+    the mistake it shows."""
     if child is None:
-        return ""
+        return "", ""
     child.trace = True
     try:
         mine(x, y, 1)
         got = child.updates()
     except Exception:  # noqa: BLE001  the plain message stands
-        return ""
+        return "", ""
     finally:
         child.trace = False
     with update_trace.tracing() as want:

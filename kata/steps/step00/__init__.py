@@ -28,11 +28,11 @@ STEP = Step(
                     "the log of that row's total of exponentials."
                 ),
                 (
-                    'Reduce over the last dimension and keep it (x.exp().sum(-1).log().unsqueeze(-1), or '
-                    'keepdim=True): (bs, 10) - (bs,) broadcasts across rows and is silently wrong exactly when bs is '
-                    '10.'
+                    "Sum each row's exponentials over the last dimension and keep that dimension, so the totals "
+                    "are a column (bs, 1): a total of shape (bs,) broadcasts across rows instead, (bs, 10) - (bs,), "
+                    "and is silently wrong exactly when bs is 10."
                 ),
-                "return x - <each row's log-sum-exp, shaped (bs, 1)>",
+                "return x - x.exp().sum(-1, keepdim=True).log()   # (bs, 10) - (bs, 1) -> (bs, 10)",
             ),
         ),
         Check(
@@ -128,8 +128,8 @@ STEP = Step(
                     'batch including the last, shorter one.'
                 ),
                 (
-                    'The batch count rounds up ((n - 1) // bs + 1) so the last rows are used; p.grad.zero_() after '
-                    'each update stops gradients piling up.'
+                    'The batch count rounds up, so that the last, shorter batch is used too; and each '
+                    "parameter's .grad.zero_() after each update stops gradients piling up."
                 ),
                 'for each batch: loss.backward(); with torch.no_grad(): p -= p.grad * lr, then p.grad.zero_()',
             ),

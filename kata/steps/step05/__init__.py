@@ -31,7 +31,7 @@ STEP = Step(
                     'train_ds[a:b] returns the pair (x[a:b], y[a:b]): one slice of the dataset per batch, batch i '
                     'starting at row i * bs.'
                 ),
-                'len(train_ds) is the number of rows; the batch count still rounds up: (n - 1) // bs + 1.',
+                'len(train_ds) is the number of rows; the batch count still rounds up, so that the last, shorter batch is used.',
                 'for i in range(<the rounded-up batch count>): xb, yb = train_ds[i * bs : i * bs + bs]',
             ),
         ),

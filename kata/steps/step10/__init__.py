@@ -29,7 +29,8 @@ STEP = Step(
                     'preprocess is now a function of the whole batch, (x, y): x becomes one-channel 28x28 images, y '
                     'stays as it is, and both are returned.'
                 ),
-                'x.view(-1, 1, 28, 28) keeps the batch size and adds the channel dimension.',
+                "x.view(...) reshapes without copying: -1 keeps whatever batch size comes, and the channel dimension "
+                "sits between the batch and the 28x28 pixels.",
                 'return x.view(<batch>, <channels>, 28, 28), y',
             ),
         ),

@@ -57,8 +57,8 @@ STEP = Step(
             hints=(
                 "One image must come out as (1, 10), not (10,): the CNN's flatten must keep the batch dimension.",
                 (
-                    'torch.flatten(x, 1) merges every dimension from 1 on: (bs, 32, 14, 14) -> (bs, 6272); '
-                    'torch.flatten(x) starts at 0 and merges the images too.'
+                    "torch.flatten's second argument, start_dim, is the first dimension it merges: started after "
+                    "the batch, (bs, 32, 14, 14) -> (bs, 6272); torch.flatten(x) starts at 0 and merges the images too."
                 ),
                 (
                     "In the CNN's forward, x = torch.flatten(x, <the first dimension to merge>) where the view was; "

@@ -53,8 +53,9 @@ STEP = Step(
                     'error.'
                 ),
                 (
-                    'nn.Linear(1, 1) reads rows of features: the areas (n,) go in as one column, x.unsqueeze(1), (n, '
-                    '1), and the prices come out as (n, 1). nn.MSELoss() (mean reduction) averages over every element.'
+                    'nn.Linear(1, 1) reads rows of features: the areas (n,) go in as one column, (n, 1), and the '
+                    'prices come out as (n, 1); unsqueeze adds a dimension of size 1. nn.MSELoss() (mean reduction) '
+                    'averages over every element.'
                 ),
                 "y_hat = model(<the areas as one column>); return loss_fn(y_hat, <the prices in y_hat's shape>)",
             ),

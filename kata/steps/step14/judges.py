@@ -108,7 +108,7 @@ def gradients_match(child, ref, case):
 
 
 
-def where_it_parts(child, case) -> str:
+def where_it_parts(child, case) -> tuple[str, str]:
     """On the final failing case (not while shrinking), the learner's fit traced once more from the same w and
     b, beside the right training traced in the judge: what parts first (kata.steps.common.divergence), the
     gradients (not zeroed, or a wrong loss), the optimizer's view of them, its momentum, or the step. The
@@ -116,7 +116,7 @@ def where_it_parts(child, case) -> str:
     plain SGD does (no optimizer: the judge does not import what one costs): its leaves meet the learner's in
     the same order, weight (1, 1) and bias (1,)."""
     if not child.explain:
-        return ""
+        return "", ""
     x, y = case.data()
     w, b = case.weights()
     child.trace = True
@@ -126,7 +126,7 @@ def where_it_parts(child, case) -> str:
         child.get("fit")(model, opt, x, y, case.epochs)
         got = child.updates()
     except Exception:  # noqa: BLE001  the learner's code fails when run again: the plain message stands
-        return ""
+        return "", ""
     finally:
         child.trace = False
     layer = torch.nn.Linear(1, 1, dtype=w.dtype)
@@ -153,8 +153,8 @@ def compare_fit(child, ref, case, losses_are: str, weight_is: str, bias_is: str)
         assert_same(got["weight"].reshape(1), w.detach(), weight_is)
         assert_same(got["bias"], b.detach(), bias_is)
     except Mismatch as e:
-        where = where_it_parts(child, case)
-        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail) from None
+        where, mistake = where_it_parts(child, case)
+        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail, mistake) from None
 
 
 @judge('one-update', strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=5)
