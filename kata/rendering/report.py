@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -316,6 +317,7 @@ def board_markup(results: list[StepResult], target: str) -> str:
     titles = {r.step: by_id(r.step + ".title", r.title) for r in results}
     # the title column as wide as the longest title, up to TITLE_CELLS; a longer title wraps at a word
     column = min(max((cell_len(t) for t in titles.values()), default=0), TITLE_CELLS)
+    cells = max(width() - 25, REPLACES_CELLS) if width() else None  # piped: never wrapped
     for r in results:
         earned, most = r.score()
         if r.status in (BROKEN, MISSING):
@@ -328,21 +330,57 @@ def board_markup(results: list[StepResult], target: str) -> str:
         lines.append(paint(r.status, f"  {MARKS[r.status]} ") + f"{escape(r.slug):<20} {escape(fit(first, column))} "
                      + paint(r.status, state))
         lines += [" " * 25 + escape(line) for line in more]  # under the title column
+        said = re.sub(r"`[^`]*`", lambda code: code[0].replace(" ", _GLUE), replaces(r.step))  # code stays whole
+        lines += [" " * 25 + f"[dim]{escape(line.replace(_GLUE, ' '))}[/]"
+                  for line in (wrap_cells(said, cells) if cells else [said])]
     done = sum(r.status == PASSED for r in results)
     upcoming = next_step(results)
-    lines += ["", _("{done} of {total} steps passed.").format(done=done, total=len(results))]
+    earned, most = (sum(n) for n in zip(*(r.score() for r in results))) if results else (0, 0)
+    lines += ["", _("{done} of {total} steps passed; {earned} of {most} checks.").format(
+        done=done, total=len(results), earned=earned, most=most)]
     if upcoming:
         lines.append(_("Next: {command}  ({title})").format(
             command=f"[bold]python grader.py {upcoming.step}[/]", title=escape(by_id(upcoming.step + ".title",
                                                                                  upcoming.title))))
     else:
         lines.append(_("Every step passes. Well done."))
+    failing = next((r for r in results if r.status == FAILING), None)
+    if failing:
+        lines.append(_("Stuck on {step}? python grader.py {step} --hint gives one more hint each time.").format(
+            step=failing.step))
     if done:
         lines.append(_("Finished a step? Compare it with the reference: python grader.py stepNN --diff solutions"))
+    learnt = [r for r in results if r.status == PASSED and trains(r.step)]
+    if learnt:
+        lines.append(_("See {step} learn on MNIST: python grader.py {step} --train --plot {step}.png").format(
+            step=learnt[-1].step))
     return "\n".join(lines)
 
 
 TITLE_CELLS = 40  # the board's title column at its widest: with the rest of a row, 80 columns
+REPLACES_CELLS = 55  # what a step replaces, under its title: from column 25, within 80
+_GLUE = "\ue000"  # a space inside `code` while a line is wrapped (a private-use character: no word breaks at it)
+
+
+def trains(step_id: str) -> bool:
+    """Whether the step has a train mode (--train)."""
+    from kata.steps import registry
+
+    step = registry.BY_ID.get(step_id)
+    return bool(step and step.train)
+
+
+def replaces(step_id: str) -> str:
+    """What the step replaces by what, in the learner's language: the first line of its stub's docstring
+    ("Step 01 · functional: F.cross_entropy replaces log_softmax + nll.") after its "Step NN · name: "."""
+    from kata.steps import registry
+
+    step = registry.BY_ID.get(step_id)
+    if step is None:
+        return ""
+    lines = by_id(f"{step.id}.stub", step.stub_doc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return first.split(": ", 1)[1] if " · " in first and ": " in first else first
 
 
 def fit(text: str, cells: int) -> str:

@@ -148,7 +148,9 @@ def test_board_of_the_stubs_lists_every_step_in_order_and_the_next_one(capfd):
     assert code == 1
     positions = [out.index(s.slug) for s in registry.STEPS]
     assert positions == sorted(positions)
-    assert f"0 of {len(registry.STEPS)} steps passed." in out and "Next: python grader.py step00" in out
+    most = sum(len(s.rules) + len(s.checks) for s in registry.STEPS)
+    assert f"0 of {len(registry.STEPS)} steps passed; 0 of {most} checks." in out
+    assert "Next: python grader.py step00" in out and "--hint" not in out and "--train" not in out
 
 
 def test_board_json_names_the_next_step(capfd, submission):

@@ -130,8 +130,13 @@ def test_the_board_shows_progress_and_the_next_step(capfd, submission):
     earned, most = step01.score()  # the board counts what the step scores
     assert f"failing {earned}/{most}" in out and 0 < earned < most == len(STEP01.rules) + len(STEP01.checks)
     assert out.count("file missing") == len(registry.STEPS) - 2 and all(r.status == MISSING for r in results[2:])
-    assert f"1 of {len(registry.STEPS)} steps passed." in out and "Next: python grader.py step01" in out
+    both = sum(n for r in results for n in r.score()[:1])
+    assert f"1 of {len(registry.STEPS)} steps passed; {both} of " in out and "Next: python grader.py step01" in out
     assert step00.status == PASSED
+    # what each step replaces, under its title; where the next hint and train mode are
+    assert "F.cross_entropy replaces log_softmax + nll." in out
+    assert "Stuck on step01? python grader.py step01 --hint gives one more hint each time." in out
+    assert "See step00 learn on MNIST: python grader.py step00 --train --plot step00.png" in out
 
 
 # --- where a failing step parts from the reference ---------------------------------------------------
