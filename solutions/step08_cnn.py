@@ -14,7 +14,10 @@ sides (rounding up): 28 -> 14 -> 7 -> 4.
 
 Each image goes through on its own: row i of the output depends on image i alone, for any
 batch size, 1 included. The optimizer is SGD with momentum 0.9: each step follows a running
-sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much faster.
+sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much faster than
+plain SGD would. On the full MNIST set the CNN passes the logistic model within 5 epochs; on the
+shipped 4,000-digit sample (63 updates an epoch, not 782) it starts slowly and needs about 15
+epochs to catch up: --train --epochs 15 shows it.
 
 Run it on MNIST:  python -m solutions.step08_cnn
 """

@@ -205,7 +205,9 @@ STEP = Step(
         "Each image goes through on its own: row i of the output depends on image i alone, for any\n"
         "batch size, 1 included. The optimizer becomes SGD with momentum 0.9: each step follows a\n"
         "running sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much\n"
-        "faster."
+        "faster than plain SGD would. On the full MNIST set the CNN passes the logistic model within\n"
+        "5 epochs; on the shipped 4,000-digit sample (63 updates an epoch, not 782) it starts slowly\n"
+        "and needs about 15 epochs to catch up: --train --epochs 15 shows it."
     ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )
