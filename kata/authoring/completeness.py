@@ -47,6 +47,10 @@ def catalog_entries(step) -> list[po.Entry]:
     """The entries of `step`'s own words, in the order the catalogs hold them: its title, each check's
     sentence and hints, its stub's words, each rule's name (and why it matters)."""
     out = [po.Entry(step.title, msgctxt=f"{step.id}.title", comments=[f"{step.id}: the step's title"])]
+    if step.section:
+        out.append(po.Entry(step.section, msgctxt=f"{step.id}.section",
+                            comments=[f"{step.id}: the lesson and section it follows (a lesson's title as the "
+                                      "learner's translation of it reads)"]))
     for check in step.checks:
         key = f"{step.id}.{check.id}"
         out.append(po.Entry(check.says, msgctxt=key, comments=["what a check proves, shown beside ✓ or ✗"]))

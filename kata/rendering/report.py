@@ -269,6 +269,8 @@ def recap(r: StepResult, watching: bool = False) -> list[str]:
         return []
     doc = by_id(f"{step.id}.stub", step.stub_doc).strip()
     lines = [doc.splitlines()[0]] if doc else []
+    if step.section:
+        lines.append(_("In the lessons: {section}.").format(section=by_id(f"{step.id}.section", step.section)))
     if step.train:
         lines.append(_("See it learn: python grader.py {step} --train --plot {step}.png").format(step=step.id))
     after = registry.STEPS.index(step) + 1

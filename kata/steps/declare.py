@@ -108,6 +108,9 @@ class Step:
     preload: tuple[str, ...] = ()
     # notes read from the source that never fail the step: functions (tree) -> [(line, local id, message)]
     advisories: tuple = ()
+    # the lesson and its section that the step follows, as the learner would find it: "“What is torch.nn
+    # really?”: Refactor using torch.optim"
+    section: str = ""
 
     @property
     def filename(self) -> str:

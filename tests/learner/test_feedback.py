@@ -104,6 +104,7 @@ def test_the_first_pass_points_to_the_reference_once(capfd, submission):
     # the recap, from the step's declaration: what it replaced by what, seeing it learn, the next step
     assert "Step 04 · optim: torch.optim.SGD replaces `p -= p.grad * lr` and the manual zeroing." in out
     assert "See it learn: python grader.py step04 --train --plot step04.png" in out
+    assert "In the lessons: “What is torch.nn really?”: Refactor using torch.optim." in " ".join(out.split())
     assert "Next: python grader.py step05 (TensorDataset)" in out
     assert state.LearnerState(submission).passed() == {"step04"}
     code, out, _ = run_main(capfd, "step04", "--target", str(submission))

@@ -14,6 +14,7 @@ STEP = Step(
     'An MNIST classifier from scratch',
     replaces='nothing yet',
     replaced_by='plain tensor operations',
+    section='“What is torch.nn really?”: Neural net from scratch (no torch.nn)',
     names=("log_softmax", "nll", "accuracy", "init_weights", "model", "fit"),
     advisories=(advisories.last_batch_loss,),
     checks=(

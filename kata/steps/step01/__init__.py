@@ -13,6 +13,7 @@ STEP = Step(
     'torch.nn.functional: cross_entropy',
     replaces='log_softmax + nll',
     replaced_by='F.cross_entropy',
+    section='“What is torch.nn really?”: Using torch.nn.functional',
     names=("loss_func", "accuracy", "init_weights", "model", "fit"),
     advisories=(advisories.last_batch_loss,),
     rules=(

@@ -13,6 +13,7 @@ STEP = Step(
     'nn.Module and nn.Parameter',
     replaces='loose weights and bias, updated and zeroed by name',
     replaced_by='nn.Module, nn.Parameter, model.parameters(), model.zero_grad()',
+    section='“What is torch.nn really?”: Refactor using nn.Module',
     names=("loss_func", "accuracy", "Mnist_Logistic", "fit"),
     advisories=(advisories.last_batch_loss,),
     rules=(

@@ -13,6 +13,7 @@ STEP = Step(
     'nn.Linear',
     replaces='hand-made weights and xb @ w + b',
     replaced_by='nn.Linear(784, 10)',
+    section='“What is torch.nn really?”: Refactor using nn.Linear',
     names=("loss_func", "accuracy", "Mnist_Logistic", "fit"),
     advisories=(advisories.last_batch_loss,),
     rules=(

@@ -13,6 +13,7 @@ STEP = Step(
     'torch.optim',
     replaces='p -= p.grad * lr and the manual zeroing',
     replaced_by='optim.SGD, opt.step(), opt.zero_grad()',
+    section='“What is torch.nn really?”: Refactor using torch.optim',
     names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "fit"),
     advisories=(advisories.last_batch_loss,),
     rules=(

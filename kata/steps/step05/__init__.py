@@ -13,6 +13,7 @@ STEP = Step(
     'TensorDataset',
     replaces='slicing x_train and y_train in parallel',
     replaced_by='TensorDataset',
+    section='“What is torch.nn really?”: Refactor using Dataset',
     names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "fit"),
     advisories=(advisories.last_batch_loss,),
     rules=(

@@ -13,6 +13,7 @@ STEP = Step(
     'DataLoader',
     replaces='index arithmetic for batches',
     replaced_by='DataLoader',
+    section='“What is torch.nn really?”: Refactor using DataLoader',
     names=("loss_func", "accuracy", "Mnist_Logistic", "get_model", "get_dataloader", "fit"),
     advisories=(advisories.last_batch_loss,),
     rules=(

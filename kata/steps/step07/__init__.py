@@ -16,6 +16,7 @@ STEP = Step(
         'get_data (a shuffled training loader, an in-order validation loader), model.train() / '
         'model.eval(), torch.no_grad(), loss_batch'
     ),
+    section='“What is torch.nn really?”: Add validation, and Create fit() and get_data()',
     names=("loss_func", "Mnist_Logistic", "get_model", "loss_batch", "get_data", "fit"),
     rules=(
         static.uses("no_grad", "validation runs under torch.no_grad(): no graph for a loss never backpropagated."),

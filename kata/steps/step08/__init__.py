@@ -13,6 +13,7 @@ STEP = Step(
     'A CNN through the same fit',
     replaces='the logistic model',
     replaced_by="the tutorial's CNN (three nn.Conv2d, F.relu, F.avg_pool2d), SGD with momentum, fit unchanged",
+    section='“What is torch.nn really?”: Switch to CNN',
     names=("loss_func", "Mnist_CNN", "get_model", "loss_batch", "get_data", "fit"),
     rules=(
         static.uses("Conv2d", "the CNN's layers are nn.Conv2d."),

@@ -13,6 +13,7 @@ STEP = Step(
     'nn.Sequential',
     replaces='the hand-written CNN class',
     replaced_by='nn.Sequential of Lambda layers, nn.Conv2d, nn.ReLU and nn.AvgPool2d',
+    section='“What is torch.nn really?”: nn.Sequential',
     names=("loss_func", "Lambda", "preprocess", "get_model", "loss_batch", "get_data", "fit"),
     rules=(
         static.uses("Sequential", "the model is an nn.Sequential."),

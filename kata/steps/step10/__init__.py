@@ -13,6 +13,7 @@ STEP = Step(
     'Wrapped DataLoader, adaptive pool',
     replaces='reshaping inside the model, pooling tied to 28×28',
     replaced_by='WrappedDataLoader(dl, preprocess), nn.AdaptiveAvgPool2d(1)',
+    section='“What is torch.nn really?”: Wrapping DataLoader',
     names=("loss_func", "Lambda", "preprocess", "WrappedDataLoader", "get_model", "loss_batch", "get_data", "fit"),
     rules=(
         static.uses("AdaptiveAvgPool2d", "the pooling adapts to the size of the maps."),

@@ -13,6 +13,7 @@ STEP = Step(
     'Device-agnostic code: torch.device',
     replaces='CPU-only code',
     replaced_by='torch.device, get_device(), model.to(dev), batches moved to dev in preprocess',
+    section='“What is torch.nn really?”: Using your GPU',
     names=(
         "loss_func",
         "Lambda",

@@ -13,6 +13,7 @@ STEP = Step(
     'nn.Flatten in LeNet and a CNN',
     replaces='num_flat_features and x.view(-1, n)',
     replaced_by='nn.Flatten(), torch.flatten(x, 1)',
+    section='the 60-minute blitz: Neural Networks (Define the network), and “Bài 3: Neural Network”',
     names=("LeNet", "CNN"),
     rules=(
         static.uses_one_of(("Flatten", "flatten"), "flatten with nn.Flatten() or torch.flatten(x, 1)."),

@@ -13,6 +13,7 @@ STEP = Step(
     'Hooks, and calling the module',
     replaces='print statements inside forward, retain_grad() to see gradients',
     replaced_by='register_forward_hook, register_full_backward_hook, handle.remove(), model(xb)',
+    section='“Bài 3: Neural Network”: looking inside the network with hooks',
     names=("CNN", "record_output", "record_grad", "inspect"),
     rules=(
         static.no_call_in(

@@ -13,6 +13,7 @@ STEP = Step(
     'House prices: MSELoss and SGD',
     replaces='hand-written mean squared error and `w -= lr * w.grad` for the house-price regression',
     replaced_by='nn.Linear(1, 1), nn.MSELoss(), optim.SGD',
+    section='“Bài 3: Neural Network”: linear regression of house prices',
     names=("loss_fn", "loss_of", "get_model", "fit"),
     rules=(
         static.uses_one_of(("MSELoss", "mse_loss"), "the loss is nn.MSELoss()."),
