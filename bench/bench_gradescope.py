@@ -2,7 +2,7 @@
 
     python bench/bench_gradescope.py [--repeat 3]
 
-A bundle of all 15 steps is built and unpacked as Gradescope unpacks it (ROOT/source); its setup's
+A bundle of all 16 steps is built and unpacked as Gradescope unpacks it (ROOT/source); its setup's
 `run_autograder --check` runs once, as setup.sh runs it when the image is built. Then a whole
 submission (the reference solutions: every check of every step runs) is graded by `run_autograder`,
 as Gradescope grades each submission, in a fresh container's state. Seconds and ratios to

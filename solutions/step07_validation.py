@@ -10,13 +10,14 @@ validation set the model never trains on. What changes:
 - `model.train()` before training and `model.eval()` before validating: layers such as
   nn.Dropout and nn.BatchNorm2d behave differently in the two modes. Validation runs under
   `torch.no_grad()`: no graph is built for a loss that is never backpropagated.
-- `loss_batch` computes one batch's loss, and takes an optimizer step only when given `opt`.
-- fit returns the validation loss of every epoch, the mean over *every row* of the set:
+- fit takes the validation loader beside the training one, and returns the validation loss of
+  every epoch, the mean over *every row* of the set:
 
       val_loss = sum_b n_b * loss_b / sum_b n_b      (loss_b: the mean over batch b of n_b rows)
 
-  A plain mean of the batch means, sum_b loss_b / n_batches, gives the last, shorter batch
-  the weight of a full one: wrong whenever the batch size does not divide the set's size.
+  A plain mean of the batch means, sum_b loss_b / n_batches (the tutorial's first version),
+  gives the last, shorter batch the weight of a full one: wrong whenever the batch size does
+  not divide the set's size.
 
 Shapes: a training batch is ((bs, 784), (bs,)), a validation batch ((2 * bs, 784), (2 * bs,)).
 
@@ -56,20 +57,6 @@ def get_model(lr=0.5):
     return model, optim.SGD(model.parameters(), lr=lr)
 
 
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    """The loss of one batch; with `opt`, also one optimizer step (backward, step, zero_grad).
-
-    xb: (bs, ...) inputs, yb: (bs,) -> (the loss as a Python float, bs). Without opt (validation)
-    nothing is updated and no gradient is computed.
-    """
-    loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
-    if opt is not None:
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    return loss.item(), len(xb)
-
-
 def get_data(train_ds, valid_ds, bs, seed=0):
     """The two loaders: (train_dl, valid_dl).
 
@@ -87,7 +74,7 @@ def get_data(train_ds, valid_ds, bs, seed=0):
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     """Train for `epochs` passes over train_dl; after each, the loss over the whole of valid_dl.
 
-    Every epoch: model.train() and one optimizer step per training batch (loss_batch with opt);
+    Every epoch: model.train() and one optimizer step per training batch, as step06's fit;
     then model.eval() and, under torch.no_grad(), the loss of every validation batch, combined
     into the mean over all validation rows (each batch weighted by its size). Prints it and
     returns the list of these losses, one float per epoch. Everything fit uses is an argument.
@@ -96,13 +83,19 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     for epoch in range(epochs):
         model.train()  # eval() below switched training mode off: switch it back on every epoch
         for xb, yb in train_dl:
-            loss_batch(model, loss_func, xb, yb, opt)
+            loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
 
         model.eval()
         with torch.no_grad():  # no graph: this loss is never backpropagated
-            batch_losses, sizes = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
-        # each batch's mean weighted by its size: the last batch may be shorter than the others
-        val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)
+            total, rows = 0.0, 0
+            for xb, yb in valid_dl:
+                # each batch's mean weighted by its size: the last batch may be shorter than the others
+                total += loss_func(model(xb), yb).item() * len(xb)
+                rows += len(xb)
+        val_loss = total / rows
         print(f"epoch {epoch + 1}: validation loss {val_loss:.4f}")
         losses.append(val_loss)
     return losses

@@ -8,12 +8,11 @@ validation set the model never trains on. What changes:
   with `seed`: the same seed gives the same run, whatever else draws random numbers. The
   validation loader keeps the order and uses batches twice as large: without a backward pass
   each row needs less memory.
-- loss_batch computes one batch's loss, and updates the model only when given an optimizer:
-  step 06's loss, backward, step and zero_grad move into it.
 - fit puts the model in training mode before training and in evaluation mode before
   validating: layers such as nn.Dropout and nn.BatchNorm2d behave differently in the two.
   Validation builds no graph: its loss is never backpropagated.
-- fit returns the validation loss of every epoch, the mean over every row of the set:
+- fit takes the validation loader beside the training one, and returns the validation loss
+  of every epoch, the mean over every row of the set:
 
       val_loss = sum_b n_b * loss_b / sum_b n_b      (loss_b: the mean over batch b of n_b rows)
 
@@ -59,23 +58,6 @@ def get_model(lr=0.5):
     return model, optim.SGD(model.parameters(), lr=lr)
 
 
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    """The loss of one batch; with `opt`, also one optimizer step (backward, step, zero_grad).
-
-    xb: (bs, ...) inputs, yb: (bs,) -> (the loss as a Python float, bs). Without opt (validation)
-    nothing is updated and no gradient is computed.
-    """
-    loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
-    # TODO(step07): update only when given an optimizer: validation calls this without one, and must change
-    #   nothing (the lines below the raise are its body: indent them under it)
-    raise NotImplementedError("step07_validation: loss_batch")
-    loss.backward()
-    opt.step()
-    opt.zero_grad()
-    # TODO(step07): give back the batch's loss as a plain Python number, and the number of rows in the batch.
-    raise NotImplementedError("step07_validation: loss_batch")
-
-
 def get_data(train_ds, valid_ds, bs, seed=0):
     """The two loaders: (train_dl, valid_dl).
 
@@ -101,12 +83,13 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
         # TODO(step07): training mode on for the training batches: the evaluation below switches it off.
         raise NotImplementedError("step07_validation: fit")
         for xb, yb in train_dl:
-            # TODO(step07): one optimizer step on this batch, through loss_batch.
-            raise NotImplementedError("step07_validation: fit")
+            loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
 
-        # TODO(step07): evaluation mode, then, without building a graph, the loss and the size of every
-        #   validation batch (loss_batch without an optimizer); val_loss is the mean over all the validation
-        #   rows: each batch's mean weighted by its size.
+        # TODO(step07): evaluation mode, then, without building a graph, the loss of every validation batch;
+        #   val_loss is the mean over all the validation rows: each batch's mean weighted by its size.
         raise NotImplementedError("step07_validation: fit")
         print(f"epoch {epoch + 1}: validation loss {val_loss:.4f}")
         losses.append(val_loss)

@@ -124,7 +124,7 @@ def _rows(text: str) -> list[str]:
 
 
 def _covered(text: str) -> set[int]:
-    """The step numbers README's sentence on where the steps come from covers ("Steps 00–11 …; steps 12–14 …")."""
+    """The step numbers README's sentence on where the steps come from covers ("Steps 00–12 …; steps 13–15 …")."""
     start, end = _steps_section(text)
     return {n for m in _RANGE.finditer(text[start:end]) for n in range(int(m.group(2)), int(m.group(3)) + 1)}
 
@@ -162,12 +162,12 @@ def readme_problems(text: str, steps=None) -> list[Missing]:
     covered = _covered(text)
     if not covered:
         out.append(Missing("", "README count", (
-            "README.md no longer says where the steps come from (\"Steps 00–11 …; steps 12–14 …\", ## The steps)")))
+            "README.md no longer says where the steps come from (\"Steps 00–12 …; steps 13–15 …\", ## The steps)")))
     else:
         for s in steps:
             if int(s.id[4:]) not in covered:
                 out.append(Missing(s.id, "README count", (
-                    f"{s.id}: README.md's sentence on where the steps come from (\"Steps 00–11 …; steps 12–14 …\", "
+                    f"{s.id}: README.md's sentence on where the steps come from (\"Steps 00–12 …; steps 13–15 …\", "
                     f"## The steps) stops at step{max(covered):02d}, not at the last step, {every[-1].id}; "
                     f"{README_UPDATE} extends its last range ({NEW_STEP} does for a new step): then say where the "
                     "step comes from")))

@@ -35,7 +35,7 @@ def load_data(kind: str, cfg: Config) -> tuple[Data, str]:
         from kata.grading import runner
         from kata.steps import registry
 
-        area, price = runner.reference(registry.BY_ID["step14"]).house_prices(n=200, seed=cfg.seed)
+        area, price = runner.reference(registry.BY_ID["step15"]).house_prices(n=200, seed=cfg.seed)
         n = cfg.limit or 160
         return (Data(area[:n], price[:n], area[160:], price[160:], classify=False),
                 _("200 made-up houses (price = 3 * area + 0.5 + noise): 160 to train, 40 to validate"))

@@ -18,7 +18,7 @@ STAGE_NAMES = {"structure": N_("how the code is put together (types, layers, wha
 
 def text_key(check_id: str) -> str:
     """The catalog key of a check's or a rule's sentence (kata.i18n.by_id). A rule is worded once for
-    the whole kata: the same rule in several steps ("step07.rule.uses-sgd", "step14.rule.uses-sgd") is
+    the whole kata: the same rule in several steps ("step07.rule.uses-sgd", "step15.rule.uses-sgd") is
     one entry, "rule.uses-sgd"; a check's sentence is its own."""
     _step, sep, rule = check_id.partition(".rule.")
     return f"rule.{rule}" if sep else check_id

@@ -197,7 +197,7 @@ def _free_names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
 
 
-# --- register_backward_hook (step13) ------------------------------------------------------------------
+# --- register_backward_hook (step14) ------------------------------------------------------------------
 
 BACKWARD_HOOK = N_(
     "register_backward_hook is deprecated. It hooks only the last operation of the module's forward: "

@@ -204,7 +204,7 @@ class Split:
 @dataclass(frozen=True)
 class Digits:
     """bs flattened images (bs, 784) in [0, 1), their targets and a set of CNN weights, from `seed`;
-    with `side` other than 28, images (bs, 1, side, side2) instead (step 10's other sizes)."""
+    with `side` other than 28, images (bs, 1, side, side2) instead (step 11's other sizes)."""
 
     bs: int
     seed: int = 0
@@ -247,7 +247,7 @@ def make_conv_weights(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 @dataclass(frozen=True)
 class Machine:
-    """Whether torch.cuda.is_available() says there is a GPU (step 11 asks get_device() on both kinds)."""
+    """Whether torch.cuda.is_available() says there is a GPU (step 12 asks get_device() on both kinds)."""
 
     gpu: bool
 
@@ -261,7 +261,7 @@ class Machine:
 class Images:
     """A batch of one-channel images (bs, 1, size, size) and class targets, made from `seed`.
 
-    LeNet (step 12) reads 32×32 images, the 32-channel CNN (steps 12 and 13) 28×28 ones.
+    LeNet (step 13) reads 32×32 images, the 32-channel CNN (steps 13 and 14) 28×28 ones.
     """
 
     bs: int

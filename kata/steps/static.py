@@ -162,7 +162,7 @@ def no_matmul(fn_name: str) -> Rule:
     return Rule(f"{fn_name} does no matrix product by hand", _scan_function(fn_name, describe))
 
 
-# --- steps 07-11 ---
+# --- steps 07-12 ---
 
 
 def model_agnostic(*fn_names: str) -> Rule:
@@ -176,13 +176,13 @@ def model_agnostic(*fn_names: str) -> Rule:
             for node in ast.walk(fn) if fn is not None else ():
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in reshapes:
                     problems.append((node.lineno, _("`{code}` in {function} reshapes the batch for one model: the "
-                                                    "model (or the loader) does that; fit stays as step07 left it."
+                                                    "model (or the loader) does that; fit stays as step08 left it."
                                                     ).format(code=ast.unparse(node), function=fn_name)))
                 elif isinstance(node, ast.Call) and _dotted(node.func).split(".")[-1] in ("Mnist_CNN", "get_model"):
                     problems.append((node.lineno, _("`{code}` in {function} builds a model: fit trains the model "
                                                     "it is given.").format(code=ast.unparse(node), function=fn_name)))
         return problems
-    return Rule(f"{' and '.join(fn_names)} stay step07's: no reshaping, no model of their own", find)
+    return Rule(f"{' and '.join(fn_names)} stay step08's: no reshaping, no model of their own", find)
 
 
 def no_method_call(method: str, why: str) -> Rule:
@@ -193,7 +193,7 @@ def no_method_call(method: str, why: str) -> Rule:
     return Rule(f"no .{method}() calls", find, why)
 
 
-# --- steps 12-14 ---
+# --- steps 13-15 ---
 
 
 def _functions(tree: ast.AST, name: str) -> list[ast.AST]:

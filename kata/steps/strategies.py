@@ -157,7 +157,7 @@ LENET_EDGES = (Images(bs=1, size=32), Images(bs=2, size=32), Images(bs=5, size=3
 CNN_EDGES = (Images(bs=1), Images(bs=2), Images(bs=5, seed=1))
 
 
-# step 13 runs forward and backward with hooks: fewer, smaller batches keep it quick
+# step 14 runs forward and backward with hooks: fewer, smaller batches keep it quick
 hook_images = st.builds(Images, bs=st.integers(1, 3), size=st.just(28), seed=seeds)
 
 

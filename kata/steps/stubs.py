@@ -171,7 +171,7 @@ def make_stub(step) -> str:
     _translate_docstrings(tree, lines, edits)
     _redoc_module(tree, lines, edits, step)
     text = edits.text()
-    run = "Run it on MNIST:" if "\nRun it on MNIST:" in text else "Run it:"  # step14 runs on made-up data
+    run = "Run it on MNIST:" if "\nRun it on MNIST:" in text else "Run it:"  # step15 runs on made-up data
     from rich.cells import cell_len
 
     # the framing lines in the learner's language, "Grade it:" padded to the longer label (English: as ever)

@@ -24,11 +24,11 @@ def test_every_step_has_every_piece():
 
 
 def test_a_module_level_todo_without_stub_defs_is_named():
-    step = dataclasses.replace(registry.BY_ID["step14"], stub_defs={})
+    step = dataclasses.replace(registry.BY_ID["step15"], stub_defs={})
     sentences = [m.sentence for m in completeness.step_problems(step) if m.piece == "stub_defs"]
-    assert sentences == [sentences[0]] and sentences[0].startswith("step14: `loss_fn` is a module-level name")
-    assert "stub_defs['loss_fn']" in sentences[0] and "kata/steps/step14/__init__.py" in sentences[0]
-    with pytest.raises(ValueError, match=r"step14_regression: `loss_fn` is a module-level name .*stub_defs"):
+    assert sentences == [sentences[0]] and sentences[0].startswith("step15: `loss_fn` is a module-level name")
+    assert "stub_defs['loss_fn']" in sentences[0] and "kata/steps/step15/__init__.py" in sentences[0]
+    with pytest.raises(ValueError, match=r"step15_regression: `loss_fn` is a module-level name .*stub_defs"):
         make_stub(step)  # a sentence, not a bare KeyError
 
 

@@ -55,7 +55,7 @@ def test_cases_kept_in_a_file_are_those_drawn_and_only_for_the_same_kata(tmp_pat
 
     text = (tmp_path / "kept.json").read_text()
     for name, changed in {"other-kata": text.replace('"fingerprint": "1 ', '"fingerprint": "0 '),
-                          "not-a-case": text.replace('"$case": "Run"', '"$case": "Path"', 1),
+                          "not-a-case": text.replace('"$case": "ValidRun"', '"$case": "Path"', 1),
                           "not-json": text[:100]}.items():
         assert changed != text, name
         (tmp_path / name).write_text(changed)

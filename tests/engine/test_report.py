@@ -37,12 +37,12 @@ def warm_zygote():
 # one catalogued wrong version per stage, caught by a check of that stage
 CATALOGUED = {
     "structure": ("step04", "momentum"),
-    "forward": ("step12", "flatten-merges-batch"),
-    "loss": ("step14", "sum-reduction"),
+    "forward": ("step13", "flatten-merges-batch"),
+    "loss": ("step15", "sum-reduction"),
     "batches": ("step05", "extra-batch"),
     "modes": ("step07", "no-eval"),
     "update": ("step04", "no-zero-grad"),
-    "hooks": ("step13", "records-input"),
+    "hooks": ("step14", "records-input"),
 }
 # stages no catalogued wrong version reaches first: an edit of the reference solution instead
 EDITED = {
@@ -125,8 +125,8 @@ MISTAKES = {
     "no-super-init": ("step02", "no-super-init"),
     "linear-swapped": ("step03", "linear-swapped"),
     "zero-grad-not-called": ("step04", "zero-grad-not-called"),
-    "preprocess-no-channel": ("step09", "preprocess-no-channel"),
-    "no-zero-grad-regression": ("step14", "no-zero-grad"),
+    "preprocess-no-channel": ("step10", "preprocess-no-channel"),
+    "no-zero-grad-regression": ("step15", "no-zero-grad"),
 }
 
 

@@ -25,7 +25,7 @@ from tests.conftest import grade
 
 FORWARD = "        return xb @ self.weights + self.bias"
 STEP02 = (paths.SOLUTIONS / "step02_module.py").read_text()
-STEP14 = (paths.SOLUTIONS / "step14_regression.py").read_text()
+STEP15 = (paths.SOLUTIONS / "step15_regression.py").read_text()
 
 
 def forward_returns(expression: str) -> str:
@@ -51,11 +51,11 @@ def test_a_forward_of_100000_small_tensors_is_one_sentence(submission):
 
 def test_a_fit_that_returns_a_huge_list_of_tensors_is_one_sentence(submission):
     old = "    return losses\n"
-    assert STEP14.count(old) == 1
-    (submission / "step14_regression.py").write_text(
-        STEP14.replace(old, "    return [torch.zeros(1) for _ in range(20_000)]\n"))
-    r = grade("step14", submission, timeout=60)
-    fits = [check(r, "step14.one-update"), check(r, "step14.k-updates")]
+    assert STEP15.count(old) == 1
+    (submission / "step15_regression.py").write_text(
+        STEP15.replace(old, "    return [torch.zeros(1) for _ in range(20_000)]\n"))
+    r = grade("step15", submission, timeout=60)
+    fits = [check(r, "step15.one-update"), check(r, "step15.k-updates")]
     assert r.status == FAILING
     for fit in fits:
         assert fit.status == FAILED and "20,000 tensors" in fit.message, fit.message

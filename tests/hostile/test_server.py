@@ -47,7 +47,7 @@ class Served:
         self.log = tmp / "server.log"
         self.env = {k: v for k, v in os.environ.items() if k != "KATA_IN_SERVER"} | {
             "KATA_STATE_DIR": str(self.state), "KATA_SERVER": "on", "KATA_LANG": "en", "KATA_OFFLINE": "1",
-            "KATA_SERVER_WARM": "step01"}  # what these tests grade: loading all fifteen would only cost time
+            "KATA_SERVER_WARM": "step01"}  # what these tests grade: loading all sixteen would only cost time
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([PY, "-m", "kata.server.host"], cwd=self.root,
                                          env=self.env | {"KATA_IN_SERVER": "1"}, start_new_session=True,

@@ -57,8 +57,8 @@ def test_diff_needs_both_files_and_a_previous_step(capfd, submission):
     code, _, err = run_main(capfd, "step04", "--diff", "--target", str(submission))
     assert code == cli.USAGE_ERROR and f"{submission / 'step03_linear.py'} does not exist" in err
     solution_copy("step00", submission)
-    solution_copy("step12", submission)  # compared with a hand-written baseline, not with step11
-    for step in ("step00", "step12"):
+    solution_copy("step13", submission)  # compared with a hand-written baseline, not with step12
+    for step in ("step00", "step13"):
         code, _, err = run_main(capfd, step, "--diff", "--target", str(submission))
         assert code == cli.USAGE_ERROR and "no previous step" in err and "--diff solutions" in err
 
@@ -231,10 +231,10 @@ def test_diff_against_the_reference_shows_code_not_the_docstrings_the_stub_wrote
 
 
 def test_a_missing_dimension_and_what_follows_from_it_are_told_as_they_are():
-    """step09's preprocess forgets the channel: the shape check says a dimension of size 1 is missing, and
+    """step10's preprocess forgets the channel: the shape check says a dimension of size 1 is missing, and
     the crashes it causes later (in torch, on what the model returned) show no line that is not there and
     say they may only follow from that first failure."""
-    text = report.step_text(selfcheck.grade_mutant(mutants.find("step09", "preprocess-no-channel")))
+    text = report.step_text(selfcheck.grade_mutant(mutants.find("step10", "preprocess-no-channel")))
     assert "a dimension of size 1 missing" in text
     assert "another layout" not in text.split("preprocess(xb): expected shape")[1].splitlines()[0]
     assert "exception at ValueError" not in text and "so there is no line of yours to show: ValueError" in text

@@ -188,7 +188,7 @@ def test_hint_diff_board_and_reset(ran):
     tmp, cells = ran
     assert "hint 2 of 3" in _text(cells["hint"]) and "it fails in your file as it is now" in _text(cells["hint"])
     assert "--- " in _text(cells["diff"]) and "step03_linear.py" in _text(cells["diff"])
-    assert "step04_optim" in _text(cells["board"]) and "of 15 steps passed" in _text(cells["board"])
+    assert "step04_optim" in _text(cells["board"]) and "of 16 steps passed" in _text(cells["board"])
     assert "is the stub again" in _text(cells["reset"]) or "already the untouched stub" in _text(cells["reset"])
 
 

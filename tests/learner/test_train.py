@@ -43,17 +43,17 @@ def test_a_wrong_refactor_parts_from_the_reference(capfd, submission):
 
 @pytest.mark.slow
 def test_the_regression_trains_next_to_its_hand_written_baseline(capfd):
-    code, out, _ = run(capfd, "step14", "--train", "--target", "solutions", "--limit", "40", "--epochs", "2")
+    code, out, _ = run(capfd, "step15", "--train", "--target", "solutions", "--limit", "40", "--epochs", "2")
     assert code == 0 and "train MSE" in out and "accuracy" not in out
-    assert "step14 hand-written" in out and "made-up houses" in out and "The curves coincide" in out
+    assert "step15 hand-written" in out and "made-up houses" in out and "The curves coincide" in out
     assert out.count("\n1 ") == 1 and out.count("\n2 ") == 1  # one row per epoch
 
 
 def test_a_stub_is_not_started_and_a_step_without_a_model_is_refused(capfd):
     code, out, _ = run(capfd, "step02", "--train", *QUICK)
     assert code == 1 and "step02 is not started yet" in out
-    code, _, err = run(capfd, "step13", "--train")  # no --epochs: the step's declared default is used
-    assert code == cli.USAGE_ERROR and "step13 does not train a model" in err
+    code, _, err = run(capfd, "step14", "--train")  # no --epochs: the step's declared default is used
+    assert code == cli.USAGE_ERROR and "step14 does not train a model" in err
 
 
 @pytest.mark.parametrize("plot, says", [("curves.gif", "name a .png, .svg or .pdf file"),
@@ -66,5 +66,5 @@ def test_a_bad_plot_path_is_refused_before_training(capfd, tmp_path, plot, says)
 
 @pytest.mark.slow
 def test_the_cnn_steps_train_with_the_unchanged_fit(capfd):
-    code, out, _ = run(capfd, "step10", "--train", "--target", "solutions", *QUICK)
-    assert code == 0 and "step09 reference" in out and "step10 yours" in out and "The curves coincide" in out
+    code, out, _ = run(capfd, "step11", "--train", "--target", "solutions", *QUICK)
+    assert code == 0 and "step10 reference" in out and "step11 yours" in out and "The curves coincide" in out

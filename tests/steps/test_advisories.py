@@ -174,14 +174,14 @@ def test_register_backward_hook_gets_a_note_explaining_the_deprecation():
 
 
 def test_register_full_backward_hook_gets_no_note():
-    step = registry.BY_ID["step13"]
+    step = registry.BY_ID["step14"]
     assert step.advisories == (advisories.deprecated_backward_hook,)
     assert notes(advisories.deprecated_backward_hook, (SOLUTIONS / step.filename).read_text()) == []
     assert notes(advisories.deprecated_backward_hook, "layer.register_full_backward_hook(hook)") == []
 
 
 def test_step13s_rule_accepts_either_backward_hook():
-    step = registry.BY_ID["step13"]
+    step = registry.BY_ID["step14"]
     rule = next(r for r in step.rules if "backward" in r.id)
     for call in ("register_full_backward_hook", "register_backward_hook"):
         assert rule.find(ast.parse(f"layer.{call}(hook)")) == []

@@ -51,7 +51,7 @@ def test_gradescope_gives_the_gated_checks_nothing_and_says_why():
 
 
 def test_a_check_that_needs_a_gpu_is_neutral_in_the_classroom_points_too():
-    step11 = registry.BY_ID["step11"]
-    assert default_points(step11) == len(step11.rules) + len(step11.checks) - 1
+    step12 = registry.BY_ID["step12"]
+    assert default_points(step12) == len(step12.rules) + len(step12.checks) - 1
     assert default_points(registry.BY_ID["step04"]) == len(registry.BY_ID["step04"].rules) + len(
         registry.BY_ID["step04"].checks)

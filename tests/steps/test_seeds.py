@@ -1,8 +1,8 @@
 """The seeds' own code is a fair answer: dropped into a step's interface, it passes that step.
 
 tests/steps/seeds/stepNN.py holds, for every step, the code of the tutorial "What is torch.nn really?"
-(seed 003; steps 10 and 11 from the tutorial's sections past where seed 003 stops) or of the companion
-lessons (seeds 000/001/002/004 for steps 12-14), with the seed's own arithmetic and shape of code: a
+(seed 003; steps 11 and 12 from the tutorial's sections past where seed 003 stops) or of the companion
+lessons (seeds 000/001/002/004 for steps 13-15), with the seed's own arithmetic and shape of code: a
 get_data without a generator of its own, a fit that prints its validation losses and returns None,
 register_backward_hook, the loss "after training" printed on the batch the loop left behind. Where the
 seed's code is right, it passes; where it says something it does not mean, or leans on a deprecated
@@ -25,7 +25,7 @@ from kata.steps.common.reported import Printed, agrees, assert_losses, read_prin
 
 SEEDS = Path(__file__).parent / "seeds"
 STEPS = registry.STEPS
-ADVISED = {**{f"step{i:02d}": ["last-batch-loss"] for i in range(7)}, "step13": ["deprecated-backward-hook"]}
+ADVISED = {**{f"step{i:02d}": ["last-batch-loss"] for i in range(7)}, "step14": ["deprecated-backward-hook"]}
 
 
 def seed_copy(step_id: str, folder: Path, *edits: tuple[str, str]) -> Path:
@@ -74,11 +74,14 @@ def test_every_step_has_its_seed():
 
 @pytest.mark.slow
 def test_printed_validation_losses_and_the_global_generator_are_judged(tmp_path):
-    """Two slips in the tutorial's shape of step07, one grade: the tutorial's first validation (seed 003's
-    cell 84: the plain mean of the batch means), printed by a fit that returns None, is read from what fit
+    """Two slips in the tutorial's shape of step07, one grade: the tutorial's own first validation ("Add
+    validation", seed 003's cell 84: the plain mean of the batch means), printed by a fit that returns None, is read from what fit
     prints and named; a get_data that reseeds torch's global generator is caught by what it does to it."""
     seed_copy("step07", tmp_path,
-              ("val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)", "val_loss = np.sum(losses) / len(losses)"),
+              ("valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl)",
+               "valid_loss = sum(loss_func(model(xb), yb) for xb, yb in valid_dl)"),
+              ("print(epoch, (valid_loss / len(valid_dl.dataset)).item())",
+               "print(epoch, (valid_loss / len(valid_dl)).item())"),
               ("    return (\n        DataLoader(train_ds, batch_size=bs, shuffle=True),",
                "    torch.manual_seed(0)\n    return (\n        DataLoader(train_ds, batch_size=bs, shuffle=True),"))
     result = grade("step07", tmp_path)
@@ -89,11 +92,11 @@ def test_printed_validation_losses_and_the_global_generator_are_judged(tmp_path)
 
 @pytest.mark.slow
 def test_the_losses_a_cnn_steps_fit_prints_are_compared(tmp_path):
-    """Steps 08-11 compare fit's validation losses with the reference's: printed ones too, to their digits.
+    """Steps 09-12 compare fit's validation losses with the reference's: printed ones too, to their digits.
     The parameters after fit agree; the printed plain mean of the batch means does not."""
-    seed_copy("step08", tmp_path, ("val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)",
+    seed_copy("step09", tmp_path, ("val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)",
                                    "val_loss = np.sum(losses) / len(losses)"))
-    message = failed(grade("step08", tmp_path), "fit-unchanged")
+    message = failed(grade("step09", tmp_path), "fit-unchanged")
     assert "as fit printed it" in message and "after fit" not in message
 
 
@@ -101,17 +104,17 @@ def test_the_losses_a_cnn_steps_fit_prints_are_compared(tmp_path):
 def test_the_old_backward_hook_records_what_the_checks_compare(tmp_path):
     """With register_backward_hook, recording grad_input[0] instead of grad_output[0] is caught: the recorded
     gradients are compared with the layers' own, whichever kind of hook recorded them."""
-    seed_copy("step13", tmp_path, ("log.append((name, grad_output[0].clone()))",
+    seed_copy("step14", tmp_path, ("log.append((name, grad_output[0].clone()))",
                                    "log.append((name, grad_input[0].clone()))"))
-    result = grade("step13", tmp_path)
+    result = grade("step14", tmp_path)
     failed(result, "inspect-grads")
     failed(result, "record-grad")
 
 
 @pytest.mark.slow
 def test_a_fit_that_returns_none_still_has_every_update_compared(tmp_path):
-    seed_copy("step14", tmp_path, ("        optimizer.zero_grad()\n", ""))
-    assert "after fit" in failed(grade("step14", tmp_path), "k-updates")
+    seed_copy("step15", tmp_path, ("        optimizer.zero_grad()\n", ""))
+    assert "after fit" in failed(grade("step15", tmp_path), "k-updates")
 
 
 # --- reading what fit prints ----------------------------------------------------------------------------

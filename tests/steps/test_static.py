@@ -120,7 +120,7 @@ def test_reaching_into_the_grader_is_caught():
     assert not problems(rule, "import torch\nfrom torch import nn\n")
 
 
-# --- steps 07-11 ---
+# --- steps 07-12 ---
 
 def test_model_agnostic_flags_reshaping_and_models_in_fit_only():
     rule = static.model_agnostic("fit", "loss_batch")
@@ -138,7 +138,7 @@ def test_no_method_call_leaves_torch_cuda_is_available_alone():
     assert lines(rule, "x = 1\nmodel.cuda()\n") == [2]
 
 
-# --- steps 12-14 ---
+# --- steps 13-15 ---
 
 def test_step12_rules():
     flattens = static.uses_one_of(("Flatten", "flatten"), "why")

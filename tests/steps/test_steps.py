@@ -46,7 +46,7 @@ def test_reference_solution_passes_every_check(step):
     result = selfcheck.grade_solution(step.id)
     assert result.status == PASSED, report.step_text(result)
     assert [c.id for c in result.checks] == declared_ids(step)
-    # a check that cannot run here (step11's GPU run on a machine without one) is skipped, with its reason
+    # a check that cannot run here (step12's GPU run on a machine without one) is skipped, with its reason
     assert all(c.status == PASSED or (c.status == SKIPPED and c.message) for c in result.checks)
     assert result.score() == (scored(step) - result.count(SKIPPED),) * 2
 
@@ -82,47 +82,47 @@ def test_wrong_version_is_caught_by_the_check_it_names(step, wrong):
 # --- beyond the wrong versions ------------------------------------------------------------------------
 
 def test_the_gpu_check_runs_on_a_gpu_and_says_why_not_elsewhere():
-    result = selfcheck.grade_solution("step11")
-    gpu = next(c for c in result.checks if c.id == "step11.gpu-fit")
+    result = selfcheck.grade_solution("step12")
+    gpu = next(c for c in result.checks if c.id == "step12.gpu-fit")
     if torch.cuda.is_available():
         assert gpu.status == PASSED
     else:
         assert gpu.status == SKIPPED and "torch.cuda.is_available() is False" in gpu.message
-        assert result.score()[1] == scored(registry.BY_ID["step11"]) - 1  # neither earned nor lost
+        assert result.score()[1] == scored(registry.BY_ID["step12"]) - 1  # neither earned nor lost
 
 
 def test_the_gpu_checks_comparison_catches_a_changed_update_on_the_cpu(submission):
     """gpu-fit and cpu-fit share their comparison; on the CPU a changed momentum is caught after fit."""
-    solution_copy("step11", submission, ("lr=lr, momentum=0.9)", "lr=lr, momentum=0.5)"))
-    result = grade("step11", submission)
-    fit = next(c for c in result.checks if c.id == "step11.cpu-fit")
+    solution_copy("step12", submission, ("lr=lr, momentum=0.9)", "lr=lr, momentum=0.5)"))
+    result = grade("step12", submission)
+    fit = next(c for c in result.checks if c.id == "step12.cpu-fit")
     assert fit.status == FAILED and fit.stage == "update", report.step_text(result)
     assert "after fit" in fit.message
 
 
-def test_the_tutorials_numpy_validation_loss_is_a_fair_step07_answer(submission):
+def test_the_tutorials_numpy_validation_loss_is_a_fair_step08_answer(submission):
     """A right answer the reference does not spell out passes: numpy imports in the child."""
-    path = solution_copy("step07", submission, (
+    path = solution_copy("step08", submission, (
         "val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)",
         "val_loss = np.sum(np.multiply(batch_losses, sizes)) / np.sum(sizes)"))
     path.write_text("import numpy as np\n" + path.read_text())
-    result = grade("step07", submission)
+    result = grade("step08", submission)
     assert result.status == PASSED, report.step_text(result)
 
 
 def test_a_cnn_that_draws_other_initial_weights_is_given_the_hand_written_ones(submission):
     """The judge sends only the weights the learner's CNN does not hold already (by digest): one built
     after other random draws holds none of them, and still passes with the hand-written ones."""
-    solution_copy("step13", submission, (
+    solution_copy("step14", submission, (
         "        super().__init__()\n        self.conv1",
         "        super().__init__()\n        torch.rand(3)  # other initial weights\n        self.conv1"))
-    result = grade("step13", submission)
+    result = grade("step14", submission)
     assert result.status == PASSED, report.step_text(result)
 
 
 def test_companion_steps_are_graded_against_their_baselines():
-    for step_id, baseline in (("step12", "step12_handwritten"), ("step13", "step13_printing"),
-                              ("step14", "step14_handwritten")):
+    for step_id, baseline in (("step13", "step13_handwritten"), ("step14", "step14_printing"),
+                              ("step15", "step15_handwritten")):
         step = registry.BY_ID[step_id]
         assert runner.baseline(step).__file__ == str(BASELINES / f"{baseline}.py")
     step04 = registry.BY_ID["step04"]
@@ -131,16 +131,16 @@ def test_companion_steps_are_graded_against_their_baselines():
 
 def test_the_step13_reference_walks_the_graph_by_first_inputs():
     """grad_fn_chain has no check (it is read, not graded): the reference must do what its docstring says."""
-    step13 = loading.load(SOLUTIONS / "step13_hooks.py")
-    model = step13.CNN()
+    step14 = loading.load(SOLUTIONS / "step14_hooks.py")
+    model = step14.CNN()
     loss = torch.nn.functional.cross_entropy(model(torch.randn(1, 1, 28, 28)), torch.tensor([0]))
-    assert step13.grad_fn_chain(loss) == ["NllLossBackward0", "LogSoftmaxBackward0", "AddmmBackward0",
+    assert step14.grad_fn_chain(loss) == ["NllLossBackward0", "LogSoftmaxBackward0", "AddmmBackward0",
                                           "AccumulateGrad"]
 
 
 def test_the_step14_reference_learns_the_made_up_prices(capsys):
-    """`python -m solutions.step14_regression` fits the line the data were made with (3 * area + 0.5)."""
-    loading.load(SOLUTIONS / "step14_regression.py").main()
+    """`python -m solutions.step15_regression` fits the line the data were made with (3 * area + 0.5)."""
+    loading.load(SOLUTIONS / "step15_regression.py").main()
     out = capsys.readouterr().out
     start, end = (float(v) for v in re.findall(r"loss (\S+) at the start, (\S+) after 300 epochs", out)[0])
     slope, intercept = (float(v) for v in re.findall(r"price = (\S+) \* area \+ (\S+)", out)[0])

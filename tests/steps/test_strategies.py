@@ -43,7 +43,7 @@ def test_cases_read_as_one_line():
     assert str(S.Batch(bs=6, one_class=3)) == "bs=6, seed=0, every target is class 3"
 
 
-# --- steps 07-11 ---
+# --- steps 07-12 ---
 
 def test_new_cases_read_as_one_line():
     assert str(S.ValidRun(n=5, bs=2, n_valid=7, valid_bs=20, epochs=2)) == (
@@ -61,7 +61,7 @@ def test_edges_reach_a_short_last_validation_batch_and_two_epochs():
     assert all((d.side, d.side2) != (28, 28) for d in S.OTHER_SIZE_EDGES)
 
 
-# --- steps 12-14 ---
+# --- steps 13-15 ---
 
 def test_house_cases_are_reproducible_and_read_as_one_line():
     case = S.Houses(n=3, epochs=2, lr=0.3, seed=5)

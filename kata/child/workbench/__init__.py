@@ -145,7 +145,7 @@ def tensor_digest(t: torch.Tensor) -> str:
 
 def parameter_digests(model) -> dict:
     """{name: (shape, digest)} of every named parameter: what a judge needs to know which of them it must
-    send (kata.steps.step12.judges.copy_parameters), without the values coming back."""
+    send (kata.steps.step13.judges.copy_parameters), without the values coming back."""
     return {name: (list(p.shape), tensor_digest(p)) for name, p in model.named_parameters()}
 
 

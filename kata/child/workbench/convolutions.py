@@ -1,4 +1,4 @@
-"""Fixtures and observers for steps 08-11 (the tutorial's CNN, nn.Sequential, the wrapped loader, devices),
+"""Fixtures and observers for steps 09-12 (the tutorial's CNN, nn.Sequential, the wrapped loader, devices),
 in the child. Their names start with "cnn_", kept apart from the other workbenches' in the merged tables.
 
 torch only: no check, no reference, no expected value. The convolutions are found by type, in the order

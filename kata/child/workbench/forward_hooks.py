@@ -1,4 +1,4 @@
-"""Fixtures and observers for steps 12-14 (flatten, hooks, regression), inside the child.
+"""Fixtures and observers for steps 13-15 (flatten, hooks, regression), inside the child.
 
 torch only: inputs the checks build and what they look at, no expected value.
 """

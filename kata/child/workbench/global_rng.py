@@ -1,4 +1,4 @@
-"""Observers for the tutorial's own shape of code (steps 07-11), inside the child.
+"""Observers for the tutorial's own shape of code (steps 07-12), inside the child.
 
 The tutorial's get_data builds `DataLoader(train_ds, batch_size=bs, shuffle=True)` with no generator
 of its own: the order is drawn from torch's global random generator each time the loader is iterated.

@@ -1,6 +1,6 @@
 """What a fit reports of its validation losses: the list it returns, or what it prints.
 
-The reference's fit (steps 07-11) returns one validation loss per epoch. The tutorial's fit returns
+The reference's fit (steps 07-12) returns one validation loss per epoch. The tutorial's fit returns
 None and prints them (`print(epoch, val_loss)`, or seed 003's "epoch: 1, validaiton loss: 0.3099"):
 the same arithmetic, another shape of code. Judges call fit with `capture=True` and read its
 losses through `fit_losses`: the returned list when there is one, else the printed numbers, each

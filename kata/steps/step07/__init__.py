@@ -14,39 +14,15 @@ STEP = Step(
     replaces='training with no validation',
     replaced_by=(
         'get_data (a shuffled training loader, an in-order validation loader), model.train() / '
-        'model.eval(), torch.no_grad(), loss_batch'
+        'model.eval(), torch.no_grad(), the validation loss over every row'
     ),
-    section='“What is torch.nn really?”: Add validation, and Create fit() and get_data()',
-    names=("loss_func", "Mnist_Logistic", "get_model", "loss_batch", "get_data", "fit"),
+    section='“What is torch.nn really?”: Add validation',
+    names=("loss_func", "Mnist_Logistic", "get_model", "get_data", "fit"),
     rules=(
         static.uses("no_grad", "validation runs under torch.no_grad(): no graph for a loss never backpropagated."),
         static.uses("eval", "model.eval() switches layers such as dropout to evaluation before validating."),
     ),
     checks=(
-        Check(
-            'loss-batch',
-            (
-                'loss_batch(model, loss_func, xb, yb) returns (the loss as a number, len(xb)) and updates nothing; '
-                "given opt, it takes one step ≈ step06's update"
-            ),
-            stage='update',
-            equivalence=True,
-            uses=('loss_batch',),
-            hints=(
-                (
-                    'loss_batch steps only when it is given opt; without opt it computes the loss and nothing else. It '
-                    'uses the loss_func it is given.'
-                ),
-                (
-                    'With opt: loss.backward(), opt.step(), opt.zero_grad(), in that order. Without opt, no backward() '
-                    "either: the gradient would stay behind and add to the next update's."
-                ),
-                (
-                    'loss = loss_func(model(xb), yb); if opt is not None: <backward, step, zero_grad>; return '
-                    'loss.item(), len(xb)'
-                ),
-            ),
-        ),
         Check(
             'valid-loader',
             (
@@ -126,8 +102,8 @@ STEP = Step(
                     'the others.'
                 ),
                 (
-                    "loss_batch gives each batch's mean and its size: weight each mean by its size and divide by the "
-                    'number of rows, or the last, shorter batch counts as much as a full one.'
+                    "Add up each batch's mean times its size, len(xb), and divide by the number of rows: a plain mean "
+                    'of the batch means lets the last, shorter batch count as much as a full one.'
                 ),
                 (
                     'val_loss = sum(<each batch mean> * <its size>) / sum(<the sizes>), once per epoch, collected in a '
@@ -147,12 +123,12 @@ STEP = Step(
                     "step06's fit did; validating must change nothing."
                 ),
                 (
-                    'loss_batch with opt does the update: loss.backward(), then opt.step(), then opt.zero_grad(); '
-                    'zeroing before the step leaves nothing to step with.'
+                    "Each training batch as step06's fit took it: the loss, loss.backward(), opt.step(), then "
+                    'opt.zero_grad(); zeroing before the step leaves nothing to step with.'
                 ),
                 (
-                    'for xb, yb in train_dl: loss_batch(model, loss_func, xb, yb, opt); validation calls loss_batch '
-                    'without opt'
+                    "for xb, yb in train_dl: <step06's loss, backward, step, zero_grad>; then model.eval() and the "
+                    'validation batches under torch.no_grad(), with no update'
                 ),
             ),
         ),
@@ -164,8 +140,8 @@ STEP = Step(
                 "the tutorial's first version: averages the batch means, so a short last validation batch weighs "
                 'as much as a full one'
             ),
-            old='val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)',
-            new='val_loss = sum(batch_losses) / len(batch_losses)',
+            old='total += loss_func(model(xb), yb).item() * len(xb)\n                rows += len(xb)',
+            new='total += loss_func(model(xb), yb).item()\n                rows += 1',
             catches='valid-loss',
         ),
         Wrong('no-eval', 'forgets model.eval(): validation runs in training mode',
@@ -175,8 +151,8 @@ STEP = Step(
         Wrong(
             'no-no-grad',
             'forgets torch.no_grad(): the validation pass builds a graph for nothing',
-            old='        with torch.no_grad():  # no graph: this loss is never backpropagated\n            batch_losses, sizes = zip(',
-            new='        if True:\n            batch_losses, sizes = zip(',
+            old='        with torch.no_grad():  # no graph: this loss is never backpropagated\n            total, rows = 0.0, 0',
+            new='        if True:\n            total, rows = 0.0, 0',
             catches='modes',
         ),
         Wrong(
@@ -208,19 +184,9 @@ STEP = Step(
               old='DataLoader(train_ds, batch_size=bs, shuffle=True, generator=g)',
               new='DataLoader(train_ds, batch_size=bs)',
               catches='train-loader'),
-        Wrong(
-            'backward-without-opt',
-            (
-                'calls backward() whatever opt is: validation batches leave gradients behind for the next update '
-                'to add to its own'
-            ),
-            old='    if opt is not None:\n        loss.backward()\n        opt.step()',
-            new='    if torch.is_grad_enabled():\n        loss.backward()\n    if opt is not None:\n        opt.step()',
-            catches='loss-batch',
-        ),
         Wrong('zero-grad-before-step', 'zeroes the gradients between backward and step, so nothing moves',
-              old='        opt.step()\n        opt.zero_grad()\n    return loss.item(), len(xb)',
-              new='        opt.zero_grad()\n        opt.step()\n    return loss.item(), len(xb)',
+              old='            opt.step()\n            opt.zero_grad()\n',
+              new='            opt.zero_grad()\n            opt.step()\n',
               catches='fit', says='between backward and step'),
     ),
     train=Train(
@@ -228,16 +194,6 @@ STEP = Step(
         note="step07 shuffles the training batches every epoch, where step06 kept their order: expect curves that differ a little and end close together.",
     ),
     todos={
-        "loss_batch": (
-            Todo(
-                "update only when given an optimizer: validation calls this without one, and must change nothing",
-                lines="if opt is not None:",
-            ),
-            Todo(
-                "give back the batch's loss as a plain Python number, and the number of rows in the batch.",
-                lines="return loss.item(), len(xb)",
-            ),
-        ),
         "get_data": (
             "a training DataLoader that shuffles, drawing its order from its own torch.Generator "
             "seeded with seed, and a validation DataLoader in order, with batches twice as large; "
@@ -249,21 +205,19 @@ STEP = Step(
                 lines="model.train()",
             ),
             Todo(
-                "one optimizer step on this batch, through loss_batch.",
-                lines="loss_batch(model, loss_func, xb, yb, opt)",
-            ),
-            Todo(
                 (
-                    "evaluation mode, then, without building a graph, the loss and the size of every validation "
-                    "batch (loss_batch without an optimizer); val_loss is the mean over all the validation "
-                    "rows: each batch's mean weighted by its size."
+                    "evaluation mode, then, without building a graph, the loss of every validation batch; "
+                    "val_loss is the mean over all the validation rows: each batch's mean weighted by its size."
                 ),
                 lines=(
                     "model.eval()\n"
                     "with torch.no_grad():\n"
-                    "batch_losses, sizes = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])\n"
+                    "total, rows = 0.0, 0\n"
+                    "for xb, yb in valid_dl:\n"
                     "# each batch's mean weighted by its size: the last batch may be shorter than the others\n"
-                    "val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)"
+                    "total += loss_func(model(xb), yb).item() * len(xb)\n"
+                    "rows += len(xb)\n"
+                    "val_loss = total / rows"
                 ),
                 doc=(
                     "Train for `epochs` passes over train_dl; after each, the loss over the whole of valid_dl.\n"
@@ -287,12 +241,11 @@ STEP = Step(
         "  with `seed`: the same seed gives the same run, whatever else draws random numbers. The\n"
         "  validation loader keeps the order and uses batches twice as large: without a backward pass\n"
         "  each row needs less memory.\n"
-        "- loss_batch computes one batch's loss, and updates the model only when given an optimizer:\n"
-        "  step 06's loss, backward, step and zero_grad move into it.\n"
         "- fit puts the model in training mode before training and in evaluation mode before\n"
         "  validating: layers such as nn.Dropout and nn.BatchNorm2d behave differently in the two.\n"
         "  Validation builds no graph: its loss is never backpropagated.\n"
-        "- fit returns the validation loss of every epoch, the mean over every row of the set:\n"
+        "- fit takes the validation loader beside the training one, and returns the validation loss\n"
+        "  of every epoch, the mean over every row of the set:\n"
         "\n"
         "      val_loss = sum_b n_b * loss_b / sum_b n_b      (loss_b: the mean over batch b of n_b rows)\n"
         "\n"

@@ -1,151 +1,89 @@
-"""step08_cnn against the reference step07_validation.
-
-Also the CNN helpers of steps 08-11 for models in the learner's child: the convolutions are found by
-type, in registration order (kata/child/workbench/convolutions.py), and named conv1..conv3 by position.
-"""
+"""step08_fit against the reference step07_validation."""
 import torch
 import torch.nn.functional as F
 
 from kata.i18n import _
 from kata.judging.compare import Mismatch, assert_same
+from kata.judging.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly, tutorial_cnn
+from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly
 from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
-from kata.steps.common.judging import Unlike, expect_parameters, expect_sgd, linear, model_pair, tensor, with_linear
+from kata.steps.common.judging import Unlike, linear, params, with_linear
 from kata.steps.common.reported import fit_losses
 from kata.steps.common.training import compare_fits
-
-TUTORIAL_PARAMETERS = {
-    "conv1.weight": (16, 1, 3, 3), "conv1.bias": (16,),
-    "conv2.weight": (16, 16, 3, 3), "conv2.bias": (16,),
-    "conv3.weight": (10, 16, 3, 3), "conv3.bias": (10,),
-}
+from kata.steps.step07.judges import logistic, pair
 
 
-# --- the CNN helpers of steps 08-11 (models in the child) ---
-
-def convs(model, what: str) -> list:
-    """(name, weight shape, bias shape or None) of the model's three nn.Conv2d layers, in order."""
-    if not model.is_a("module"):
-        raise Unlike(what, _("expected an nn.Module, got {type}.").format(type=model.type))
-    found = model.child.observe("cnn_conv_layers", model)
-    if len(found) != 3:
-        raise Unlike(what, _("has {n} nn.Conv2d layer(s); the tutorial's CNN has 3 (1 -> 16 -> 16 -> 10 "
-                             "channels).").format(n=len(found)))
-    return found
-
-
-def with_convs(model, weights, what: str):
-    """Give the child-side model's three convolutions, in order, the (weight, bias) pairs `weights`, in place."""
-    for i, ((_name, w_shape, b_shape), (w, _b)) in enumerate(zip(convs(model, what), weights), 1):
-        if tuple(w_shape) != tuple(w.shape):
-            raise Unlike(what, _("convolution {i} has weight {got}, expected {expected} "
-                                 "(out channels, in channels, 3, 3).").format(i=i, got=tuple(w_shape),
-                                                                              expected=tuple(w.shape)))
-        if b_shape is None:
-            raise Unlike(what, _("convolution {i} has no bias; the tutorial's have one (bias=True, the "
-                                 "default).").format(i=i))
-    model.child.observe("cnn_set_convs", model, [(w, b) for w, b in weights])
-    return model
-
-
-def conv_parameters(model, what: str, grad: bool = False) -> dict:
-    """conv1.weight, conv1.bias, ... named by position (or their .grad), whatever the model calls them."""
-    convs(model, what)
-    out = {}
-    for i, pair in enumerate(model.child.observe("cnn_conv_values", model, grads=grad), 1):
-        for kind, value in zip(("weight", "bias"), pair):
-            if value is None:
-                raise Mismatch(f"conv{i}.{kind}.grad", _("is None after backward(): the loss does not depend on it."))
-            out[f"conv{i}.{kind}"] = value
-    return out
-
-
-def losses(got, epochs: int):
-    """The learner's fit result (a handle, from a call with capture=True), one validation loss per epoch: the
-    list it returns, or, as the tutorial's fit returns None, the losses it prints (kata.steps.common.reported)."""
-    return fit_losses(got, epochs)
-
-
-def backward(child, out, y) -> None:
-    """F.cross_entropy(out, y).backward() in the child."""
-    child.fixture("cross_entropy")(out, y).attr("backward")()
-
-
-# --- step08 ---
-
-def new_cnn(child, seed: int):
-    """Mnist_CNN() right after torch.manual_seed(seed): the same verdict on every run."""
-    return child.get("Mnist_CNN")(seed=seed)
-
-
-def expect_scores(out, bs: int, what: str) -> torch.Tensor:
-    """(bs, 10) class scores, or a message about the batch dimension."""
-    out = tensor(out, what)
-    if tuple(out.shape) == (bs, S.N_CLASSES):
-        return out
-    shape = tuple(out.shape)
-    if out.dim() == 1 and out.numel() == bs * S.N_CLASSES:
-        why = " " + (_("The batch dimension is gone: squeeze() drops it when bs is 1, and torch.flatten(xb) or "
-                       "view(-1) merge it into the scores.") if bs == 1 else
-                     _("The batch dimension is gone: torch.flatten(xb) or view(-1) merged it into the scores."))
-    elif out.numel() == bs * S.N_CLASSES:
-        why = " " + _("The right numbers in the wrong layout: dimension 0 should stay the batch.")
-    else:
-        why = " " + _("Follow the shapes in the docstring, one line of forward at a time.")
-    raise Mismatch(what, _("expected shape ({bs}, {classes}), one row of scores per image; got {shape}.{why}").format(
-        bs=bs, classes=S.N_CLASSES, shape=shape, why=why))
-
-
-@judge('momentum-sgd', strategy=S.cnn_learning_rates, edges=(0.1,), max_examples=3)
-def optimizer_has_momentum(child, ref, lr):
-    model, opt = model_pair(child.get("get_model")(lr))
-    if model.type != "Mnist_CNN":
-        raise Unlike("get_model(lr)", _("returns a {type}, expected a Mnist_CNN.").format(type=model.type))
-    expect_sgd(model, opt, lr, 0.9)
-
-
-@judge('tutorial-cnn', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
-def computes_the_tutorial_cnn(child, ref, case):
-    model = new_cnn(child, case.seed)
-    expect_parameters(model, TUTORIAL_PARAMETERS, "Mnist_CNN()")
-    weights = case.conv_weights()
-    with_convs(model, weights, "Mnist_CNN()")
-    x = case.x()  # (bs, 784)
-    out = expect_scores(model(x), case.bs, "Mnist_CNN()(xb)")
-    assert_same(out, tutorial_cnn(x.view(-1, 1, 28, 28), weights), "Mnist_CNN()(xb)")
-
-
-@judge('batch-kept', strategy=S.digits, edges=S.DIGIT_EDGES, max_examples=5)
-def one_row_per_image(child, ref, case):
-    expect_scores(new_cnn(child, case.seed)(case.x()), case.bs, "Mnist_CNN()(xb)")
-
-
-@judge('images-independent', strategy=S.digit_batches, edges=S.DIGIT_BATCH_EDGES, max_examples=5)
-def images_are_independent(child, ref, case):
-    model = new_cnn(child, case.seed)
-    x = case.x()  # (bs, 784)
-    together = expect_scores(model(x), case.bs, "Mnist_CNN()(xb)")
-    alone = torch.cat([expect_scores(model(x[i:i + 1]), 1, f"Mnist_CNN()(xb[{i}:{i + 1}])")
-                       for i in range(case.bs)])  # (bs, 10), one image at a time
+def plain_value(got, what: str, expected: str):
     try:
-        assert_same(together, alone, _("Mnist_CNN()(xb) against each image run on its own"))
-    except Mismatch as e:
-        raise Mismatch(e.what, _("{detail}\nRow i of the output changes with the other images of the batch: "
-                                 "something in forward mixes the images (a statistic over the whole batch, or a "
-                                 "reshape that moves the batch dimension).").format(detail=e.detail)) from None
+        return got.value()
+    except NotPlain:
+        raise Mismatch(what, _("should be {expected}, got {type}.").format(expected=expected, type=got.type)) from None
 
 
-@judge('fit-unchanged', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
-def fit_is_unchanged(child, ref, run):
-    def mine(x, y, epochs):  # a logistic model (lin) with the run's weights, plain SGD, the learner's fit
+def number(value, what: str) -> torch.Tensor:
+    """A loss the learner returned (a float, or a one-element tensor) as a float64 scalar tensor."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise Mismatch(what, _("should be a number, got {type} {value}.").format(
+                type=type(value).__name__, value=f"{value!r:.60}")) from None
+    return torch.tensor(float(value), dtype=torch.float64)
+
+
+# --- loss_batch --------------------------------------------------------------------------------------
+
+@judge('loss-batch', strategy=S.single_updates, edges=S.SINGLE_UPDATE_EDGES, max_examples=5)
+def loss_batch_steps_only_with_opt(child, ref, run):
+    x, y = run.data()
+    model, opt = logistic(child, run)
+    loss_func = child.fixture("recording_loss")  # loss_batch must use the loss_func it is given
+    before = params(model)
+    what = "loss_batch(model, loss_func, xb, yb)"
+    loss, size = pair(child.get("loss_batch")(model, loss_func, x, y), what)
+    if not child.observe("loss_calls", loss_func):
+        raise Unlike(what, _("never called the loss_func it was given: compute the loss with that argument, not "
+                             "with a loss function of your own."))
+    w, b = run.weights()
+    what_loss, what_size = _("the loss loss_batch returns"), _("the size loss_batch returns")
+    assert_same(number(plain_value(loss, what_loss, _("a number")), what_loss), F.cross_entropy(x @ w + b, y), what_loss)
+    size = plain_value(size, what_size, "len(xb)")
+    if size != len(x):
+        raise Unlike(what_size, _("expected len(xb) = {n}, got {size}.").format(n=len(x), size=f"{size!r:.60}"))
+    after, grads = params(model), params(model, grads=True)
+    for name, value in before.items():
+        assert_same(after[name], value, _("{name} after loss_batch without opt (nothing may change)").format(name=name))
+        if grads[name] is not None and grads[name].abs().sum() > 0:
+            raise Mismatch(_("{name}.grad after loss_batch without opt").format(name=name),
+                           _("is set: backward() ran, though without opt there is nothing to update; the next step "
+                             "would add this gradient to its own."))
+
+    child.get("loss_batch")(model, loss_func, x, y, opt)
+    expected, expected_opt = ref_model_and_opt(ref, run)
+    # one training batch of step07's fit, on the whole run as one batch; nothing to validate on
+    quietly(ref.fit, 1, expected, F.cross_entropy, expected_opt, in_order(x, y, len(x)), in_order(x[:1], y[:1], 1))
+    got = linear(model)
+    for name, value in linear_parameters(expected).items():
+        assert_same(got[name], value, _("{name} after loss_batch with opt").format(name=name))
+
+
+# --- fit --------------------------------------------------------------------------------------------
+
+@judge('fit', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
+def fit_matches(child, ref, run):
+    """The learner's fit (through its loss_batch) against step07's, from the same weights on the same batches in
+    order: the parameters after every update, and the validation loss of every epoch."""
+    def mine(x, y, epochs):
         model = with_linear(child.fixture("recorder"), *run.weights(), what=_("a logistic model"))
         opt = child.fixture("sgd", model, run.lr)
         got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt,
                                child.fixture("in_order", x, y, run.bs),
                                child.fixture("in_order", *run.valid_data(), run.valid_bs), capture=True)
-        return linear(model), losses(got, epochs)
+        return linear(model), fit_losses(got, epochs)
 
     def expected(x, y, epochs):
         model, opt = ref_model_and_opt(ref, run)  # step07's Mnist_Logistic with the run's weights, plain SGD

@@ -1,4 +1,4 @@
-"""step10_wrapped: Wrapped DataLoader, adaptive pool.
+"""step10_sequential: nn.Sequential.
 
 The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
 wrong versions, train family and stub.
@@ -9,183 +9,218 @@ from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step10',
-    'step10_wrapped',
-    'Wrapped DataLoader, adaptive pool',
-    replaces='reshaping inside the model, pooling tied to 28×28',
-    replaced_by='WrappedDataLoader(dl, preprocess), nn.AdaptiveAvgPool2d(1)',
-    section='“What is torch.nn really?”: Wrapping DataLoader',
-    names=("loss_func", "Lambda", "preprocess", "WrappedDataLoader", "get_model", "loss_batch", "get_data", "fit"),
+    'step10_sequential',
+    'nn.Sequential',
+    replaces='the hand-written CNN class',
+    replaced_by='nn.Sequential of Lambda layers, nn.Conv2d, nn.ReLU and nn.AvgPool2d',
+    section='“What is torch.nn really?”: nn.Sequential',
+    names=("loss_func", "Lambda", "preprocess", "get_model", "loss_batch", "get_data", "fit"),
     rules=(
-        static.uses("AdaptiveAvgPool2d", "the pooling adapts to the size of the maps."),
+        static.uses("Sequential", "the model is an nn.Sequential."),
+        static.avoids("relu", "F.relu is a function: nn.Sequential holds modules, so the activation is nn.ReLU()."),
         static.model_agnostic("fit", "loss_batch"),
     ),
     checks=(
         Check(
+            'lambda',
+            'Lambda(func) is a layer without parameters: Lambda(func)(x) is func(x), inside nn.Sequential too',
+            stage='structure',
+            uses=('Lambda',),
+            hints=(
+                (
+                    'Lambda is an nn.Module that keeps the function it is given and applies it in forward: a layer '
+                    'without parameters, so that plain functions can sit in an nn.Sequential.'
+                ),
+                'Subclass nn.Module, call super().__init__() first in __init__, keep func as an attribute.',
+                '__init__: super().__init__(); self.func = func.  forward(self, x): return <func applied to x>',
+            ),
+        ),
+        Check(
             'preprocess',
-            'preprocess(x, y) gives (x as (bs, 1, 28, 28) images, y unchanged)',
+            "preprocess(xb) turns (bs, 784) rows into the (bs, 1, 28, 28) images step09's forward made",
             stage='forward',
+            equivalence=True,
             uses=('preprocess',),
             hints=(
                 (
-                    'preprocess is now a function of the whole batch, (x, y): x becomes one-channel 28x28 images, y '
-                    'stays as it is, and both are returned.'
+                    "preprocess is the first line of step09's forward, on its own: rows of 784 pixels become "
+                    'one-channel 28x28 images.'
                 ),
-                "x.view(...) reshapes without copying: -1 keeps whatever batch size comes, and the channel dimension "
-                "sits between the batch and the 28x28 pixels.",
-                'return x.view(<batch>, <channels>, 28, 28), y',
+                'x.view(...) reshapes without copying; -1 lets the batch size be whatever it is.',
+                'return x.view(-1, <channels>, 28, 28)',
             ),
         ),
         Check(
-            'wrapper',
+            'relu-modules',
             (
-                'WrappedDataLoader(dl, func) yields func(xb, yb) for every batch of dl, in order, on every pass; '
-                'its len() is len(dl)'
+                'get_model(lr) returns (an nn.Sequential with nn.ReLU modules as its activations, SGD with that lr '
+                'and momentum 0.9)'
             ),
-            stage='batches',
-            uses=('WrappedDataLoader',),
-            hints=(
-                (
-                    "WrappedDataLoader's __iter__ loops over self.dl and yields self.func(*batch): a new pass over dl "
-                    'every time it is called, once per epoch. __len__ is the number of batches of dl.'
-                ),
-                (
-                    'A generator function (a def with yield) gives a fresh iterator at every call; len(self.dl) counts '
-                    "dl's batches."
-                ),
-                '__len__: return len(self.dl).  __iter__: for b in self.dl: yield <func applied to the batch>',
-            ),
-        ),
-        Check(
-            'outputs-gradients',
-            (
-                "on 28×28 digits with step09's convolution weights: model(preprocess(x, y)[0]) ≈ step09's "
-                'model(x), gradients included'
-            ),
-            stage='forward',
-            equivalence=True,
-            uses=('get_model', 'preprocess'),
-            hints=(
-                (
-                    "On 28x28 digits the new model computes what step09's did: the same convolutions in the same "
-                    'order; only the first reshape moved out, into preprocess.'
-                ),
-                'nn.AdaptiveAvgPool2d(output_size) takes the size of its output: 1 gives one number per channel.',
-                ("step09's layers without Lambda(preprocess), with nn.AdaptiveAvgPool2d(<1x1 output>) for the pooling"),
-            ),
-        ),
-        Check(
-            'any-size',
-            "get_model's model reads images of any size: (bs, 1, H, W) -> (bs, 10), the mean of each final map",
-            stage='forward',
+            stage='structure',
             uses=('get_model',),
             hints=(
                 (
-                    'nn.AdaptiveAvgPool2d takes the size of its output, not of its window: for one number per channel, '
-                    'whatever the size of the maps, ask for 1x1. The model must not reshape to 28x28 anywhere any more.'
+                    'nn.Sequential holds modules only. F.relu is a function; nn.ReLU() is the same function as a '
+                    "module. One after each convolution, as in step09's forward."
+                ),
+                "nn.ReLU() is a layer without parameters; the optimizer stays step09's SGD with momentum 0.9.",
+                (
+                    'nn.Sequential(..., nn.Conv2d(...), nn.ReLU(), ...) three times; return model, '
+                    'optim.SGD(model.parameters(), lr=lr, momentum=0.9)'
+                ),
+            ),
+        ),
+        Check(
+            'outputs',
+            "with step09's convolution weights, get_model's model gives Mnist_CNN's outputs",
+            stage='forward',
+            equivalence=True,
+            uses=('get_model',),
+            hints=(
+                (
+                    "The layers run in the order they are listed: the same order as the lines of step09's forward, the "
+                    'reshapes included (Lambda(preprocess) first, the view to (bs, 10) last).'
                 ),
                 (
-                    'nn.AvgPool2d(4) only fits the 4x4 maps of 28x28 images; a view to (-1, 1, 28, 28) only fits 784 '
-                    'pixels.'
+                    "Each line of step09's forward becomes one layer: nn.Conv2d, nn.ReLU(), nn.AvgPool2d(4), Lambda "
+                    'for a reshape.'
                 ),
                 (
-                    'replace the fixed pooling with nn.AdaptiveAvgPool2d(1) and drop every reshape to 28x28 from the '
-                    'model'
+                    'nn.Sequential(Lambda(preprocess), conv, nn.ReLU(), conv, nn.ReLU(), conv, nn.ReLU(), '
+                    'nn.AvgPool2d(4), Lambda(<(bs, 10, 1, 1) -> (bs, 10)>))'
                 ),
+            ),
+        ),
+        Check(
+            'gradients',
+            "with step09's convolution weights, the gradients of every convolution ≈ Mnist_CNN's",
+            stage='gradients',
+            equivalence=True,
+            uses=('get_model',),
+            hints=(
+                (
+                    "The gradients follow the outputs: if the layers compute step09's forward, in the same order, "
+                    "every convolution gets step09's gradient."
+                ),
+                (
+                    'Only nn.Conv2d layers hold parameters here; F.cross_entropy(model(xb), yb).backward() fills their '
+                    '.grad.'
+                ),
+                "list the layers in the order of step09's forward, a ReLU after every convolution",
             ),
         ),
         Check(
             'fit',
-            (
-                "fit on WrappedDataLoader(dl, preprocess) loaders, from step09's weights ≈ step09's fit on the "
-                'plain loaders, validation losses included'
-            ),
+            "fit with get_model's model and opt, from step09's weights ≈ step09's fit, validation losses included",
             stage='update',
             equivalence=True,
-            uses=('get_model', 'preprocess', 'WrappedDataLoader'),
+            uses=('get_model',),
             hints=(
                 (
-                    "The wrapped loaders hand fit the batches step09's model reshaped itself: from the same weights, "
-                    "training follows step09's update by update."
+                    "Only the model's form changes: trained by the same fit from the same weights, nn.Sequential "
+                    'follows Mnist_CNN update by update.'
                 ),
-                'WrappedDataLoader(dl, preprocess) for both loaders; fit and loss_batch stay as they were.',
-                ('train_dl = WrappedDataLoader(train_dl, preprocess); the same for valid_dl; fit(epochs, model, ...)'),
+                (
+                    "fit and loss_batch stay step09's; get_model's optimizer is SGD over model.parameters(), momentum "
+                    '0.9.'
+                ),
+                'keep fit and loss_batch as they were; get_model builds the nn.Sequential and its SGD',
             ),
         ),
     ),
     wrong=(
         Wrong(
-            'avg-pool-kept',
-            'keeps nn.AvgPool2d(4): right for 28×28 digits, wrong for any other size',
-            old='        nn.AdaptiveAvgPool2d(1),  #',
-            new='        nn.AvgPool2d(4),  #',
-            catches='any-size',
+            'relu-in-lambda',
+            'wraps F.relu in a Lambda instead of using the nn.ReLU module',
+            old='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n        nn.ReLU(),\n',
+            new='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n        Lambda(F.relu),\n',
+            catches='rule.no-relu-any-more',
         ),
         Wrong(
-            'adaptive-pool-4',
-            "reads AdaptiveAvgPool2d's argument as the window: asks for 4×4 outputs",
-            old='        nn.AdaptiveAvgPool2d(1),  #',
-            new='        nn.AdaptiveAvgPool2d(4),  #',
-            catches='outputs-gradients',
+            'last-relu-dropped',
+            'lists no activation after the last convolution',
+            old='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n        nn.ReLU(),\n',
+            new='        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)\n',
+            catches='outputs',
         ),
         Wrong(
-            'reshape-kept-in-model',
-            'moves the reshape into preprocess but leaves a 28×28 view in the model too',
-            old='    model = nn.Sequential(\n        nn.Conv2d(1, 16,',
-            new='    model = nn.Sequential(\n        Lambda(lambda x: x.view(-1, 1, 28, 28)),\n        nn.Conv2d(1, 16,',
-            catches='any-size',
+            'max-pool-module',
+            'picks nn.MaxPool2d(4) for the pooling layer',
+            old='        nn.AvgPool2d(4),  #',
+            new='        nn.MaxPool2d(4),  #',
+            catches='outputs',
         ),
         Wrong(
-            'one-shot-wrapper',
-            'builds the wrapped batches once, in __init__: the second epoch gets none',
-            old='        self.func = func\n\n    def __len__(self):\n        return len(self.dl)\n\n    def __iter__(self):\n        for b in self.dl:  # a new pass over dl each time: one per epoch\n            yield self.func(*b)\n',
-            new='        self.func = func\n        self.batches = (func(*b) for b in dl)\n\n    def __len__(self):\n        return len(self.dl)\n\n    def __iter__(self):\n        return self.batches\n',
-            catches='wrapper',
+            'flatten-batch',
+            "ends with Lambda(lambda x: x.view(-1)): the whole batch's scores in one vector",
+            old='Lambda(lambda x: x.view(x.size(0), -1))',
+            new='Lambda(lambda x: x.view(-1))',
+            catches='outputs',
         ),
         Wrong(
-            'no-len',
-            'leaves __len__ out of the wrapper, so len(train_dl) fails',
-            old='    def __len__(self):\n        return len(self.dl)\n\n',
-            new='',
-            catches='wrapper',
+            'no-momentum',
+            "builds plain SGD, without step09's momentum",
+            old='optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
+            new='optim.SGD(model.parameters(), lr=lr)',
+            catches='relu-modules',
         ),
         Wrong(
             'preprocess-no-channel',
-            'reshapes x to (bs, 28, 28), without the channel dimension',
-            old='    return x.view(-1, 1, 28, 28), y',
-            new='    return x.view(-1, 28, 28), y',
-            catches='preprocess',
+            'reshapes to (bs, 28, 28), without the channel dimension',
+            old='    return x.view(-1, 1, 28, 28)',
+            new='    return x.view(-1, 28, 28)',
+            catches='preprocess', says='a dimension of size 1 missing',
         ),
     ),
     train=Train("validation", epochs=5),
     todos={
-        "preprocess": "one batch as the model reads it: x as one-channel 28x28 images, y as it is; return both.",
-        "WrappedDataLoader": {
-            "__init__": "keep the loader and the function.",
-            "__len__": "as many batches as the wrapped loader has.",
-            "__iter__": (
-                "a new pass over the wrapped loader each time: every batch of it, in its order, "
-                "passed through the function (the batch's parts are its arguments)."
+        "Lambda": {
+            "__init__": Todo(
+                "keep the function, for forward to apply.",
+                lines="self.func = func",
             ),
+            "forward": "apply the kept function to x.",
         },
+        "preprocess": "flat rows to one-channel 28x28 images, as step 09's forward began.",
         "get_model": Todo(
-            "a pooling layer told its output size, 1x1, instead of its window, so that any image size works.",
-            lines="nn.AdaptiveAvgPool2d(1),",
+            (
+                "step 09's forward as an nn.Sequential of modules, in order: Lambda for the two reshapes, ReLU "
+                "modules for the activations, and the average pooling as a module."
+            ),
+            lines=(
+                "model = nn.Sequential(\n"
+                "Lambda(preprocess),\n"
+                "nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),\n"
+                "nn.ReLU(),\n"
+                "nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),\n"
+                "nn.ReLU(),\n"
+                "nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),\n"
+                "nn.ReLU(),\n"
+                "nn.AvgPool2d(4),\n"
+                "Lambda(lambda x: x.view(x.size(0), -1)),\n"
+                ")"
+            ),
         ),
     },
     stub_doc=(
-        "Step 10 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.\n"
+        "Step 10 · sequential: nn.Sequential replaces the hand-written CNN class.\n"
         "\n"
-        "Two things tied step 09's model to flat 28x28 MNIST rows:\n"
+        "Mnist_CNN's forward only calls its layers one after the other, which is exactly what\n"
+        "nn.Sequential does: it holds modules and feeds each one's output to the next. Two kinds of\n"
+        "things in that forward were not modules:\n"
         "\n"
-        "- its first layer reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is about the data, not the\n"
-        "  model, so it moves into the loader: a WrappedDataLoader wraps a loader and hands out each of\n"
-        "  its batches passed through a function, and preprocess(x, y) reshapes x. The model now\n"
-        "  takes images (bs, 1, H, W): its first layer is gone.\n"
-        "- its average pooling takes 4x4 windows, the size conv3's maps have for 28x28 input only.\n"
-        "  Adaptive pooling is told the output size instead, 1x1, and picks its window from its\n"
-        "  input: the mean of each map, whatever the image size. On 28x28 input both compute the same.\n"
+        "- the reshapes: Lambda(func) wraps any function as a layer without parameters, so the first\n"
+        "  layer reshapes the flat rows into images (preprocess) and the last one turns\n"
+        "  (bs, 10, 1, 1) into (bs, 10);\n"
+        "- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU is the\n"
+        "  same function as a module (no parameters), so it can sit in a Sequential, show up in\n"
+        "  print(model) and carry hooks. The numbers are the same either way. Average pooling becomes\n"
+        "  a module in the same way.\n"
         "\n"
-        "loss_batch, get_data and fit stay as they are: the wrapped loaders are what fit iterates over."
+        "The layers in order: the first reshape, step 09's three convolutions each followed by its\n"
+        "activation, the pooling, the last reshape. The convolutions are numbered by their position:\n"
+        "their parameters are 1.weight, 1.bias, 3.weight, ... With step 09's weights copied in,\n"
+        "outputs and gradients are step 09's."
     ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -1,4 +1,4 @@
-"""step11_device: Device-agnostic code: torch.device.
+"""step11_wrapped: Wrapped DataLoader, adaptive pool.
 
 The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
 wrong versions, train family and stub.
@@ -9,187 +9,183 @@ from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step11',
-    'step11_device',
-    'Device-agnostic code: torch.device',
-    replaces='CPU-only code',
-    replaced_by='torch.device, get_device(), model.to(dev), batches moved to dev in preprocess',
-    section='“What is torch.nn really?”: Using your GPU',
-    names=(
-        "loss_func",
-        "Lambda",
-        "get_device",
-        "preprocess",
-        "WrappedDataLoader",
-        "get_model",
-        "loss_batch",
-        "get_data",
-        "fit",
-    ),
+    'step11_wrapped',
+    'Wrapped DataLoader, adaptive pool',
+    replaces='reshaping inside the model, pooling tied to 28×28',
+    replaced_by='WrappedDataLoader(dl, preprocess), nn.AdaptiveAvgPool2d(1)',
+    section='“What is torch.nn really?”: Wrapping DataLoader',
+    names=("loss_func", "Lambda", "preprocess", "WrappedDataLoader", "get_model", "loss_batch", "get_data", "fit"),
     rules=(
-        static.uses("device", "the code names its device with torch.device."),
-        static.no_method_call(
-            "cuda", "hard-codes the GPU, so the code fails where there is none; .to(dev) works on both."
-        ),
+        static.uses("AdaptiveAvgPool2d", "the pooling adapts to the size of the maps."),
         static.model_agnostic("fit", "loss_batch"),
     ),
     checks=(
         Check(
-            'get-device',
-            "get_device() is torch.device('cuda') when torch.cuda.is_available(), else torch.device('cpu')",
-            stage='structure',
-            uses=('get_device',),
-            hints=(
-                (
-                    'torch.cuda.is_available() says whether there is a GPU; torch.device("cuda") and '
-                    'torch.device("cpu") name the two places a tensor can live.'
-                ),
-                ('Ask torch.cuda.is_available() inside get_device, each time it is called, and return a torch.device.'),
-                'return torch.device(<"cuda" if there is a GPU, else "cpu">)',
-            ),
-        ),
-        Check(
             'preprocess',
-            "preprocess(x, y, dev) gives step10's (bs, 1, 28, 28) images and targets, both moved to dev",
-            stage='structure',
-            equivalence=True,
+            'preprocess(x, y) gives (x as (bs, 1, 28, 28) images, y unchanged)',
+            stage='forward',
             uses=('preprocess',),
             hints=(
                 (
-                    "Everything an operation uses must be on one device: the model's parameters (model.to(dev) moves "
-                    'them all, in place) and every batch, x and y both (x.to(dev) returns a moved copy: keep what it '
-                    'returns).'
+                    'preprocess is now a function of the whole batch, (x, y): x becomes one-channel 28x28 images, y '
+                    'stays as it is, and both are returned.'
                 ),
-                (
-                    'Use the dev the function is given, not a device picked inside it: the caller decides where things '
-                    'go.'
-                ),
-                'return x.view(-1, 1, 28, 28).to(<dev>), <y moved too>',
+                "x.view(...) reshapes without copying: -1 keeps whatever batch size comes, and the channel dimension "
+                "sits between the batch and the 28x28 pixels.",
+                'return x.view(<batch>, <channels>, 28, 28), y',
             ),
         ),
         Check(
-            'model-on-device',
-            ('get_model(lr, dev) puts every parameter on dev, and opt is SGD over them with that lr and momentum 0.9'),
-            stage='structure',
+            'wrapper',
+            (
+                'WrappedDataLoader(dl, func) yields func(xb, yb) for every batch of dl, in order, on every pass; '
+                'its len() is len(dl)'
+            ),
+            stage='batches',
+            uses=('WrappedDataLoader',),
+            hints=(
+                (
+                    "WrappedDataLoader's __iter__ loops over self.dl and yields self.func(*batch): a new pass over dl "
+                    'every time it is called, once per epoch. __len__ is the number of batches of dl.'
+                ),
+                (
+                    'A generator function (a def with yield) gives a fresh iterator at every call; len(self.dl) counts '
+                    "dl's batches."
+                ),
+                '__len__: return len(self.dl).  __iter__: for b in self.dl: yield <func applied to the batch>',
+            ),
+        ),
+        Check(
+            'outputs-gradients',
+            (
+                "on 28×28 digits with step10's convolution weights: model(preprocess(x, y)[0]) ≈ step10's "
+                'model(x), gradients included'
+            ),
+            stage='forward',
+            equivalence=True,
+            uses=('get_model', 'preprocess'),
+            hints=(
+                (
+                    "On 28x28 digits the new model computes what step10's did: the same convolutions in the same "
+                    'order; only the first reshape moved out, into preprocess.'
+                ),
+                'nn.AdaptiveAvgPool2d(output_size) takes the size of its output: 1 gives one number per channel.',
+                ("step10's layers without Lambda(preprocess), with nn.AdaptiveAvgPool2d(<1x1 output>) for the pooling"),
+            ),
+        ),
+        Check(
+            'any-size',
+            "get_model's model reads images of any size: (bs, 1, H, W) -> (bs, 10), the mean of each final map",
+            stage='forward',
             uses=('get_model',),
             hints=(
                 (
-                    "The model's parameters must live where the batches will: on dev. A model built on the CPU stays "
-                    'there until it is moved, and the optimizer must be built over the moved parameters.'
+                    'nn.AdaptiveAvgPool2d takes the size of its output, not of its window: for one number per channel, '
+                    'whatever the size of the maps, ask for 1x1. The model must not reshape to 28x28 anywhere any more.'
                 ),
-                'model.to(dev) moves every parameter in place; model.cuda() works only where there is a GPU.',
-                'model.to(dev) right after building the model, before optim.SGD(model.parameters(), ...)',
+                (
+                    'nn.AvgPool2d(4) only fits the 4x4 maps of 28x28 images; a view to (-1, 1, 28, 28) only fits 784 '
+                    'pixels.'
+                ),
+                (
+                    'replace the fixed pooling with nn.AdaptiveAvgPool2d(1) and drop every reshape to 28x28 from the '
+                    'model'
+                ),
             ),
         ),
         Check(
-            'cpu-fit',
+            'fit',
             (
-                "on the CPU (dev = torch.device('cpu')), fit from step10's weights ≈ step10's fit, validation "
-                'losses included'
+                "fit on WrappedDataLoader(dl, preprocess) loaders, from step10's weights ≈ step10's fit on the "
+                'plain loaders, validation losses included'
             ),
             stage='update',
             equivalence=True,
-            uses=('get_model', 'preprocess'),
-            hints=(
-                "Only where tensors live changes: on the CPU the numbers are exactly step10's.",
-                (
-                    "get_model(lr, dev) moves the model before building the optimizer; the loaders' preprocess moves "
-                    "each batch to the same dev; fit and loss_batch stay step10's."
-                ),
-                'def on_dev(x, y): return preprocess(x, y, dev); WrappedDataLoader(dl, on_dev) for both loaders',
-            ),
-        ),
-        Check(
-            'gpu-fit',
-            "on a GPU (dev = torch.device('cuda')), fit ≈ step10's fit on the CPU, up to floating-point rounding",
-            stage='update',
-            equivalence=True,
-            device='cuda',
-            uses=('get_model', 'preprocess'),
+            uses=('get_model', 'preprocess', 'WrappedDataLoader'),
             hints=(
                 (
-                    "On a GPU the same float64 arithmetic runs elsewhere: the results agree with the CPU's up to "
-                    'rounding.'
+                    "The wrapped loaders hand fit the batches step10's model reshaped itself: from the same weights, "
+                    "training follows step10's update by update."
                 ),
-                (
-                    'Every tensor the model meets must be on the GPU: the parameters (model.to(dev)) and both x and y '
-                    'of every batch, training and validation.'
-                ),
-                'get_model(lr, dev) moves the model; preprocess(x, y, dev) returns x and y moved with .to(dev)',
+                'WrappedDataLoader(dl, preprocess) for both loaders; fit and loss_batch stay as they were.',
+                ('train_dl = WrappedDataLoader(train_dl, preprocess); the same for valid_dl; fit(epochs, model, ...)'),
             ),
         ),
     ),
     wrong=(
         Wrong(
-            'momentum-halved',
-            'moves the model to dev but builds SGD with momentum 0.5: placed right, trained differently',
-            old='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
-            new='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.5)',
-            catches='cpu-fit', says='momentum buffers part at update',
+            'avg-pool-kept',
+            'keeps nn.AvgPool2d(4): right for 28×28 digits, wrong for any other size',
+            old='        nn.AdaptiveAvgPool2d(1),  #',
+            new='        nn.AvgPool2d(4),  #',
+            catches='any-size',
         ),
         Wrong(
-            'targets-left-behind',
-            'moves the images to dev but not the targets',
-            old='    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)',
-            new='    return x.view(-1, 1, 28, 28).to(dev), y',
-            catches='preprocess',
+            'adaptive-pool-4',
+            "reads AdaptiveAvgPool2d's argument as the window: asks for 4×4 outputs",
+            old='        nn.AdaptiveAvgPool2d(1),  #',
+            new='        nn.AdaptiveAvgPool2d(4),  #',
+            catches='outputs-gradients',
         ),
         Wrong(
-            'model-not-moved',
-            'forgets model.to(dev): the parameters stay on the CPU',
-            old='    model.to(dev)  # every parameter moves; then the optimizer is built over them\n',
+            'reshape-kept-in-model',
+            'moves the reshape into preprocess but leaves a 28×28 view in the model too',
+            old='    model = nn.Sequential(\n        nn.Conv2d(1, 16,',
+            new='    model = nn.Sequential(\n        Lambda(lambda x: x.view(-1, 1, 28, 28)),\n        nn.Conv2d(1, 16,',
+            catches='any-size',
+        ),
+        Wrong(
+            'one-shot-wrapper',
+            'builds the wrapped batches once, in __init__: the second epoch gets none',
+            old='        self.func = func\n\n    def __len__(self):\n        return len(self.dl)\n\n    def __iter__(self):\n        for b in self.dl:  # a new pass over dl each time: one per epoch\n            yield self.func(*b)\n',
+            new='        self.func = func\n        self.batches = (func(*b) for b in dl)\n\n    def __len__(self):\n        return len(self.dl)\n\n    def __iter__(self):\n        return self.batches\n',
+            catches='wrapper',
+        ),
+        Wrong(
+            'no-len',
+            'leaves __len__ out of the wrapper, so len(train_dl) fails',
+            old='    def __len__(self):\n        return len(self.dl)\n\n',
             new='',
-            catches='model-on-device',
+            catches='wrapper',
         ),
         Wrong(
-            'cuda-hard-coded',
-            'calls model.cuda() instead of model.to(dev): fails on a machine without a GPU',
-            old='    model.to(dev)  #',
-            new='    model.cuda()  #',
-            catches='model-on-device',
-        ),
-        Wrong(
-            'always-cuda',
-            "returns torch.device('cuda') without asking whether there is a GPU",
-            old='    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")',
-            new='    return torch.device("cuda")',
-            catches='get-device',
-        ),
-        Wrong(
-            'preprocess-ignores-dev',
-            "moves the batch to get_device(), the tutorial's global, not to its dev",
-            old='    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)',
-            new='    return x.view(-1, 1, 28, 28).to(get_device()), y.to(get_device())',
+            'preprocess-no-channel',
+            'reshapes x to (bs, 28, 28), without the channel dimension',
+            old='    return x.view(-1, 1, 28, 28), y',
+            new='    return x.view(-1, 28, 28), y',
             catches='preprocess',
         ),
     ),
     train=Train("validation", epochs=5),
     todos={
-        "get_device": Todo(
-            "the GPU when torch.cuda says one is available, else the CPU, as a torch.device.",
-            doc="The device to train on, a torch.device: the GPU when there is one, else the CPU.",
-        ),
-        "preprocess": "step 10's reshape, with x and y both moved to dev.",
+        "preprocess": "one batch as the model reads it: x as one-channel 28x28 images, y as it is; return both.",
+        "WrappedDataLoader": {
+            "__init__": "keep the loader and the function.",
+            "__len__": "as many batches as the wrapped loader has.",
+            "__iter__": (
+                "a new pass over the wrapped loader each time: every batch of it, in its order, "
+                "passed through the function (the batch's parts are its arguments)."
+            ),
+        },
         "get_model": Todo(
-            "put the model's parameters on dev, before the optimizer is built over them.",
-            lines="model.to(dev)",
+            "a pooling layer told its output size, 1x1, instead of its window, so that any image size works.",
+            lines="nn.AdaptiveAvgPool2d(1),",
         ),
     },
     stub_doc=(
-        "Step 11 · device: the same code on a GPU when there is one, on the CPU otherwise.\n"
+        "Step 11 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.\n"
         "\n"
-        "A tensor lives on a device (x.device), and an operation needs all its tensors on the same one.\n"
-        'torch.device names a device, "cuda" the GPU and "cpu" the CPU; a tensor\'s .to(dev) returns it\n'
-        "moved there, and a module's .to(dev) moves every parameter of it in place. So:\n"
+        "Two things tied step 10's model to flat 28x28 MNIST rows:\n"
         "\n"
-        "- get_device() picks the device once: the GPU when torch says one is available, else the CPU;\n"
-        "- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built over\n"
-        "  them (an optimizer keeps the very tensors it was given);\n"
-        "- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the data\n"
-        "  set itself stays where it is, in ordinary memory); the loader gets a preprocess with dev\n"
-        "  filled in (see main).\n"
+        "- its first layer reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is about the data, not the\n"
+        "  model, so it moves into the loader: a WrappedDataLoader wraps a loader and hands out each of\n"
+        "  its batches passed through a function, and preprocess(x, y) reshapes x. The model now\n"
+        "  takes images (bs, 1, H, W): its first layer is gone.\n"
+        "- its average pooling takes 4x4 windows, the size conv3's maps have for 28x28 input only.\n"
+        "  Adaptive pooling is told the output size instead, 1x1, and picks its window from its\n"
+        "  input: the mean of each map, whatever the image size. On 28x28 input both compute the same.\n"
         "\n"
-        "Nothing else changes: loss_batch's loss.item() brings each loss back to the CPU as a float.\n"
-        "On the CPU the results are step 10's; on a GPU they agree up to floating-point rounding."
+        "loss_batch, get_data and fit stay as they are: the wrapped loaders are what fit iterates over."
     ),
     preload=("torch._dynamo",),  # its code builds optimizers
 )

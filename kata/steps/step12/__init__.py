@@ -1,4 +1,4 @@
-"""step12_flatten: nn.Flatten in LeNet and a CNN.
+"""step12_device: Device-agnostic code: torch.device.
 
 The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
 wrong versions, train family and stub.
@@ -9,177 +9,187 @@ from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step12',
-    'step12_flatten',
-    'nn.Flatten in LeNet and a CNN',
-    replaces='num_flat_features and x.view(-1, n)',
-    replaced_by='nn.Flatten(), torch.flatten(x, 1)',
-    section='the 60-minute blitz: Neural Networks (Define the network), and “Bài 3: Neural Network”',
-    names=("LeNet", "CNN"),
+    'step12_device',
+    'Device-agnostic code: torch.device',
+    replaces='CPU-only code',
+    replaced_by='torch.device, get_device(), model.to(dev), batches moved to dev in preprocess',
+    section='“What is torch.nn really?”: Using your GPU',
+    names=(
+        "loss_func",
+        "Lambda",
+        "get_device",
+        "preprocess",
+        "WrappedDataLoader",
+        "get_model",
+        "loss_batch",
+        "get_data",
+        "fit",
+    ),
     rules=(
-        static.uses_one_of(("Flatten", "flatten"), "flatten with nn.Flatten() or torch.flatten(x, 1)."),
-        static.gone("num_flat_features", "nn.Flatten and torch.flatten(x, 1) count the features themselves."),
-        static.no_call_in(
-            "forward",
-            ("view", "reshape"),
-            "forward reshapes with no view(-1, n)",
-            "the hand-written reshape: flatten from dimension 1 instead.",
+        static.uses("device", "the code names its device with torch.device."),
+        static.no_method_call(
+            "cuda", "hard-codes the GPU, so the code fails where there is none; .to(dev) works on both."
         ),
+        static.model_agnostic("fit", "loss_batch"),
     ),
     checks=(
         Check(
-            'lenet',
-            'LeNet()(x) ≈ the hand-written LeNet with the same weights, for every batch size (32×32 images)',
-            stage='forward',
-            equivalence=True,
-            uses=('LeNet',),
+            'get-device',
+            "get_device() is torch.device('cuda') when torch.cuda.is_available(), else torch.device('cpu')",
+            stage='structure',
+            uses=('get_device',),
             hints=(
                 (
-                    "LeNet's outputs must not depend on how the batch is laid out: flatten keeps dimension 0, the "
-                    'batch, and merges the others, (bs, 16, 5, 5) -> (bs, 400). Which dimension does torch.flatten(x) '
-                    'start at, as “Bài 3: Neural Network” calls it?'
+                    'torch.cuda.is_available() says whether there is a GPU; torch.device("cuda") and '
+                    'torch.device("cpu") name the two places a tensor can live.'
                 ),
-                (
-                    'nn.Flatten() (start_dim=1 by default) is a layer without parameters: create it in __init__ beside '
-                    'the others and call it in forward. The parameters stay those of the hand-written LeNet, with the '
-                    'same names and sizes (fc1 takes 16 * 5 * 5 inputs).'
-                ),
-                (
-                    'Only the reshaping line changes: self.flatten(x) where view and num_flat_features were, with the '
-                    'same layers, ReLUs and pools in the same order, and no permute before it.'
-                ),
+                ('Ask torch.cuda.is_available() inside get_device, each time it is called, and return a torch.device.'),
+                'return torch.device(<"cuda" if there is a GPU, else "cpu">)',
             ),
         ),
         Check(
-            'cnn',
-            ('CNN()(x) ≈ the hand-written 32-channel CNN with the same weights, for every batch size (28×28 images)'),
-            stage='forward',
+            'preprocess',
+            "preprocess(x, y, dev) gives step11's (bs, 1, 28, 28) images and targets, both moved to dev",
+            stage='structure',
             equivalence=True,
-            uses=('CNN',),
+            uses=('preprocess',),
             hints=(
-                "One image must come out as (1, 10), not (10,): the CNN's flatten must keep the batch dimension.",
                 (
-                    "torch.flatten's second argument, start_dim, is the first dimension it merges: started after "
-                    "the batch, (bs, 32, 14, 14) -> (bs, 6272); torch.flatten(x) starts at 0 and merges the images too."
+                    "Everything an operation uses must be on one device: the model's parameters (model.to(dev) moves "
+                    'them all, in place) and every batch, x and y both (x.to(dev) returns a moved copy: keep what it '
+                    'returns).'
                 ),
                 (
-                    "In the CNN's forward, x = torch.flatten(x, <the first dimension to merge>) where the view was; "
-                    'the rest of forward as in kata/steps/baselines/step12_handwritten.py.'
+                    'Use the dev the function is given, not a device picked inside it: the caller decides where things '
+                    'go.'
                 ),
+                'return x.view(-1, 1, 28, 28).to(<dev>), <y moved too>',
+            ),
+        ),
+        Check(
+            'model-on-device',
+            ('get_model(lr, dev) puts every parameter on dev, and opt is SGD over them with that lr and momentum 0.9'),
+            stage='structure',
+            uses=('get_model',),
+            hints=(
+                (
+                    "The model's parameters must live where the batches will: on dev. A model built on the CPU stays "
+                    'there until it is moved, and the optimizer must be built over the moved parameters.'
+                ),
+                'model.to(dev) moves every parameter in place; model.cuda() works only where there is a GPU.',
+                'model.to(dev) right after building the model, before optim.SGD(model.parameters(), ...)',
+            ),
+        ),
+        Check(
+            'cpu-fit',
+            (
+                "on the CPU (dev = torch.device('cpu')), fit from step11's weights ≈ step11's fit, validation "
+                'losses included'
+            ),
+            stage='update',
+            equivalence=True,
+            uses=('get_model', 'preprocess'),
+            hints=(
+                "Only where tensors live changes: on the CPU the numbers are exactly step11's.",
+                (
+                    "get_model(lr, dev) moves the model before building the optimizer; the loaders' preprocess moves "
+                    "each batch to the same dev; fit and loss_batch stay step11's."
+                ),
+                'def on_dev(x, y): return preprocess(x, y, dev); WrappedDataLoader(dl, on_dev) for both loaders',
+            ),
+        ),
+        Check(
+            'gpu-fit',
+            "on a GPU (dev = torch.device('cuda')), fit ≈ step11's fit on the CPU, up to floating-point rounding",
+            stage='update',
+            equivalence=True,
+            device='cuda',
+            uses=('get_model', 'preprocess'),
+            hints=(
+                (
+                    "On a GPU the same float64 arithmetic runs elsewhere: the results agree with the CPU's up to "
+                    'rounding.'
+                ),
+                (
+                    'Every tensor the model meets must be on the GPU: the parameters (model.to(dev)) and both x and y '
+                    'of every batch, training and validation.'
+                ),
+                'get_model(lr, dev) moves the model; preprocess(x, y, dev) returns x and y moved with .to(dev)',
             ),
         ),
     ),
     wrong=(
         Wrong(
-            'flatten-merges-batch',
-            (
-                "torch.flatten(x), as “Bài 3: Neural Network” writes it: starts at dimension 0 and merges the batch, so one image comes out "
-                'as (10,) and more make fc1 fail'
-            ),
-            old='x = torch.flatten(x, 1)  #',
-            new='x = torch.flatten(x)  #',
-            catches='cnn',
+            'momentum-halved',
+            'moves the model to dev but builds SGD with momentum 0.5: placed right, trained differently',
+            old='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)',
+            new='    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.5)',
+            catches='cpu-fit', says='momentum buffers part at update',
         ),
         Wrong(
-            'flatten-layer-dim-0',
-            'builds nn.Flatten(0), flattening everything, the batch included',
-            old='self.flatten = nn.Flatten()',
-            new='self.flatten = nn.Flatten(0)',
-            catches='lenet',
+            'targets-left-behind',
+            'moves the images to dev but not the targets',
+            old='    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)',
+            new='    return x.view(-1, 1, 28, 28).to(dev), y',
+            catches='preprocess',
         ),
         Wrong(
-            'channels-last',
-            (
-                "flattens channels-last, as Keras lays the features out: the right shape, but fc1's weights meet "
-                'the features in another order'
-            ),
-            old='x = self.flatten(x)  #',
-            new='x = self.flatten(x.permute(0, 2, 3, 1))  #',
-            catches='lenet',
+            'model-not-moved',
+            'forgets model.to(dev): the parameters stay on the CPU',
+            old='    model.to(dev)  # every parameter moves; then the optimizer is built over them\n',
+            new='',
+            catches='model-on-device',
         ),
         Wrong(
-            'seed004-sizes',
-            'copies fc1 from the 60-minute blitz, whose 3×3 convolutions leave 6×6 maps: 16 * 6 * 6 inputs',
-            old='self.fc1 = nn.Linear(16 * 5 * 5, 120)',
-            new='self.fc1 = nn.Linear(16 * 6 * 6, 120)',
-            catches='lenet',
+            'cuda-hard-coded',
+            'calls model.cuda() instead of model.to(dev): fails on a machine without a GPU',
+            old='    model.to(dev)  #',
+            new='    model.cuda()  #',
+            catches='model-on-device',
         ),
         Wrong(
-            'relu-dropped',
-            "drops the ReLU after fc2 while rewriting LeNet's forward",
-            old='x = F.relu(self.fc2(x))  # -> (bs, 84)',
-            new='x = self.fc2(x)  # -> (bs, 84)',
-            catches='lenet',
+            'always-cuda',
+            "returns torch.device('cuda') without asking whether there is a GPU",
+            old='    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")',
+            new='    return torch.device("cuda")',
+            catches='get-device',
         ),
         Wrong(
-            'num-flat-features-kept',
-            "leaves the CNN's hand-written view and num_flat_features in place",
-            old='        x = torch.flatten(x, 1)  # (bs, 32, 14, 14) -> (bs, 6272); not torch.flatten(x)\n        x = F.relu(self.fc1(x))  # -> (bs, 128)\n        return self.fc2(x)  # -> (bs, 10)\n',
-            new='        x = x.view(-1, self.num_flat_features(x))  # (bs, 32, 14, 14) -> (bs, 6272)\n        x = F.relu(self.fc1(x))  # -> (bs, 128)\n        return self.fc2(x)  # -> (bs, 10)\n\n    def num_flat_features(self, x):\n        num_features = 1\n        for s in x.size()[1:]:\n            num_features *= s\n        return num_features\n',
-            catches='rule.no-num-flat-features-any-more',
+            'preprocess-ignores-dev',
+            "moves the batch to get_device(), the tutorial's global, not to its dev",
+            old='    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)',
+            new='    return x.view(-1, 1, 28, 28).to(get_device()), y.to(get_device())',
+            catches='preprocess',
         ),
     ),
-    train=Train("flatten", epochs=5),
+    train=Train("validation", epochs=5),
     todos={
-        "LeNet": {
-            "__doc__": (
-                "LeNet of the 60-minute blitz with a flattening layer named `flatten` (no "
-                "num_flat_features).\n"
-                "\n"
-                "conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten (torch.nn's flattening "
-                "layer),\n"
-                "fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).\n"
-                "forward: relu(conv1) max-pool 2, relu(conv2) max-pool 2, flatten, relu(fc1), "
-                "relu(fc2), fc3.\n"
-                "The flattening layer has no parameters: the model's parameters are those of the "
-                "hand-written LeNet."
-            ),
-            "__init__": Todo(
-                (
-                    "torch.nn's flattening layer, named flatten, in place of num_flat_features; it must keep "
-                    "the batch dimension."
-                ),
-                lines="self.flatten = nn.Flatten()",
-            ),
-            "forward": Todo(
-                "flatten the feature maps with that layer: one row per image.",
-                lines="x = self.flatten(x)",
-            ),
-        },
-        "CNN": {
-            "__doc__": (
-                "The 32-channel CNN of “Bài 3: Neural Network”, flattening with torch.flatten (mind its start "
-                "dimension).\n"
-                "\n"
-                "conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),\n"
-                "fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).\n"
-                "forward: relu(conv1), relu(conv2) max-pool 2, flatten all but the batch, relu(fc1), "
-                "fc2."
-            ),
-            "forward": Todo(
-                (
-                    "flatten with the function torch.flatten in place of the view: every dimension but the "
-                    "batch's merged into one."
-                ),
-                lines="x = torch.flatten(x, 1)",
-            ),
-        },
+        "get_device": Todo(
+            "the GPU when torch.cuda says one is available, else the CPU, as a torch.device.",
+            doc="The device to train on, a torch.device: the GPU when there is one, else the CPU.",
+        ),
+        "preprocess": "step 11's reshape, with x and y both moved to dev.",
+        "get_model": Todo(
+            "put the model's parameters on dev, before the optimizer is built over them.",
+            lines="model.to(dev)",
+        ),
     },
     stub_doc=(
-        "Step 12 · flatten: nn.Flatten and torch.flatten replace `num_flat_features` and `view`.\n"
+        "Step 12 · device: the same code on a GPU when there is one, on the CPU otherwise.\n"
         "\n"
-        "The companion lessons flatten the last feature maps by hand before the first linear layer:\n"
-        "num_flat_features counts the features of one image, multiplying every size but the batch's,\n"
-        "and view(-1, that count) lets torch work out the number of rows (the hand-written versions are\n"
-        "in kata/steps/baselines/step12_handwritten.py). torch does that count itself: the function\n"
-        "torch.flatten and the layer nn.Flatten merge the dimensions from a start dimension on:\n"
+        "A tensor lives on a device (x.device), and an operation needs all its tensors on the same one.\n"
+        'torch.device names a device, "cuda" the GPU and "cpu" the CPU; a tensor\'s .to(dev) returns it\n'
+        "moved there, and a module's .to(dev) moves every parameter of it in place. So:\n"
         "\n"
-        "    (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)\n"
+        "- get_device() picks the device once: the GPU when torch says one is available, else the CPU;\n"
+        "- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built over\n"
+        "  them (an optimizer keeps the very tensors it was given);\n"
+        "- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the data\n"
+        "  set itself stays where it is, in ordinary memory); the loader gets a preprocess with dev\n"
+        "  filled in (see main).\n"
         "\n"
-        "Mind the start dimension: the batch, dimension 0, must stay. The layer's default keeps it; the\n"
-        "function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). “Bài\n"
-        "3: Neural Network” falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);\n"
-        "with more, fc1 receives bs * 6272 numbers and fails. view(-1, n) has its own trap: with a\n"
-        "wrong n it silently makes a different number of rows."
+        "Nothing else changes: loss_batch's loss.item() brings each loss back to the CPU as a float.\n"
+        "On the CPU the results are step 11's; on a GPU they agree up to floating-point rounding."
     ),
-    baseline='kata/steps/baselines/step12_handwritten.py',
+    preload=("torch._dynamo",),  # its code builds optimizers
 )

@@ -1,251 +1,185 @@
-"""step13_hooks: Hooks, and calling the module.
+"""step13_flatten: nn.Flatten in LeNet and a CNN.
 
 The whole step in one place: what it replaces, its names, source rules, checks (judges.py, by id),
 wrong versions, train family and stub.
 """
 
-from kata.steps import advisories, static
-from kata.steps.declare import Check, Step, Wrong
+from kata.steps import static
+from kata.steps.declare import Check, Step, Todo, Train, Wrong
 
 STEP = Step(
     'step13',
-    'step13_hooks',
-    'Hooks, and calling the module',
-    replaces='print statements inside forward, retain_grad() to see gradients',
-    replaced_by='register_forward_hook, register_full_backward_hook, handle.remove(), model(xb)',
-    section='“Bài 3: Neural Network”: looking inside the network with hooks',
-    names=("CNN", "record_output", "record_grad", "inspect"),
+    'step13_flatten',
+    'nn.Flatten in LeNet and a CNN',
+    replaces='num_flat_features and x.view(-1, n)',
+    replaced_by='nn.Flatten(), torch.flatten(x, 1)',
+    section='the 60-minute blitz: Neural Networks (Define the network), and “Bài 3: Neural Network”',
+    names=("LeNet", "CNN"),
     rules=(
+        static.uses_one_of(("Flatten", "flatten"), "flatten with nn.Flatten() or torch.flatten(x, 1)."),
+        static.gone("num_flat_features", "nn.Flatten and torch.flatten(x, 1) count the features themselves."),
         static.no_call_in(
-            "forward", ("print",), "forward prints nothing", "the hooks do the looking now: delete the print."
-        ),
-        static.calls_modules_not_forward("hooks_run"),
-        static.uses("register_forward_hook", "record each layer's output with a forward hook."),
-        static.uses_one_of(
-            ("register_full_backward_hook", "register_backward_hook"),
-            "record the gradients with a backward hook: register_full_backward_hook (the deprecated "
-            "register_backward_hook is accepted, with a note: on a layer made of several operations it reports "
-            "the gradients of the last one only).",
+            "forward",
+            ("view", "reshape"),
+            "forward reshapes with no view(-1, n)",
+            "the hand-written reshape: flatten from dimension 1 instead.",
         ),
     ),
-    advisories=(advisories.deprecated_backward_hook,),
     checks=(
         Check(
-            'forward',
-            'CNN()(xb) ≈ the printing CNN with the same weights, and its forward prints nothing',
+            'lenet',
+            'LeNet()(x) ≈ the hand-written LeNet with the same weights, for every batch size (32×32 images)',
             stage='forward',
+            equivalence=True,
+            uses=('LeNet',),
+            hints=(
+                (
+                    "LeNet's outputs must not depend on how the batch is laid out: flatten keeps dimension 0, the "
+                    'batch, and merges the others, (bs, 16, 5, 5) -> (bs, 400). Which dimension does torch.flatten(x) '
+                    'start at, as “Bài 3: Neural Network” calls it?'
+                ),
+                (
+                    'nn.Flatten() (start_dim=1 by default) is a layer without parameters: create it in __init__ beside '
+                    'the others and call it in forward. The parameters stay those of the hand-written LeNet, with the '
+                    'same names and sizes (fc1 takes 16 * 5 * 5 inputs).'
+                ),
+                (
+                    'Only the reshaping line changes: self.flatten(x) where view and num_flat_features were, with the '
+                    'same layers, ReLUs and pools in the same order, and no permute before it.'
+                ),
+            ),
+        ),
+        Check(
+            'cnn',
+            ('CNN()(x) ≈ the hand-written 32-channel CNN with the same weights, for every batch size (28×28 images)'),
+            stage='forward',
+            equivalence=True,
             uses=('CNN',),
             hints=(
-                'forward only computes now: the hooks do the looking, from outside the model.',
+                "One image must come out as (1, 10), not (10,): the CNN's flatten must keep the batch dimension.",
                 (
-                    'Every print in forward runs on every call, training included: the hooks record the same shapes '
-                    'without touching forward.'
-                ),
-                'forward: the layers as before, each called as a module, and no print statement left in it.',
-            ),
-        ),
-        Check(
-            'record-output',
-            "record_output(log, name) as a forward hook appends (name, the layer's output) at every call",
-            stage='hooks',
-            uses=('record_output',),
-            hints=(
-                (
-                    'A forward hook is called as hook(module, inputs, output): `inputs` is a tuple of what the layer '
-                    'received, `output` what it returned.'
+                    "torch.flatten's second argument, start_dim, is the first dimension it merges: started after "
+                    "the batch, (bs, 32, 14, 14) -> (bs, 6272); torch.flatten(x) starts at 0 and merges the images too."
                 ),
                 (
-                    'record_output returns the hook: an inner function that appends to `log` the name it was made '
-                    'with, and what the layer produced.'
-                ),
-                ('def hook(module, inputs, output): log.append((name, <a detached copy of what the layer returned>))'),
-            ),
-        ),
-        Check(
-            'record-grad',
-            'record_grad(log, name) as a full backward hook appends (name, d loss / d layer output)',
-            stage='hooks',
-            uses=('record_grad',),
-            hints=(
-                (
-                    'A full backward hook gets hook(module, grad_input, grad_output): grad_output[0] is the gradient '
-                    "with respect to the layer's output and has its shape; grad_input is about the layer's inputs."
-                ),
-                (
-                    'record_grad returns the hook: an inner function that appends to `log` the name it was made with, '
-                    "and the gradient with respect to the layer's output."
-                ),
-                ('def hook(module, grad_input, grad_output): log.append((name, <a detached copy of grad_output[0]>))'),
-            ),
-        ),
-        Check(
-            'inspect-outputs',
-            ("inspect(model, xb, yb): the forward hooks record every layer's output, in order, ≈ the printing CNN's"),
-            stage='hooks',
-            uses=('CNN', 'inspect', 'record_output', 'record_grad'),
-            hints=(
-                'Hook every layer of the model, model.named_children(): conv1, conv2, fc1 and fc2.',
-                (
-                    'Each layer runs its hooks only when it is called as a module, self.fc1(x); self.fc1.forward(x) '
-                    'skips them.'
-                ),
-                (
-                    'for name, layer in model.named_children(): register record_output(outputs, name) on it; in '
-                    'forward, call every layer as self.<layer>(x).'
-                ),
-            ),
-        ),
-        Check(
-            'inspect-grads',
-            (
-                "inspect(model, xb, yb): the backward hooks record every layer's output gradient, fc2 first, ≈ "
-                'retain_grad'
-            ),
-            stage='hooks',
-            uses=('CNN', 'inspect', 'record_output', 'record_grad'),
-            hints=(
-                (
-                    'A full backward hook gets hook(module, grad_input, grad_output): grad_output[0] is the gradient '
-                    "with respect to the layer's output and has its shape; grad_input is about the layer's inputs. "
-                    'Backward reaches the last layer first.'
-                ),
-                (
-                    'layer.register_full_backward_hook(hook) on every child layer; one loss.backward() of '
-                    'F.cross_entropy(model(xb), yb) runs them, fc2 first.'
-                ),
-                (
-                    'for name, layer in model.named_children(): register record_grad(grads, name) with '
-                    'register_full_backward_hook; then the forward, the loss and its backward.'
-                ),
-            ),
-        ),
-        Check(
-            'calls-module',
-            'inspect calls the model, not model.forward: a hook on the model and on each layer runs once',
-            stage='hooks',
-            uses=('CNN', 'inspect', 'record_output', 'record_grad'),
-            hints=(
-                (
-                    "model(xb) runs the model's hooks and then forward; model.forward(xb) runs forward alone, so every "
-                    'hook on the model itself is skipped, whoever registered it.'
-                ),
-                (
-                    'model(xb) is model.__call__(xb): pre-hooks, forward, hooks. hooks_run() in the file shows the '
-                    'difference.'
-                ),
-                (
-                    'In inspect, loss = F.cross_entropy(model(xb), yb); in forward, self.conv1(x) and so on, never '
-                    '.forward(...).'
-                ),
-            ),
-        ),
-        Check(
-            'hooks-removed',
-            'inspect removes every hook it adds: later passes record nothing, a second inspect records the same',
-            stage='hooks',
-            uses=('CNN', 'inspect', 'record_output', 'record_grad'),
-            hints=(
-                'A hook stays on its layer until its handle is removed, and records on every later pass.',
-                'Every register_*_hook call returns a handle; handle.remove() takes that hook off.',
-                (
-                    'Keep the handles in a list and remove each one before inspect returns (in a finally block, so '
-                    'that an error cannot leave hooks behind).'
+                    "In the CNN's forward, x = torch.flatten(x, <the first dimension to merge>) where the view was; "
+                    'the rest of forward as in kata/steps/baselines/step13_handwritten.py.'
                 ),
             ),
         ),
     ),
     wrong=(
         Wrong(
-            'calls-forward',
+            'flatten-merges-batch',
             (
-                'runs the pass with model.forward(xb): the arithmetic is the same, but every hook on the model '
-                'itself is skipped'
+                "torch.flatten(x), as “Bài 3: Neural Network” writes it: starts at dimension 0 and merges the batch, so one image comes out "
+                'as (10,) and more make fc1 fail'
             ),
-            old='loss = F.cross_entropy(model(xb), yb)',
-            new='loss = F.cross_entropy(model.forward(xb), yb)',
-            catches='calls-module',
+            old='x = torch.flatten(x, 1)  #',
+            new='x = torch.flatten(x)  #',
+            catches='cnn',
         ),
         Wrong(
-            'layer-forward',
-            "calls self.fc1.forward(x) inside forward, so fc1's hooks never run",
-            old='x = F.relu(self.fc1(x))  # -> (bs, 128)',
-            new='x = F.relu(self.fc1.forward(x))  # -> (bs, 128)',
-            catches='inspect-outputs',
+            'flatten-layer-dim-0',
+            'builds nn.Flatten(0), flattening everything, the batch included',
+            old='self.flatten = nn.Flatten()',
+            new='self.flatten = nn.Flatten(0)',
+            catches='lenet',
         ),
         Wrong(
-            'hooks-not-removed',
-            'never removes the hooks: they go on recording on every later pass',
-            old='        for handle in handles:  # even when something fails: hooks would stay on the layers for good\n            handle.remove()\n',
-            new='        pass\n',
-            catches='hooks-removed',
+            'channels-last',
+            (
+                "flattens channels-last, as Keras lays the features out: the right shape, but fc1's weights meet "
+                'the features in another order'
+            ),
+            old='x = self.flatten(x)  #',
+            new='x = self.flatten(x.permute(0, 2, 3, 1))  #',
+            catches='lenet',
         ),
         Wrong(
-            'records-input',
-            "records the layer's input, inputs[0], instead of its output",
-            old='log.append((name, output.detach().clone()))',
-            new='log.append((name, inputs[0].detach().clone()))',
-            catches='record-output',
+            'seed004-sizes',
+            'copies fc1 from the 60-minute blitz, whose 3×3 convolutions leave 6×6 maps: 16 * 6 * 6 inputs',
+            old='self.fc1 = nn.Linear(16 * 5 * 5, 120)',
+            new='self.fc1 = nn.Linear(16 * 6 * 6, 120)',
+            catches='lenet',
         ),
         Wrong(
-            'grad-input',
-            "records grad_input[0], the gradient for the layer's input, not its output",
-            old='log.append((name, grad_output[0].detach().clone()))',
-            new='log.append((name, grad_input[0].detach().clone()))',
-            catches='record-grad',
+            'relu-dropped',
+            "drops the ReLU after fc2 while rewriting LeNet's forward",
+            old='x = F.relu(self.fc2(x))  # -> (bs, 84)',
+            new='x = self.fc2(x)  # -> (bs, 84)',
+            catches='lenet',
         ),
         Wrong(
-            'print-kept',
-            'keeps a debugging print in forward',
-            old='x = torch.flatten(x, 1)  # -> (bs, 6272)\n',
-            new="x = torch.flatten(x, 1)  # -> (bs, 6272)\n        print('flattened', x.shape)\n",
-            catches='forward',
-        ),
-        Wrong(
-            'gradients-by-forward-hook',
-            "registers the gradient recorder with register_forward_hook, copying the line above it: it runs on "
-            "the way forward, with the layer's inputs and output, and no backward hook is registered",
-            old='handles.append(layer.register_full_backward_hook(',
-            new='handles.append(layer.register_forward_hook(',
-            catches='rule.uses-register-full-backward-hook-or-register-backward-hook',
+            'num-flat-features-kept',
+            "leaves the CNN's hand-written view and num_flat_features in place",
+            old='        x = torch.flatten(x, 1)  # (bs, 32, 14, 14) -> (bs, 6272); not torch.flatten(x)\n        x = F.relu(self.fc1(x))  # -> (bs, 128)\n        return self.fc2(x)  # -> (bs, 10)\n',
+            new='        x = x.view(-1, self.num_flat_features(x))  # (bs, 32, 14, 14) -> (bs, 6272)\n        x = F.relu(self.fc1(x))  # -> (bs, 128)\n        return self.fc2(x)  # -> (bs, 10)\n\n    def num_flat_features(self, x):\n        num_features = 1\n        for s in x.size()[1:]:\n            num_features *= s\n        return num_features\n',
+            catches='rule.no-num-flat-features-any-more',
         ),
     ),
-    train=None,
+    train=Train("flatten", epochs=5),
     todos={
-        "record_output": (
-            "define hook(module, inputs, output) here, appending (name, a detached copy of the "
-            "output) to log, and return it."
-        ),
-        "record_grad": (
-            "define hook(module, grad_input, grad_output) here, appending (name, a detached copy "
-            "of the gradient for the layer's output) to log, and return it."
-        ),
-        "inspect": (
-            "a forward hook and a full backward hook on every child layer, recording into outputs "
-            "and grads; one pass of cross-entropy by calling the model, and its backward; every "
-            "handle removed afterwards, even when something fails. Return (outputs, grads)."
-        ),
+        "LeNet": {
+            "__doc__": (
+                "LeNet of the 60-minute blitz with a flattening layer named `flatten` (no "
+                "num_flat_features).\n"
+                "\n"
+                "conv1 Conv2d(1, 6, 5), conv2 Conv2d(6, 16, 5), flatten (torch.nn's flattening "
+                "layer),\n"
+                "fc1 Linear(16 * 5 * 5, 120), fc2 Linear(120, 84), fc3 Linear(84, 10).\n"
+                "forward: relu(conv1) max-pool 2, relu(conv2) max-pool 2, flatten, relu(fc1), "
+                "relu(fc2), fc3.\n"
+                "The flattening layer has no parameters: the model's parameters are those of the "
+                "hand-written LeNet."
+            ),
+            "__init__": Todo(
+                (
+                    "torch.nn's flattening layer, named flatten, in place of num_flat_features; it must keep "
+                    "the batch dimension."
+                ),
+                lines="self.flatten = nn.Flatten()",
+            ),
+            "forward": Todo(
+                "flatten the feature maps with that layer: one row per image.",
+                lines="x = self.flatten(x)",
+            ),
+        },
+        "CNN": {
+            "__doc__": (
+                "The 32-channel CNN of “Bài 3: Neural Network”, flattening with torch.flatten (mind its start "
+                "dimension).\n"
+                "\n"
+                "conv1 Conv2d(1, 32, 3, padding=1), conv2 Conv2d(32, 32, 3, padding=1),\n"
+                "fc1 Linear(14 * 14 * 32, 128), fc2 Linear(128, 10).\n"
+                "forward: relu(conv1), relu(conv2) max-pool 2, flatten all but the batch, relu(fc1), "
+                "fc2."
+            ),
+            "forward": Todo(
+                (
+                    "flatten with the function torch.flatten in place of the view: every dimension but the "
+                    "batch's merged into one."
+                ),
+                lines="x = torch.flatten(x, 1)",
+            ),
+        },
     },
     stub_doc=(
-        "Step 13 · hooks: forward and backward hooks replace print statements inside forward.\n"
+        "Step 13 · flatten: nn.Flatten and torch.flatten replace `num_flat_features` and `view`.\n"
         "\n"
-        "To see what the layers of a network produce, the companion lessons print from inside forward,\n"
-        "and keep each output with retain_grad() to print its gradient after backward\n"
-        "(kata/steps/baselines/step13_printing.py). A hook does the looking from outside, and the\n"
-        "model stays clean, as CNN below is:\n"
+        "The companion lessons flatten the last feature maps by hand before the first linear layer:\n"
+        "num_flat_features counts the features of one image, multiplying every size but the batch's,\n"
+        "and view(-1, that count) lets torch work out the number of rows (the hand-written versions are\n"
+        "in kata/steps/baselines/step13_handwritten.py). torch does that count itself: the function\n"
+        "torch.flatten and the layer nn.Flatten merge the dimensions from a start dimension on:\n"
         "\n"
-        "    layer.register_forward_hook(hook)          hook(module, inputs, output), after forward\n"
-        "    layer.register_full_backward_hook(hook)    hook(module, grad_input, grad_output)\n"
+        "    (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)\n"
         "\n"
-        "Each registration returns a handle, and the hook stays until that handle is removed:\n"
-        "forgotten handles keep recording on every later pass. grad_output holds the gradient of the\n"
-        "loss with respect to the layer's output, with the output's shape: (bs, 32, 28, 28) for conv1.\n"
-        "Backward runs from the loss to the input, so the backward hooks fire in the reverse order:\n"
-        "fc2, fc1, conv2, conv1.\n"
-        "\n"
-        "Hooks run only when the module is called: model(xb) runs the forward pre-hooks, then\n"
-        "model.forward(xb), then the forward hooks (and sets up the backward ones). Calling\n"
-        "model.forward(xb) yourself does the arithmetic and skips all of them; see hooks_run() below.\n"
-        "So call modules, never their .forward."
+        "Mind the start dimension: the batch, dimension 0, must stay. The layer's default keeps it; the\n"
+        "function's default does not and merges the batch too, (bs, 32, 14, 14) -> (bs * 6272,). “Bài\n"
+        "3: Neural Network” falls into that: with one image the network quietly returns shape (10,) instead of (1, 10);\n"
+        "with more, fc1 receives bs * 6272 numbers and fails. view(-1, n) has its own trap: with a\n"
+        "wrong n it silently makes a different number of rows."
     ),
-    baseline='kata/steps/baselines/step13_printing.py',
+    baseline='kata/steps/baselines/step13_handwritten.py',
 )

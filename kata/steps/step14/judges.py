@@ -1,169 +1,144 @@
-"""step14_regression against the hand-written regression (kata/steps/baselines/step14_handwritten.py)."""
-import torch
+"""step14_hooks against the printing CNN (kata/steps/baselines/step14_printing.py)."""
+import warnings
 
-from kata.child import update_trace
 from kata.i18n import _
-from kata.judging.compare import Mismatch, assert_same
+from kata.judging.compare import Mismatch, as_tensor, assert_same
 from kata.judging.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.divergence import what_parts
-from kata.steps.common.fixtures import leaf_copies
-from kata.steps.common.judging import expect_sgd, model_pair, params, set_params, tensor
+from kata.steps.common.fixtures import printed, seeded
+from kata.steps.common.judging import tensor
+from kata.steps.step13.judges import copy_parameters, learner_model
 
 
-def with_house_weights(model, w: torch.Tensor, b: torch.Tensor, what: str | None = None):
-    """Give a child-side nn.Linear(1, 1) the hand-written regression's w (1,) and b (1,): weight is w as (1, 1).
-    `what` names the model in a message; by default, "the model" (looked up when the message is made)."""
-    return set_params(model, {"weight": w.detach().view(1, 1), "bias": b.detach()},
-                      _("the model") if what is None else what)
+def quietly(fn, *args):
+    """The printing CNN's fn(*args), here, with its printing captured and torch's warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. conv1's backward hook firing although no input needs a gradient
+        return printed(fn, *args)
 
 
-def linear(child, case):
-    """nn.Linear(1, 1) in the child, holding the case's w and b."""
-    return with_house_weights(child.fixture("linear", 1, 1), *case.weights())
+def models(child, ref, case):
+    """(the learner's CNN in the child, the printing CNN here), holding the same weights."""
+    expected = seeded(ref.CNN, case.seed, _("the printing CNN()"))
+    return copy_parameters(learner_model(child, "CNN", case.seed, "CNN()"), expected, "CNN()"), expected
 
 
-def learner_loss(child, model, x, y):
-    """loss_of(model, x, y) in the child: (its handle, its value)."""
-    loss = child.get("loss_of")(model, x, y)
-    return loss, tensor(loss, "loss_of(model, x, y)")
+def run_inspect(child, model, case):
+    """inspect(model, xb, yb) in the child: the two lists it returns, as handles."""
+    got = child.get("inspect")(model, case.x(), case.y())
+    pair = got.unpack(2)
+    if pair is None:
+        raise Mismatch("inspect(model, xb, yb)", _("should return (outputs, grads), got {type}.").format(type=got.type))
+    return pair
 
 
-def run_fit(child, ref, case):
-    """Both fits from the same w and b on the same houses: (model, losses, w, b, expected losses). losses is None
-    when fit returns None, as the seed's training loop keeps no losses: the parameters are compared all the same,
-    and each epoch's loss is the loss check's (loss_of, on the weights of that epoch)."""
-    x, y = case.data()
-    model, opt = model_pair(child.get("get_model")(case.lr))
-    with_house_weights(model, *case.weights(), what=_("the model from get_model"))
-    got = child.get("fit")(model, opt, x, y, case.epochs)
-    w, b = case.weights()
-    expected = ref.fit(x, y, w, b, case.lr, case.epochs)
+def log_value(log, what: str):
+    """The log as plain data: its value when it came back (a list the judge made is read afresh, as a copy)."""
     try:
-        losses = got.value()
+        return log.value()
     except NotPlain:
-        losses = got.type
-    if losses is None:
-        return params(model), None, w, b, torch.tensor(expected)
-    if not isinstance(losses, (list, tuple)) or len(losses) != case.epochs:
-        raise Mismatch("fit(model, opt, x, y, epochs)", _("should return a list of {epochs} losses, one per epoch "
-                                                          "(or None), got {value}").format(
-            epochs=case.epochs, value=f"{losses!r:.80}"))
-    try:
-        losses = torch.tensor([float(v) for v in losses])
-    except (TypeError, ValueError, RuntimeError):
-        raise Mismatch(_("the losses fit returns"), _("should be numbers (loss.item()), got {value}").format(
-            value=f"{losses!r:.80}")) from None
-    got_params = params(model)
-    return got_params, losses, w, b, torch.tensor(expected)
+        raise Mismatch(what, _("should be a list of (layer name, tensor) pairs, got {type}.").format(
+            type=log.type)) from None
 
 
-@judge('model-and-sgd', strategy=S.house_learning_rates, edges=(0.1,), max_examples=4)
-def model_and_optimizer(child, ref, lr):
-    model, opt = model_pair(child.get("get_model")(lr))
-    found = child.observe("modules", model)
-    top = found[0] if found else ("", model.type, {})
-    if top[1] != "Linear" or len(found) != 1 or {n: tuple(s) for n, s in top[2].items()} != {"weight": (1, 1),
-                                                                                            "bias": (1,)}:
-        raise Mismatch(_("the model"), _("is {type} with parameters {params}, expected nn.Linear(1, 1): one input "
-                                         "(the area), one output (the price), weight (1, 1) and bias (1,).").format(
-            type=top[1], params=top[2]))
-    expect_sgd(model, opt, lr)
+def assert_same_log(got, expected, what: str) -> None:
+    """The same layer names in the same order, then each recorded tensor ≈."""
+    if not isinstance(got, list) or not all(isinstance(e, tuple) and len(e) == 2 for e in got):
+        raise Mismatch(what, _("should be a list of (layer name, tensor) pairs, got {value}").format(
+            value=f"{got!r:.100}"))
+    names, expected_names = [n for n, _value in got], [n for n, _value in expected]
+    if names != expected_names:
+        raise Mismatch(what, _("recorded layers {names}, expected {expected}.").format(names=names,
+                                                                                     expected=expected_names))
+    for (name, value), (_name, expected_value) in zip(got, expected):
+        assert_same(as_tensor(value, f"{what}: {name}"), expected_value, f"{what}: {name}")
 
 
-@judge('loss', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=7)
-def loss_matches(child, ref, case):
-    x, y = case.data()
-    w, b = case.weights()
-    _handle, loss = learner_loss(child, linear(child, case), x, y)
-    expected = ref.mse(ref.predict(x, w, b), y)
-    table = ((ref.predict(x, w, b)[:, None] - y[None, :]) ** 2).mean()  # (n, 1) - (n,) -> (n, n): the slip
-    if loss.numel() == 1 and case.n > 1 and torch.isclose(loss.detach().reshape(()), table) \
-            and not torch.isclose(table, expected):
-        raise Mismatch("loss_of(model, x, y)", _(
-            "is {loss}, the mean of the ({size}, {size}) table that predictions (n, 1) against prices (n,) "
-            "broadcast to: every prediction minus every price. The mean squared error is {expected}.").format(
-            loss=f"{loss.item():.6g}", size=case.n, expected=f"{expected.item():.6g}"))
-    assert_same(loss, expected.detach(), "loss_of(model, x, y)")
+@judge('forward', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=4)
+def forward_matches(child, ref, case):
+    model, expected_model = models(child, ref, case)
+    x = case.x()
+    expected, _printed = quietly(expected_model, x)
+    got = model(x, capture=True)
+    if got.printed:
+        raise Mismatch("CNN()(xb)", _("printed {text}: forward should print nothing now.").format(
+            text=repr(got.printed.strip()[:120])))
+    assert_same(tensor(got, "CNN()(xb)"), expected.detach(), "CNN()(xb)")
 
 
-@judge('gradients', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=5)
-def gradients_match(child, ref, case):
-    x, y = case.data()
-    w, b = leaf_copies(*case.weights())
-    model = linear(child, case)
-    loss, _value = learner_loss(child, model, x, y)
-    if not child.observe("requires_grad", loss):
-        raise Mismatch("loss_of(model, x, y)", _("does not require grad: it was computed outside the model's graph."))
-    loss.attr("backward")()
-    ref.mse(ref.predict(x, w, b), y).backward()
-    grads = params(model, grads=True)
-    for name in ("weight", "bias"):
-        if grads.get(name) is None:
-            raise Mismatch(f"{name}.grad", _("is None after loss.backward(): the loss does not depend on it."))
-    assert_same(grads["weight"].reshape(1), w.grad, _("gradient of weight (as w)"))
-    assert_same(grads["bias"], b.grad, _("gradient of bias"))
+@judge('record-output', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5)
+def record_output_works(child, ref, case):
+    layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14): input and output differ in shape
+    log = child.fixture("list")
+    handle = layer.attr("register_forward_hook")(child.get("record_output")(log, "conv"))
+    x = case.x()
+    first = tensor(layer(x), _("the layer's output"))
+    second = tensor(layer(2 * x), _("the layer's output"))
+    handle.attr("remove")()
+    assert_same_log(log_value(log.attr("copy")(), _("the output log")), [("conv", first), ("conv", second)],
+                    _("the output log from two calls of the layer"))
 
 
+@judge('record-grad', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5)
+def record_grad_works(child, ref, case):
+    layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14)
+    log = child.fixture("list")
+    handle = layer.attr("register_full_backward_hook")(child.get("record_grad")(log, "conv"))
+    out = layer(child.fixture("leaf", case.x()))
+    child.fixture("half_square_backward")(out)  # loss = (out ** 2 / 2).sum(): d loss / d out = out
+    handle.attr("remove")()
+    assert_same_log(log_value(log.attr("copy")(), _("the gradient log")),
+                    [("conv", tensor(out, _("the layer's output")))], _("the gradient log from backward"))
 
 
-def where_it_parts(child, case) -> tuple[str, str]:
-    """On the final failing case (not while shrinking), the learner's fit traced once more from the same w and
-    b, beside the right training traced in the judge: what parts first (kata.steps.common.divergence), the
-    gradients (not zeroed, or a wrong loss), the optimizer's view of them, its momentum, or the step. The
-    judge's side is the lesson's own model, nn.Linear(1, 1) with the mean squared error, updated by hand as
-    plain SGD does (no optimizer: the judge does not import what one costs): its leaves meet the learner's in
-    the same order, weight (1, 1) and bias (1,)."""
-    if not child.explain:
-        return "", ""
-    x, y = case.data()
-    w, b = case.weights()
-    child.trace = True
-    try:
-        model, opt = model_pair(child.get("get_model")(case.lr))
-        with_house_weights(model, w, b, what=_("the model from get_model"))
-        child.get("fit")(model, opt, x, y, case.epochs)
-        got = child.updates()
-    except Exception:  # noqa: BLE001  the learner's code fails when run again: the plain message stands
-        return "", ""
-    finally:
-        child.trace = False
-    layer = torch.nn.Linear(1, 1, dtype=w.dtype)
-    with torch.no_grad():
-        layer.weight.copy_(w.detach().view(1, 1))
-        layer.bias.copy_(b.detach())
-    with update_trace.tracing() as want:
-        for _epoch in range(case.epochs):
-            loss = torch.nn.functional.mse_loss(layer(x.unsqueeze(1)), y.unsqueeze(1))  # (n, 1) against (n, 1)
-            loss.backward()
-            with torch.no_grad():
-                for p in layer.parameters():
-                    p -= case.lr * p.grad
-                    p.grad = None
-    return what_parts(got, want, dict(layer.named_parameters()))
+@judge('inspect-outputs', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
+def inspect_outputs(child, ref, case):
+    model, expected_model = models(child, ref, case)
+    outputs, _grads = run_inspect(child, model, case)
+    (expected, _expected_grads), _printed = quietly(ref.inspect, expected_model, case.x(), case.y())
+    assert_same_log(log_value(outputs, "outputs"), expected, _("outputs recorded by inspect"))
 
 
-def compare_fit(child, ref, case, losses_are: str, weight_is: str, bias_is: str) -> None:
-    """fit against the hand-written fit: the losses it returns, then weight and bias; where they part, said."""
-    got, losses, w, b, expected = run_fit(child, ref, case)
-    try:
-        if losses is not None:
-            assert_same(losses, expected, losses_are)
-        assert_same(got["weight"].reshape(1), w.detach(), weight_is)
-        assert_same(got["bias"], b.detach(), bias_is)
-    except Mismatch as e:
-        where, mistake = where_it_parts(child, case)
-        raise Mismatch(e.what, f"{e.detail}\n{where}" if where else e.detail, mistake) from None
+@judge('inspect-grads', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
+def inspect_grads(child, ref, case):
+    model, expected_model = models(child, ref, case)
+    _outputs, grads = run_inspect(child, model, case)
+    (_expected_outputs, expected), _printed = quietly(ref.inspect, expected_model, case.x(), case.y())
+    assert_same_log(log_value(grads, "grads"), expected, _("gradients recorded by inspect"))
 
 
-@judge('one-update', strategy=S.one_house_update, edges=S.ONE_HOUSE_UPDATE_EDGES, max_examples=5)
-def one_update_matches(child, ref, case):
-    compare_fit(child, ref, case, _("the loss fit returns"), _("weight after one update (as w)"),
-                _("bias after one update"))
+@judge('calls-module', strategy=S.hook_images, edges=S.HOOK_EDGES[:1], max_examples=2)
+def calls_the_module(child, ref, case):
+    model, _expected_model = models(child, ref, case)
+    counter = child.fixture("forward_calls", model)
+    run_inspect(child, model, case)
+    calls = child.observe("forward_calls", counter)
+    for name, n in calls.items():
+        if n != 1:
+            who = _("a forward hook on layer {name}").format(name=name) if name else _("a forward hook on the model")
+            how = f"self.{name}(x)" if name else "model(xb)"
+            raise Mismatch(who, _("ran {n} times during inspect, expected once: {how} runs hooks, .forward(...) skips "
+                                  "them.").format(n=n, how=how))
 
 
-@judge('k-updates', strategy=S.houses, edges=S.HOUSE_EDGES, max_examples=5)
-def every_update_matches(child, ref, case):
-    compare_fit(child, ref, case, _("the losses fit returns, epoch by epoch (each after the updates before it)"),
-                _("weight after fit (as w)"), _("bias after fit"))
+@judge('hooks-removed', strategy=S.hook_images, edges=S.HOOK_EDGES[:1], max_examples=2)
+def hooks_removed(child, ref, case):
+    model, _expected_model = models(child, ref, case)
+    outputs, grads = run_inspect(child, model, case)
+    first = log_value(outputs, "outputs"), log_value(grads, "grads")
+    counts = child.observe("length", outputs), child.observe("length", grads)
+    again_outputs, again_grads = run_inspect(child, model, case)
+    later = child.observe("length", outputs), child.observe("length", grads)
+    if later != counts:
+        raise Mismatch(_("the lists returned by the first inspect"), _(
+            "grew from {outputs} outputs and {grads} gradients to {later_outputs} and {later_grads} during a second "
+            "inspect: the first one's hooks are still registered.").format(
+            outputs=counts[0], grads=counts[1], later_outputs=later[0], later_grads=later[1]))
+    assert_same_log(log_value(again_outputs, "outputs"), first[0], _("outputs recorded by a second inspect"))
+    assert_same_log(log_value(again_grads, "grads"), first[1], _("gradients recorded by a second inspect"))
+    left = child.observe("hooks", model)
+    if left["forward"] or left["backward"]:
+        raise Mismatch(_("hooks still registered once inspect returns"), _(
+            "{forward} forward and {backward} backward hooks on the model and its layers: remove each hook's "
+            "handle.").format(forward=left['forward'], backward=left['backward']))

@@ -1,10 +1,11 @@
-"""Step 07 as the tutorial writes it (seed 003: Adding Validation, loss_batch, get_data, fit).
+"""Step 07 as the tutorial writes it ("Add validation"; seed 003: Add Validation), in the step's interface.
 
-get_data has no seed and no generator of its own: the training loader shuffles with torch's global
-random generator, as the tutorial's does. fit returns nothing: it prints each epoch's validation
-loss, the size-weighted mean over the whole validation set (numpy, as the tutorial computes it).
+The two DataLoader lines become get_data (no seed, no generator of its own: the training loader
+shuffles with torch's global random generator, as the tutorial's does) and the epoch loop becomes
+fit, which prints each epoch's validation loss and returns nothing. The tutorial's first version
+divides the summed batch means by the number of batches; here each batch's mean is weighted by its
+size, as the tutorial's next section does (the plain mean is caught: test_seeds).
 """
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn, optim
@@ -27,17 +28,6 @@ def get_model(lr=0.5):
     return model, optim.SGD(model.parameters(), lr=lr)
 
 
-def loss_batch(model, loss_func, xb, yb, opt=None):
-    loss = loss_func(model(xb), yb)
-
-    if opt is not None:
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-
-    return loss.item(), len(xb)
-
-
 def get_data(train_ds, valid_ds, bs):
     return (
         DataLoader(train_ds, batch_size=bs, shuffle=True),
@@ -49,17 +39,18 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     for epoch in range(epochs):
         model.train()
         for xb, yb in train_dl:
-            loss_batch(model, loss_func, xb, yb, opt)
+            pred = model(xb)
+            loss = loss_func(pred, yb)
+
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
 
         model.eval()
-
         with torch.no_grad():
-            losses, nums = zip(
-                *[loss_batch(model, loss_func, xb, yb) for (xb, yb) in valid_dl]
-            )
-        val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
+            valid_loss = sum(loss_func(model(xb), yb) * len(xb) for xb, yb in valid_dl)
 
-        print("epoch: %d, validaiton loss: %.4f" % (epoch + 1, val_loss))
+        print(epoch, (valid_loss / len(valid_dl.dataset)).item())
 
 
 def main():

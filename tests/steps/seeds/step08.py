@@ -1,8 +1,8 @@
-"""Step 08 as the tutorial writes it (seed 003: Modeling CNN).
+"""Step 08 as the tutorial writes it (seed 003: loss의 함수화, "Create fit() and get_data()": loss_batch, get_data, fit).
 
-The seed's Mnist_CNN and its SGD with momentum, built by get_model (a module-level cell in the
-notebook); loss_batch, get_data and fit are step07's, unchanged: fit prints each epoch's
-validation loss and returns nothing.
+get_data has no seed and no generator of its own: the training loader shuffles with torch's global
+random generator, as the tutorial's does. fit returns nothing: it prints each epoch's validation
+loss, the size-weighted mean over the whole validation set (numpy, as the tutorial computes it).
 """
 import numpy as np
 import torch
@@ -13,26 +13,18 @@ from torch.utils.data import DataLoader, TensorDataset
 loss_func = F.cross_entropy
 
 
-class Mnist_CNN(nn.Module):
+class Mnist_Logistic(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
-        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
-        self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1)
+        self.lin = nn.Linear(784, 10)
 
     def forward(self, xb):
-        xb = xb.view(-1, 1, 28, 28)
-        xb = F.relu(self.conv1(xb))
-        xb = F.relu(self.conv2(xb))
-        xb = F.relu(self.conv3(xb))
-        xb = F.avg_pool2d(xb, 4)
-        return xb.view(-1, xb.size(1))
+        return self.lin(xb)
 
 
-def get_model(lr=0.1):
-    model = Mnist_CNN()
-    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    return model, opt
+def get_model(lr=0.5):
+    model = Mnist_Logistic()
+    return model, optim.SGD(model.parameters(), lr=lr)
 
 
 def loss_batch(model, loss_func, xb, yb, opt=None):
@@ -68,6 +60,8 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
         val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
 
         print("epoch: %d, validaiton loss: %.4f" % (epoch + 1, val_loss))
+
+
 def main():
     from kata.data import load_mnist
 

@@ -1,7 +1,8 @@
-"""Step 09 as the tutorial writes it (seed 003: nn.Sequential, Lambda, preprocess).
+"""Step 09 as the tutorial writes it (seed 003: Modeling CNN).
 
-The seed's nn.Sequential and its SGD with momentum, built by get_model; loss_batch, get_data and
-fit are step07's.
+The seed's Mnist_CNN and its SGD with momentum, built by get_model (a module-level cell in the
+notebook); loss_batch, get_data and fit are step07's, unchanged: fit prints each epoch's
+validation loss and returns nothing.
 """
 import numpy as np
 import torch
@@ -12,32 +13,24 @@ from torch.utils.data import DataLoader, TensorDataset
 loss_func = F.cross_entropy
 
 
-class Lambda(nn.Module):
-    def __init__(self, func):
+class Mnist_CNN(nn.Module):
+    def __init__(self):
         super().__init__()
-        self.func = func
+        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)
+        self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1)
 
-    def forward(self, x):
-        return self.func(x)
-
-
-def preprocess(x):
-    return x.view(-1, 1, 28, 28)
+    def forward(self, xb):
+        xb = xb.view(-1, 1, 28, 28)
+        xb = F.relu(self.conv1(xb))
+        xb = F.relu(self.conv2(xb))
+        xb = F.relu(self.conv3(xb))
+        xb = F.avg_pool2d(xb, 4)
+        return xb.view(-1, xb.size(1))
 
 
 def get_model(lr=0.1):
-    model = nn.Sequential(
-        Lambda(preprocess),
-        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
-        nn.ReLU(),
-        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
-        nn.ReLU(),
-        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
-        nn.ReLU(),
-        nn.AvgPool2d(4),
-        Lambda(lambda x: x.view(x.size(0), -1)),
-    )
-
+    model = Mnist_CNN()
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     return model, opt
 

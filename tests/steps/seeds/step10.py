@@ -1,8 +1,7 @@
-"""Step 10 as the tutorial writes it ("What is torch.nn really?": Wrapping DataLoader).
+"""Step 10 as the tutorial writes it (seed 003: nn.Sequential, Lambda, preprocess).
 
-Seed 003 stops at nn.Sequential; this is the tutorial's next section as the tutorial writes it:
-preprocess and WrappedDataLoader move the reshape into the loaders, nn.AdaptiveAvgPool2d(1) lets
-the model take images of any size. loss_batch, get_data and fit are step07's.
+The seed's nn.Sequential and its SGD with momentum, built by get_model; loss_batch, get_data and
+fit are step07's.
 """
 import numpy as np
 import torch
@@ -22,32 +21,20 @@ class Lambda(nn.Module):
         return self.func(x)
 
 
-def preprocess(x, y):
-    return x.view(-1, 1, 28, 28), y
-
-
-class WrappedDataLoader:
-    def __init__(self, dl, func):
-        self.dl = dl
-        self.func = func
-
-    def __len__(self):
-        return len(self.dl)
-
-    def __iter__(self):
-        for b in self.dl:
-            yield (self.func(*b))
+def preprocess(x):
+    return x.view(-1, 1, 28, 28)
 
 
 def get_model(lr=0.1):
     model = nn.Sequential(
+        Lambda(preprocess),
         nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
         nn.ReLU(),
         nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
         nn.ReLU(),
         nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
         nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
+        nn.AvgPool2d(4),
         Lambda(lambda x: x.view(x.size(0), -1)),
     )
 
@@ -96,8 +83,6 @@ def main():
     train_ds = TensorDataset(data.x_train, data.y_train)
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-    train_dl = WrappedDataLoader(train_dl, preprocess)
-    valid_dl = WrappedDataLoader(valid_dl, preprocess)
     model, opt = get_model()
     fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 

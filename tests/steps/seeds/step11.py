@@ -1,8 +1,8 @@
-"""Step 11 as the tutorial writes it ("What is torch.nn really?": Using your GPU).
+"""Step 11 as the tutorial writes it ("What is torch.nn really?": Wrapping DataLoader).
 
-The tutorial keeps dev in a global that preprocess reads; the step's interface passes it:
-get_device() is the tutorial's expression, preprocess(x, y, dev) and get_model(lr, dev) take it.
-loss_batch, get_data and fit are step07's.
+Seed 003 stops at nn.Sequential; this is the tutorial's next section as the tutorial writes it:
+preprocess and WrappedDataLoader move the reshape into the loaders, nn.AdaptiveAvgPool2d(1) lets
+the model take images of any size. loss_batch, get_data and fit are step07's.
 """
 import numpy as np
 import torch
@@ -22,12 +22,8 @@ class Lambda(nn.Module):
         return self.func(x)
 
 
-def get_device():
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
-
-
-def preprocess(x, y, dev):
-    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)
+def preprocess(x, y):
+    return x.view(-1, 1, 28, 28), y
 
 
 class WrappedDataLoader:
@@ -43,7 +39,7 @@ class WrappedDataLoader:
             yield (self.func(*b))
 
 
-def get_model(lr=0.1, dev=torch.device("cpu")):
+def get_model(lr=0.1):
     model = nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
         nn.ReLU(),
@@ -54,7 +50,7 @@ def get_model(lr=0.1, dev=torch.device("cpu")):
         nn.AdaptiveAvgPool2d(1),
         Lambda(lambda x: x.view(x.size(0), -1)),
     )
-    model.to(dev)
+
     opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     return model, opt
 
@@ -95,16 +91,14 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
 def main():
     from kata.data import load_mnist
 
-    print(torch.cuda.is_available())
-    dev = get_device()
     data = load_mnist()
     bs, epochs = 64, 5
     train_ds = TensorDataset(data.x_train, data.y_train)
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
-    train_dl = WrappedDataLoader(train_dl, lambda x, y: preprocess(x, y, dev))
-    valid_dl = WrappedDataLoader(valid_dl, lambda x, y: preprocess(x, y, dev))
-    model, opt = get_model(dev=dev)
+    train_dl = WrappedDataLoader(train_dl, preprocess)
+    valid_dl = WrappedDataLoader(valid_dl, preprocess)
+    model, opt = get_model()
     fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 
 

@@ -1,73 +1,111 @@
-"""Step 12 from the companion lessons (seeds 001 and 000/002), with their flattening replaced.
+"""Step 12 as the tutorial writes it ("What is torch.nn really?": Using your GPU).
 
-LeNet is seed 001's Net, named as the step asks; its `x.view(-1, self.num_flat_features(x))` is
-now `torch.flatten(x, 1)`, and num_flat_features is gone. CNN is seed 000's, whose
-`torch.flatten(x)` starts at dimension 0 and merges the batch (the step's wrong version
-`flatten-merges-batch`): flattening from dimension 1 keeps it. Everything else is the seeds'.
+The tutorial keeps dev in a global that preprocess reads; the step's interface passes it:
+get_device() is the tutorial's expression, preprocess(x, y, dev) and get_model(lr, dev) take it.
+loss_batch, get_data and fit are step07's.
 """
+import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn, optim
+from torch.utils.data import DataLoader, TensorDataset
+
+loss_func = F.cross_entropy
 
 
-class LeNet(nn.Module):
-    def __init__(self):
-        super(LeNet, self).__init__()
-        # 1 input image channel, 6 output channels, 5x5 square convolution
-        self.conv1 = nn.Conv2d(1, 6, 5)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        # an affine operation: y = Wx + b
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
+class Lambda(nn.Module):
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
 
     def forward(self, x):
-        # Max pooling over a (2, 2) window
-        x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
-        # If the size is a square you can only specify a single number
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        x = self.fc3(x)
-        return x
+        return self.func(x)
 
 
-class CNN(nn.Module):
-    def __init__(self) -> None:
-        super(CNN, self).__init__()
-        # input 1 channel, output 32 channel, kernel size 3*3
-        self.conv1 = nn.Conv2d(in_channels=1, out_channels=32, kernel_size=3, padding=1)
-        self.conv2 = nn.Conv2d(32, 32, 3, padding=1)
-
-        self.fc1 = nn.Linear(14 * 14 * 32, 128)  # 14*14 from image dimension
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = F.relu(x)
-        x = self.conv2(x)
-        x = F.relu(x)
-        x = F.max_pool2d(x, 2)
-        x = torch.flatten(x, 1)
-        x = self.fc1(x)
-        x = F.relu(x)
-        x = self.fc2(x)
-        return x
+def get_device():
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
+def preprocess(x, y, dev):
+    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)
+
+
+class WrappedDataLoader:
+    def __init__(self, dl, func):
+        self.dl = dl
+        self.func = func
+
+    def __len__(self):
+        return len(self.dl)
+
+    def __iter__(self):
+        for b in self.dl:
+            yield (self.func(*b))
+
+
+def get_model(lr=0.1, dev=torch.device("cpu")):
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        Lambda(lambda x: x.view(x.size(0), -1)),
+    )
+    model.to(dev)
+    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    return model, opt
+
+
+def loss_batch(model, loss_func, xb, yb, opt=None):
+    loss = loss_func(model(xb), yb)
+
+    if opt is not None:
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+    return loss.item(), len(xb)
+
+
+def get_data(train_ds, valid_ds, bs):
+    return (
+        DataLoader(train_ds, batch_size=bs, shuffle=True),
+        DataLoader(valid_ds, batch_size=bs * 2),
+    )
+
+
+def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+    for epoch in range(epochs):
+        model.train()
+        for xb, yb in train_dl:
+            loss_batch(model, loss_func, xb, yb, opt)
+
+        model.eval()
+
+        with torch.no_grad():
+            losses, nums = zip(
+                *[loss_batch(model, loss_func, xb, yb) for (xb, yb) in valid_dl]
+            )
+        val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
+
+        print("epoch: %d, validaiton loss: %.4f" % (epoch + 1, val_loss))
 def main():
-    net = LeNet()
-    print(net)
-    input = torch.randn(1, 1, 32, 32)
-    out = net(input)
-    print(out)
+    from kata.data import load_mnist
 
-    net = CNN()
-    print(net)
-    input = torch.randn(1, 1, 28, 28)
-    out = net(input)
-    print(out)
+    print(torch.cuda.is_available())
+    dev = get_device()
+    data = load_mnist()
+    bs, epochs = 64, 5
+    train_ds = TensorDataset(data.x_train, data.y_train)
+    valid_ds = TensorDataset(data.x_valid, data.y_valid)
+    train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+    train_dl = WrappedDataLoader(train_dl, lambda x, y: preprocess(x, y, dev))
+    valid_dl = WrappedDataLoader(valid_dl, lambda x, y: preprocess(x, y, dev))
+    model, opt = get_model(dev=dev)
+    fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 
 
 if __name__ == "__main__":

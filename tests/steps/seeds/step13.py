@@ -1,14 +1,36 @@
-"""Step 13 from the companion lessons (seeds 000 and 002: Hooks functions).
+"""Step 13 from the companion lessons (seeds 001 and 000/002), with their flattening replaced.
 
-The seeds' print_info and print_backward_info hooks, recording what they printed into a log;
-registered as the seeds register them, with register_forward_hook and the deprecated
-register_backward_hook (the step accepts it, with an advisory). The seeds never remove their hooks
-and run one pass; inspect runs the pass with cross-entropy and removes every handle afterwards, as
-the step asks. CNN is step12's (seed 000's, flattening from dimension 1).
+LeNet is seed 001's Net, named as the step asks; its `x.view(-1, self.num_flat_features(x))` is
+now `torch.flatten(x, 1)`, and num_flat_features is gone. CNN is seed 000's, whose
+`torch.flatten(x)` starts at dimension 0 and merges the batch (the step's wrong version
+`flatten-merges-batch`): flattening from dimension 1 keeps it. Everything else is the seeds'.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+class LeNet(nn.Module):
+    def __init__(self):
+        super(LeNet, self).__init__()
+        # 1 input image channel, 6 output channels, 5x5 square convolution
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        # an affine operation: y = Wx + b
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        # Max pooling over a (2, 2) window
+        x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+        # If the size is a square you can only specify a single number
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        x = self.fc3(x)
+        return x
 
 
 class CNN(nn.Module):
@@ -34,47 +56,18 @@ class CNN(nn.Module):
         return x
 
 
-def record_output(log, name):
-    def print_info(self, input, output):
-        # input is a tuple of inputs
-        # Output is a tensor, output value is in output.data
-        log.append((name, output.data.clone()))
-    return print_info
-
-
-def record_grad(log, name):
-    def print_backward_info(self, grad_input, grad_output):
-        # Grad_input and grad_output are tuples
-        log.append((name, grad_output[0].clone()))
-    return print_backward_info
-
-
-def inspect(model, xb, yb):
-    outputs, grads, handles = [], [], []
-    for name, layer in model.named_children():
-        # Register a function to forward hook
-        handles.append(layer.register_forward_hook(record_output(outputs, name)))
-        # Register a function to backward hook
-        handles.append(layer.register_backward_hook(record_grad(grads, name)))
-
-    out = model(xb)
-    err = F.cross_entropy(out, yb)
-    # Backward hook will be called when loss backward through the layers
-    err.backward()
-
-    for handle in handles:
-        handle.remove()
-    return outputs, grads
-
-
 def main():
+    net = LeNet()
+    print(net)
+    input = torch.randn(1, 1, 32, 32)
+    out = net(input)
+    print(out)
+
     net = CNN()
+    print(net)
     input = torch.randn(1, 1, 28, 28)
-    outputs, grads = inspect(net, input, torch.tensor([3]))
-    for name, out in outputs:
-        print("Inside " + name + " forward", out.shape)
-    for name, grad in grads:
-        print("Inside " + name + " backward", grad.shape)
+    out = net(input)
+    print(out)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,24 @@
-"""Step 10 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.
+"""Step 10 · sequential: nn.Sequential replaces the hand-written CNN class.
 
-Two things tied step09's model to flat 28x28 MNIST rows:
+Mnist_CNN's forward only calls its layers one after the other, which is exactly what
+nn.Sequential does: it holds modules and feeds each one's output to the next. Two kinds of
+things in that forward were not modules:
 
-- its first layer, Lambda(preprocess), reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is
-  about the data, not the model, so it moves into the loader: `WrappedDataLoader(dl, func)`
-  yields func(xb, yb) for every batch (xb, yb) of dl, and preprocess(x, y) reshapes x. The
-  model now takes images (bs, 1, H, W).
-- nn.AvgPool2d(4) averages 4x4 windows, the size conv3's maps have for 28x28 input only.
-  nn.AdaptiveAvgPool2d(1) is told the output size instead, 1x1, and picks its window from its
-  input: the mean of each map, whatever the image size. On 28x28 input both compute the same.
+- the reshapes: Lambda(func) wraps any function as a layer without parameters, so the first
+  layer reshapes the flat rows into images (preprocess) and the last one turns
+  (bs, 10, 1, 1) into (bs, 10);
+- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU is the
+  same function as a module (no parameters), so it can sit in a Sequential, show up in
+  print(model) and carry hooks. The numbers are the same either way. Average pooling becomes
+  a module in the same way.
 
-    WrappedDataLoader(dl, preprocess)          (bs, 784) -> (bs, 1, 28, 28), yb unchanged
-    Conv2d(1, 16, 3, stride 2, padding 1), ReLU      (bs, 1, H, W) -> (bs, 16, ceil(H/2), ceil(W/2))
-    Conv2d(16, 16, ...), ReLU, Conv2d(16, 10, ...), ReLU          -> (bs, 10, h, w)
-    AdaptiveAvgPool2d(1)                                           -> (bs, 10, 1, 1)
-    Lambda(x.view(x.size(0), -1))                                  -> (bs, 10)
+The layers in order: the first reshape, step 09's three convolutions each followed by its
+activation, the pooling, the last reshape. The convolutions are numbered by their position:
+their parameters are 1.weight, 1.bias, 3.weight, ... With step 09's weights copied in,
+outputs and gradients are step 09's.
 
-loss_batch, get_data and fit stay as they are: the wrapped loaders are what fit iterates over.
-
-Run it on MNIST:  python -m solutions.step10_wrapped
+Grade it:        python grader.py step10
+Run it on MNIST:  python -m steps.step10_sequential
 """
 import torch
 import torch.nn.functional as F
@@ -42,50 +42,25 @@ class Lambda(nn.Module):
 
     def __init__(self, func):
         super().__init__()
-        self.func = func
+        # TODO(step10): keep the function, for forward to apply.
+        raise NotImplementedError("step10_sequential: Lambda.__init__")
 
     def forward(self, x):
-        return self.func(x)
+        # TODO(step10): apply the kept function to x.
+        raise NotImplementedError("step10_sequential: Lambda.forward")
 
 
-def preprocess(x, y):
-    """One batch as the model reads it: x (bs, 784) -> (bs, 1, 28, 28), y (bs,) unchanged."""
-    return x.view(-1, 1, 28, 28), y
-
-
-class WrappedDataLoader:
-    """Wraps a loader: yields func(xb, yb) for every batch of `dl`, in dl's order, every epoch.
-
-    len(WrappedDataLoader(dl, func)) is len(dl), the number of batches.
-    """
-
-    def __init__(self, dl, func):
-        self.dl = dl
-        self.func = func
-
-    def __len__(self):
-        return len(self.dl)
-
-    def __iter__(self):
-        for b in self.dl:  # a new pass over dl each time: one per epoch
-            yield self.func(*b)
+def preprocess(x):
+    """Flat pixels to one-channel images: (bs, 784) -> (bs, 1, 28, 28)."""
+    # TODO(step10): flat rows to one-channel 28x28 images, as step 09's forward began.
+    raise NotImplementedError("step10_sequential: preprocess")
 
 
 def get_model(lr=0.1):
-    """The CNN on images of any size, and SGD with momentum 0.9 over it: (model, opt).
-
-    Reads (bs, 1, H, W) images (the reshape is preprocess's job now) and returns (bs, 10).
-    """
-    model = nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # (bs, 1, H, W) -> (bs, 16, H/2, W/2)
-        nn.ReLU(),
-        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),  # -> (bs, 16, H/4, W/4)
-        nn.ReLU(),
-        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, H/8, W/8), rounded up
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),  # -> (bs, 10, 1, 1): the mean of each map, whatever its size
-        Lambda(lambda x: x.view(x.size(0), -1)),  # -> (bs, 10)
-    )
+    """step09's CNN as an nn.Sequential, and SGD with momentum 0.9 over it: (model, opt)."""
+    # TODO(step10): step 09's forward as an nn.Sequential of modules, in order: Lambda for the two reshapes,
+    #   ReLU modules for the activations, and the average pooling as a module.
+    raise NotImplementedError("step10_sequential: get_model")
     return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 
@@ -150,15 +125,12 @@ def main():
     train_ds = TensorDataset(data.x_train, data.y_train)
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs=64, seed=0)
-    train_dl = WrappedDataLoader(train_dl, preprocess)  # the loaders reshape the batches now
-    valid_dl = WrappedDataLoader(valid_dl, preprocess)
     model, opt = get_model()
     fit(5, model, loss_func, opt, train_dl, valid_dl)  # the CNN needs a few more passes
     model.eval()
     with torch.no_grad():
-        xb, yb = preprocess(data.x_valid, data.y_valid)
-        out = model(xb)
-    print(f"valid accuracy {accuracy(out, yb):.4f}")
+        out = model(data.x_valid)
+    print(f"valid accuracy {accuracy(out, data.y_valid):.4f}")
 
 
 if __name__ == "__main__":

@@ -1,24 +1,24 @@
-"""Step 09 · sequential: nn.Sequential replaces the hand-written CNN class.
+"""Step 08 · fit: loss_batch, one function for a training batch and a validation batch.
 
-Mnist_CNN's forward only calls its layers one after the other, which is exactly what
-nn.Sequential does: it holds modules and feeds each one's output to the next. Two kinds of
-things in that forward were not modules:
+step07's fit computes a batch's loss in two places: once to train on it, once to measure it.
+The tutorial's "Create fit() and get_data()" gives that one function of its own, so that fit
+and get_data are all a training run needs (and every later step reuses them as they are):
 
-- the reshapes: Lambda(func) wraps any function as a layer without parameters, so the first
-  layer reshapes the flat rows into images (preprocess) and the last one turns
-  (bs, 10, 1, 1) into (bs, 10);
-- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU is the
-  same function as a module (no parameters), so it can sit in a Sequential, show up in
-  print(model) and carry hooks. The numbers are the same either way. Average pooling becomes
-  a module in the same way.
+- loss_batch(model, loss_func, xb, yb, opt=None) computes one batch's loss and, only when
+  given opt, takes one optimizer step: loss.backward(), opt.step(), opt.zero_grad(). It
+  returns the loss as a Python number and the batch's size, len(xb).
+- fit trains and validates through loss_batch: with the optimizer for a training batch,
+  without one for a validation batch, where nothing is updated and no backward pass leaves
+  a gradient behind. The sizes it returns weight each batch's mean:
 
-The layers in order: the first reshape, step 08's three convolutions each followed by its
-activation, the pooling, the last reshape. The convolutions are numbered by their position:
-their parameters are 1.weight, 1.bias, 3.weight, ... With step 08's weights copied in,
-outputs and gradients are step 08's.
+      val_loss = sum_b n_b * loss_b / sum_b n_b
 
-Grade it:        python grader.py step09
-Run it on MNIST:  python -m steps.step09_sequential
+get_data stays as step07 wrote it. The numbers are step07's: only where they are computed moves.
+
+Shapes: a training batch is ((bs, 784), (bs,)), a validation batch ((2 * bs, 784), (2 * bs,)).
+
+Grade it:        python grader.py step08
+Run it on MNIST:  python -m steps.step08_fit
 """
 import torch
 import torch.nn.functional as F
@@ -37,31 +37,21 @@ def accuracy(out, yb):
     return (preds == yb).float().mean()
 
 
-class Lambda(nn.Module):
-    """A layer that applies `func` to its input: any function, as a module without parameters."""
+class Mnist_Logistic(nn.Module):
+    """The logistic model with one nn.Linear(784, 10) layer named `lin`."""
 
-    def __init__(self, func):
+    def __init__(self):
         super().__init__()
-        # TODO(step09): keep the function, for forward to apply.
-        raise NotImplementedError("step09_sequential: Lambda.__init__")
+        self.lin = nn.Linear(784, 10)  # weight (10, 784), bias (10,)
 
-    def forward(self, x):
-        # TODO(step09): apply the kept function to x.
-        raise NotImplementedError("step09_sequential: Lambda.forward")
+    def forward(self, xb):
+        return self.lin(xb)  # (bs, 784) -> (bs, 10)
 
 
-def preprocess(x):
-    """Flat pixels to one-channel images: (bs, 784) -> (bs, 1, 28, 28)."""
-    # TODO(step09): flat rows to one-channel 28x28 images, as step 08's forward began.
-    raise NotImplementedError("step09_sequential: preprocess")
-
-
-def get_model(lr=0.1):
-    """step08's CNN as an nn.Sequential, and SGD with momentum 0.9 over it: (model, opt)."""
-    # TODO(step09): step 08's forward as an nn.Sequential of modules, in order: Lambda for the two reshapes,
-    #   ReLU modules for the activations, and the average pooling as a module.
-    raise NotImplementedError("step09_sequential: get_model")
-    return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+def get_model(lr=0.5):
+    """A new Mnist_Logistic and a plain SGD optimizer over its parameters: (model, opt)."""
+    model = Mnist_Logistic()
+    return model, optim.SGD(model.parameters(), lr=lr)
 
 
 def loss_batch(model, loss_func, xb, yb, opt=None):
@@ -71,11 +61,14 @@ def loss_batch(model, loss_func, xb, yb, opt=None):
     nothing is updated and no gradient is computed.
     """
     loss = loss_func(model(xb), yb)  # a scalar: the mean over the batch
-    if opt is not None:
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-    return loss.item(), len(xb)
+    # TODO(step08): update only when given an optimizer: validation calls this without one, and must change
+    #   nothing (the lines below the raise are its body: indent them under it)
+    raise NotImplementedError("step08_fit: loss_batch")
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+    # TODO(step08): give back the batch's loss as a plain Python number, and the number of rows in the batch.
+    raise NotImplementedError("step08_fit: loss_batch")
 
 
 def get_data(train_ds, valid_ds, bs, seed=0):
@@ -104,11 +97,14 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
     for epoch in range(epochs):
         model.train()  # eval() below switched training mode off: switch it back on every epoch
         for xb, yb in train_dl:
-            loss_batch(model, loss_func, xb, yb, opt)
+            # TODO(step08): one optimizer step on this batch, through loss_batch.
+            raise NotImplementedError("step08_fit: fit")
 
         model.eval()
         with torch.no_grad():  # no graph: this loss is never backpropagated
-            batch_losses, sizes = zip(*[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl])
+            # TODO(step08): the loss and the size of every validation batch, through loss_batch without an
+            #   optimizer.
+            raise NotImplementedError("step08_fit: fit")
         # each batch's mean weighted by its size: the last batch may be shorter than the others
         val_loss = sum(loss * n for loss, n in zip(batch_losses, sizes)) / sum(sizes)
         print(f"epoch {epoch + 1}: validation loss {val_loss:.4f}")
@@ -126,7 +122,7 @@ def main():
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs=64, seed=0)
     model, opt = get_model()
-    fit(5, model, loss_func, opt, train_dl, valid_dl)  # the CNN needs a few more passes
+    fit(2, model, loss_func, opt, train_dl, valid_dl)
     model.eval()
     with torch.no_grad():
         out = model(data.x_valid)

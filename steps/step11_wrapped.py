@@ -1,25 +1,19 @@
-"""Step 08 · cnn: a convolutional network, trained by the same fit.
+"""Step 11 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.
 
-Nothing in loss_batch, get_data or fit depends on the model: they train whatever module they
-are given. This step swaps the logistic model for the tutorial's CNN and leaves them as they
-are. Three convolutions, each 3x3 with stride 2 and padding 1, so each halves the image's
-sides (rounding up): 28 -> 14 -> 7 -> 4.
+Two things tied step 10's model to flat 28x28 MNIST rows:
 
-    xb (bs, 784) -> view                                        (bs, 1, 28, 28)
-      -> conv1:  1 -> 16 channels, ReLU                         (bs, 16, 14, 14)
-      -> conv2: 16 -> 16 channels, ReLU                         (bs, 16, 7, 7)
-      -> conv3: 16 -> 10 channels, ReLU                         (bs, 10, 4, 4)
-      -> average over each 4x4 map (F.avg_pool2d(xb, 4))       (bs, 10, 1, 1)
-      -> view: one score per class                              (bs, 10)
+- its first layer reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is about the data, not the
+  model, so it moves into the loader: a WrappedDataLoader wraps a loader and hands out each of
+  its batches passed through a function, and preprocess(x, y) reshapes x. The model now
+  takes images (bs, 1, H, W): its first layer is gone.
+- its average pooling takes 4x4 windows, the size conv3's maps have for 28x28 input only.
+  Adaptive pooling is told the output size instead, 1x1, and picks its window from its
+  input: the mean of each map, whatever the image size. On 28x28 input both compute the same.
 
-Each image goes through on its own: row i of the output depends on image i alone, for any
-batch size, 1 included. The optimizer is SGD with momentum 0.9: each step follows a running
-sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much faster than
-plain SGD would. On the full MNIST set the CNN passes the logistic model within 5 epochs; on the
-shipped 4,000-digit sample (63 updates an epoch, not 782) it starts slowly and needs about 15
-epochs to catch up: --train --epochs 15 shows it.
+loss_batch, get_data and fit stay as they are: the wrapped loaders are what fit iterates over.
 
-Run it on MNIST:  python -m solutions.step08_cnn
+Grade it:        python grader.py step11
+Run it on MNIST:  python -m steps.step11_wrapped
 """
 import torch
 import torch.nn.functional as F
@@ -38,31 +32,60 @@ def accuracy(out, yb):
     return (preds == yb).float().mean()
 
 
-class Mnist_CNN(nn.Module):
-    """The tutorial's CNN: conv1, conv2, conv3 (3x3, stride 2, padding 1; 1 -> 16 -> 16 -> 10
-    channels), each followed by ReLU, then the average of each 4x4 map as the class score.
+class Lambda(nn.Module):
+    """A layer that applies `func` to its input: any function, as a module without parameters."""
 
-    xb: (bs, 784) -> (bs, 10) raw scores (logits).
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
+
+    def forward(self, x):
+        return self.func(x)
+
+
+def preprocess(x, y):
+    """One batch as the model reads it: x (bs, 784) -> (bs, 1, 28, 28), y (bs,) unchanged."""
+    # TODO(step11): one batch as the model reads it: x as one-channel 28x28 images, y as it is; return both.
+    raise NotImplementedError("step11_wrapped: preprocess")
+
+
+class WrappedDataLoader:
+    """Wraps a loader: yields func(xb, yb) for every batch of `dl`, in dl's order, every epoch.
+
+    len(WrappedDataLoader(dl, func)) is len(dl), the number of batches.
     """
 
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1)  # weight (16, 1, 3, 3)
-        self.conv2 = nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1)  # weight (16, 16, 3, 3)
-        self.conv3 = nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1)  # weight (10, 16, 3, 3)
+    def __init__(self, dl, func):
+        # TODO(step11): keep the loader and the function.
+        raise NotImplementedError("step11_wrapped: WrappedDataLoader.__init__")
 
-    def forward(self, xb):
-        xb = xb.view(-1, 1, 28, 28)  # (bs, 784) -> (bs, 1, 28, 28): one channel per image
-        xb = F.relu(self.conv1(xb))  # -> (bs, 16, 14, 14)
-        xb = F.relu(self.conv2(xb))  # -> (bs, 16, 7, 7)
-        xb = F.relu(self.conv3(xb))  # -> (bs, 10, 4, 4)
-        xb = F.avg_pool2d(xb, 4)  # -> (bs, 10, 1, 1): the mean of each 4x4 map
-        return xb.view(-1, xb.size(1))  # -> (bs, 10)
+    def __len__(self):
+        # TODO(step11): as many batches as the wrapped loader has.
+        raise NotImplementedError("step11_wrapped: WrappedDataLoader.__len__")
+
+    def __iter__(self):
+        # TODO(step11): a new pass over the wrapped loader each time: every batch of it, in its order, passed
+        #   through the function (the batch's parts are its arguments).
+        raise NotImplementedError("step11_wrapped: WrappedDataLoader.__iter__")
 
 
 def get_model(lr=0.1):
-    """A new Mnist_CNN and SGD with momentum 0.9 over its parameters: (model, opt)."""
-    model = Mnist_CNN()
+    """The CNN on images of any size, and SGD with momentum 0.9 over it: (model, opt).
+
+    Reads (bs, 1, H, W) images (the reshape is preprocess's job now) and returns (bs, 10).
+    """
+    raise NotImplementedError("step11_wrapped: get_model")  # its TODO is in the lines below
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # (bs, 1, H, W) -> (bs, 16, H/2, W/2)
+        nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),  # -> (bs, 16, H/4, W/4)
+        nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, H/8, W/8), rounded up
+        nn.ReLU(),
+        # TODO(step11): a pooling layer told its output size, 1x1, instead of its window, so that any image
+        #   size works.
+        Lambda(lambda x: x.view(x.size(0), -1)),  # -> (bs, 10)
+    )
     return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 
@@ -127,12 +150,15 @@ def main():
     train_ds = TensorDataset(data.x_train, data.y_train)
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs=64, seed=0)
+    train_dl = WrappedDataLoader(train_dl, preprocess)  # the loaders reshape the batches now
+    valid_dl = WrappedDataLoader(valid_dl, preprocess)
     model, opt = get_model()
     fit(5, model, loss_func, opt, train_dl, valid_dl)  # the CNN needs a few more passes
     model.eval()
     with torch.no_grad():
-        out = model(data.x_valid)
-    print(f"valid accuracy {accuracy(out, data.y_valid):.4f}")
+        xb, yb = preprocess(data.x_valid, data.y_valid)
+        out = model(xb)
+    print(f"valid accuracy {accuracy(out, yb):.4f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Step 14's baseline: linear regression on house prices, mean squared error and update by hand.
+"""Step 15's baseline: linear regression on house prices, mean squared error and update by hand.
 
 The lesson before seeds 000/002's "Linear regression" section fits price = w * area + b by
 gradient descent written out: the prediction, the mean squared error, loss.backward(), the

@@ -1,26 +1,23 @@
-"""Step 08 · cnn: a convolutional network, trained by the same fit.
+"""Step 08 · fit: loss_batch, one function for a training batch and a validation batch.
 
-Nothing in loss_batch, get_data or fit depends on the model: they train whatever module they
-are given. This step swaps the logistic model for the tutorial's CNN and leaves them as they
-are. Three convolutions, each 3x3 with stride 2 and padding 1, so each halves the image's
-sides (rounding up): 28 -> 14 -> 7 -> 4.
+step07's fit computes a batch's loss in two places: once to train on it, once to measure it.
+The tutorial's "Create fit() and get_data()" gives that one function of its own, so that fit
+and get_data are all a training run needs (and every later step reuses them as they are):
 
-    xb (bs, 784) -> one channel per image                       (bs, 1, 28, 28)
-      -> conv1:  1 -> 16 channels, ReLU                         (bs, 16, 14, 14)
-      -> conv2: 16 -> 16 channels, ReLU                         (bs, 16, 7, 7)
-      -> conv3: 16 -> 10 channels, ReLU                         (bs, 10, 4, 4)
-      -> the average of each 4x4 map                            (bs, 10, 1, 1)
-      -> one score per class                                    (bs, 10)
+- `loss_batch(model, loss_func, xb, yb, opt=None)` computes one batch's loss and, only when
+  given `opt`, takes one optimizer step: loss.backward(), opt.step(), opt.zero_grad(). It
+  returns the loss as a Python number and the batch's size, len(xb).
+- fit trains and validates through loss_batch: with the optimizer for a training batch,
+  without one for a validation batch, where nothing is updated and no backward pass leaves
+  a gradient behind. The sizes it returns weight each batch's mean:
 
-Each image goes through on its own: row i of the output depends on image i alone, for any
-batch size, 1 included. The optimizer becomes SGD with momentum 0.9: each step follows a
-running sum of the gradients, v = 0.9 * v + grad, p -= lr * v, which trains the CNN much
-faster than plain SGD would. On the full MNIST set the CNN passes the logistic model within
-5 epochs; on the shipped 4,000-digit sample (63 updates an epoch, not 782) it starts slowly
-and needs about 15 epochs to catch up: --train --epochs 15 shows it.
+      val_loss = sum_b n_b * loss_b / sum_b n_b
 
-Grade it:        python grader.py step08
-Run it on MNIST:  python -m steps.step08_cnn
+get_data stays as step07 wrote it. The numbers are step07's: only where they are computed moves.
+
+Shapes: a training batch is ((bs, 784), (bs,)), a validation batch ((2 * bs, 784), (2 * bs,)).
+
+Run it on MNIST:  python -m solutions.step08_fit
 """
 import torch
 import torch.nn.functional as F
@@ -39,30 +36,21 @@ def accuracy(out, yb):
     return (preds == yb).float().mean()
 
 
-class Mnist_CNN(nn.Module):
-    """The tutorial's CNN: conv1, conv2, conv3 (3x3, stride 2, padding 1; 1 -> 16 -> 16 -> 10
-    channels), each followed by ReLU, then the average of each 4x4 map as the class score.
-
-    xb: (bs, 784) -> (bs, 10) raw scores (logits).
-    """
+class Mnist_Logistic(nn.Module):
+    """The logistic model with one nn.Linear(784, 10) layer named `lin`."""
 
     def __init__(self):
         super().__init__()
-        # TODO(step08): three convolution layers conv1, conv2, conv3, as in the plan above: 3x3 kernels,
-        #   stride 2, padding 1; 1 -> 16 -> 16 -> 10 channels.
-        raise NotImplementedError("step08_cnn: Mnist_CNN.__init__")
+        self.lin = nn.Linear(784, 10)  # weight (10, 784), bias (10,)
 
     def forward(self, xb):
-        # TODO(step08): the plan above, line by line: one-channel 28x28 images, each convolution followed by
-        #   ReLU, the average of each 4x4 map, then one row of 10 scores per image.
-        raise NotImplementedError("step08_cnn: Mnist_CNN.forward")
+        return self.lin(xb)  # (bs, 784) -> (bs, 10)
 
 
-def get_model(lr=0.1):
-    """A new Mnist_CNN and SGD with momentum 0.9 over its parameters: (model, opt)."""
-    model = Mnist_CNN()
-    # TODO(step08): SGD over the model's parameters as before, now with momentum 0.9.
-    raise NotImplementedError("step08_cnn: get_model")
+def get_model(lr=0.5):
+    """A new Mnist_Logistic and a plain SGD optimizer over its parameters: (model, opt)."""
+    model = Mnist_Logistic()
+    return model, optim.SGD(model.parameters(), lr=lr)
 
 
 def loss_batch(model, loss_func, xb, yb, opt=None):
@@ -127,7 +115,7 @@ def main():
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs=64, seed=0)
     model, opt = get_model()
-    fit(5, model, loss_func, opt, train_dl, valid_dl)  # the CNN needs a few more passes
+    fit(2, model, loss_func, opt, train_dl, valid_dl)
     model.eval()
     with torch.no_grad():
         out = model(data.x_valid)

@@ -1,23 +1,27 @@
-"""Step 11 · device: the same code on a GPU when there is one, on the CPU otherwise.
+"""Step 10 · sequential: nn.Sequential replaces the hand-written CNN class.
 
-A tensor lives on a device (x.device), and an operation needs all its tensors on the same one.
-torch.device names a device, "cuda" the GPU and "cpu" the CPU; a tensor's .to(dev) returns it
-moved there, and a module's .to(dev) moves every parameter of it in place. So:
+Mnist_CNN's forward only calls its layers one after the other, which is exactly what
+nn.Sequential does: it holds modules and feeds each one's output to the next. Two things
+in forward were not modules:
 
-- get_device() picks the device once: the GPU when torch says one is available, else the CPU;
-- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built over
-  them (an optimizer keeps the very tensors it was given);
-- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the data
-  set itself stays where it is, in ordinary memory); the loader gets a preprocess with dev
-  filled in (see main).
+- the reshapes: `Lambda(func)` wraps any function as a layer without parameters, so the
+  first layer is Lambda(preprocess) and the last one turns (bs, 10, 1, 1) into (bs, 10);
+- the activations: F.relu is a plain function, to be called inside a forward; nn.ReLU() is
+  the same function as a module (no parameters), so it can sit in a Sequential, show up in
+  print(model) and carry hooks. The numbers are the same either way. Average pooling becomes
+  the module nn.AvgPool2d(4) in the same way.
 
-Nothing else changes: loss_batch's loss.item() brings each loss back to the CPU as a float.
-On the CPU the results are step 10's; on a GPU they agree up to floating-point rounding.
+    Lambda(preprocess)                          (bs, 784) -> (bs, 1, 28, 28)
+    Conv2d(1, 16, 3, stride 2, padding 1), ReLU         -> (bs, 16, 14, 14)
+    Conv2d(16, 16, ...), ReLU                           -> (bs, 16, 7, 7)
+    Conv2d(16, 10, ...), ReLU                           -> (bs, 10, 4, 4)
+    AvgPool2d(4)                                        -> (bs, 10, 1, 1)
+    Lambda(x.view(x.size(0), -1))                       -> (bs, 10)
 
-Shapes: preprocess gives ((bs, 1, 28, 28), (bs,)), both on dev; the model (bs, 10) on dev.
+The convolutions are numbered by their position: their parameters are 1.weight, 1.bias,
+3.weight, ... With step09's weights copied in, outputs and gradients are step09's.
 
-Grade it:        python grader.py step11
-Run it on MNIST:  python -m steps.step11_device
+Run it on MNIST:  python -m solutions.step10_sequential
 """
 import torch
 import torch.nn.functional as F
@@ -47,56 +51,24 @@ class Lambda(nn.Module):
         return self.func(x)
 
 
-def get_device():
-    """The device to train on, a torch.device: the GPU when there is one, else the CPU."""
-    # TODO(step11): the GPU when torch.cuda says one is available, else the CPU, as a torch.device.
-    raise NotImplementedError("step11_device: get_device")
+def preprocess(x):
+    """Flat pixels to one-channel images: (bs, 784) -> (bs, 1, 28, 28)."""
+    return x.view(-1, 1, 28, 28)
 
 
-def preprocess(x, y, dev):
-    """One batch as the model reads it, on the model's device dev (a torch.device).
-
-    x (bs, 784) -> (bs, 1, 28, 28) on dev; y (bs,) -> (bs,) on dev.
-    """
-    # TODO(step11): step 10's reshape, with x and y both moved to dev.
-    raise NotImplementedError("step11_device: preprocess")
-
-
-class WrappedDataLoader:
-    """Wraps a loader: yields func(xb, yb) for every batch of `dl`, in dl's order, every epoch.
-
-    len(WrappedDataLoader(dl, func)) is len(dl), the number of batches.
-    """
-
-    def __init__(self, dl, func):
-        self.dl = dl
-        self.func = func
-
-    def __len__(self):
-        return len(self.dl)
-
-    def __iter__(self):
-        for b in self.dl:  # a new pass over dl each time: one per epoch
-            yield self.func(*b)
-
-
-def get_model(lr=0.1, dev=torch.device("cpu")):
-    """The CNN with its parameters on dev, and SGD with momentum 0.9 over them: (model, opt).
-
-    Reads (bs, 1, H, W) images on dev and returns (bs, 10) on dev.
-    """
+def get_model(lr=0.1):
+    """step09's CNN as an nn.Sequential, and SGD with momentum 0.9 over it: (model, opt)."""
     model = nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # (bs, 1, H, W) -> (bs, 16, H/2, W/2)
+        Lambda(preprocess),  # (bs, 784) -> (bs, 1, 28, 28)
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # -> (bs, 16, 14, 14)
         nn.ReLU(),
-        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),  # -> (bs, 16, H/4, W/4)
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),  # -> (bs, 16, 7, 7)
         nn.ReLU(),
-        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, H/8, W/8), rounded up
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, 4, 4)
         nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),  # -> (bs, 10, 1, 1): the mean of each map, whatever its size
+        nn.AvgPool2d(4),  # -> (bs, 10, 1, 1)
         Lambda(lambda x: x.view(x.size(0), -1)),  # -> (bs, 10)
     )
-    # TODO(step11): put the model's parameters on dev, before the optimizer is built over them.
-    raise NotImplementedError("step11_device: get_model")
     return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 
@@ -161,21 +133,12 @@ def main():
     train_ds = TensorDataset(data.x_train, data.y_train)
     valid_ds = TensorDataset(data.x_valid, data.y_valid)
     train_dl, valid_dl = get_data(train_ds, valid_ds, bs=64, seed=0)
-    dev = get_device()
-    print(f"training on {dev}")
-
-    def on_dev(x, y):  # the loaders move every batch to dev
-        return preprocess(x, y, dev)
-
-    train_dl = WrappedDataLoader(train_dl, on_dev)
-    valid_dl = WrappedDataLoader(valid_dl, on_dev)
-    model, opt = get_model(dev=dev)
+    model, opt = get_model()
     fit(5, model, loss_func, opt, train_dl, valid_dl)  # the CNN needs a few more passes
     model.eval()
     with torch.no_grad():
-        xb, yb = preprocess(data.x_valid, data.y_valid, dev)
-        out = model(xb)
-    print(f"valid accuracy {accuracy(out, yb):.4f}")
+        out = model(data.x_valid)
+    print(f"valid accuracy {accuracy(out, data.y_valid):.4f}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""Step 12 · flatten: nn.Flatten and torch.flatten replace `num_flat_features` and `view`.
+"""Step 13 · flatten: nn.Flatten and torch.flatten replace `num_flat_features` and `view`.
 
 The companion lessons flatten the last feature maps by hand before the first linear layer:
 num_flat_features counts the features of one image, multiplying every size but the batch's,
 and view(-1, that count) lets torch work out the number of rows (the hand-written versions are
-in kata/steps/baselines/step12_handwritten.py). torch does that count itself: the function
+in kata/steps/baselines/step13_handwritten.py). torch does that count itself: the function
 torch.flatten and the layer nn.Flatten merge the dimensions from a start dimension on:
 
     (bs, 16, 5, 5) -> (bs, 400)        (bs, 32, 14, 14) -> (bs, 6272)
@@ -16,8 +16,8 @@ wrong n it silently makes a different number of rows.
 
 Shapes: LeNet reads (bs, 1, 32, 32), CNN reads (bs, 1, 28, 28); both return (bs, 10) logits.
 
-Grade it:        python grader.py step12
-Run it on MNIST:  python -m steps.step12_flatten
+Grade it:        python grader.py step13
+Run it on MNIST:  python -m steps.step13_flatten
 """
 import torch
 import torch.nn.functional as F
@@ -37,9 +37,9 @@ class LeNet(nn.Module):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 6, 5)  # (bs, 1, 32, 32) -> (bs, 6, 28, 28)
         self.conv2 = nn.Conv2d(6, 16, 5)  # (bs, 6, 14, 14) -> (bs, 16, 10, 10)
-        # TODO(step12): torch.nn's flattening layer, named flatten, in place of num_flat_features; it must
+        # TODO(step13): torch.nn's flattening layer, named flatten, in place of num_flat_features; it must
         #   keep the batch dimension.
-        raise NotImplementedError("step12_flatten: LeNet.__init__")
+        raise NotImplementedError("step13_flatten: LeNet.__init__")
         self.fc1 = nn.Linear(16 * 5 * 5, 120)
         self.fc2 = nn.Linear(120, 84)
         self.fc3 = nn.Linear(84, 10)
@@ -47,8 +47,8 @@ class LeNet(nn.Module):
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (bs, 1, 32, 32) -> (bs, 6, 14, 14)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # -> (bs, 16, 5, 5)
-        # TODO(step12): flatten the feature maps with that layer: one row per image.
-        raise NotImplementedError("step12_flatten: LeNet.forward")
+        # TODO(step13): flatten the feature maps with that layer: one row per image.
+        raise NotImplementedError("step13_flatten: LeNet.forward")
         x = F.relu(self.fc1(x))  # -> (bs, 120)
         x = F.relu(self.fc2(x))  # -> (bs, 84)
         return self.fc3(x)  # -> (bs, 10)
@@ -72,9 +72,9 @@ class CNN(nn.Module):
     def forward(self, x):
         x = F.relu(self.conv1(x))  # (bs, 1, 28, 28) -> (bs, 32, 28, 28)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # -> (bs, 32, 14, 14)
-        # TODO(step12): flatten with the function torch.flatten in place of the view: every dimension but the
+        # TODO(step13): flatten with the function torch.flatten in place of the view: every dimension but the
         #   batch's merged into one.
-        raise NotImplementedError("step12_flatten: CNN.forward")
+        raise NotImplementedError("step13_flatten: CNN.forward")
         x = F.relu(self.fc1(x))  # -> (bs, 128)
         return self.fc2(x)  # -> (bs, 10)
 

@@ -1,21 +1,23 @@
-"""Step 11 · device: the same code on a GPU when there is one, on the CPU otherwise.
+"""Step 12 · device: the same code on a GPU when there is one, on the CPU otherwise.
 
-A tensor lives on a device (`x.device`), and an operation needs all its tensors on the same
-one. `torch.device("cuda")` names the GPU, `torch.device("cpu")` the CPU; `.to(dev)` returns
-a tensor moved there, and `model.to(dev)` moves every parameter of a model in place. So:
+A tensor lives on a device (x.device), and an operation needs all its tensors on the same one.
+torch.device names a device, "cuda" the GPU and "cpu" the CPU; a tensor's .to(dev) returns it
+moved there, and a module's .to(dev) moves every parameter of it in place. So:
 
-- get_device() picks the device once: cuda when torch.cuda.is_available(), else cpu;
-- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built;
-- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the
-  data set itself stays where it is, in ordinary memory); the loader gets a preprocess with
-  dev filled in (see main).
+- get_device() picks the device once: the GPU when torch says one is available, else the CPU;
+- get_model(lr, dev) puts the model's parameters on dev before the optimizer is built over
+  them (an optimizer keeps the very tensors it was given);
+- preprocess(x, y, dev) moves every batch to dev as the wrapped loader hands it out (the data
+  set itself stays where it is, in ordinary memory); the loader gets a preprocess with dev
+  filled in (see main).
 
 Nothing else changes: loss_batch's loss.item() brings each loss back to the CPU as a float.
-On the CPU the results are step10's; on a GPU they agree up to floating-point rounding.
+On the CPU the results are step 11's; on a GPU they agree up to floating-point rounding.
 
 Shapes: preprocess gives ((bs, 1, 28, 28), (bs,)), both on dev; the model (bs, 10) on dev.
 
-Run it on MNIST:  python -m solutions.step11_device
+Grade it:        python grader.py step12
+Run it on MNIST:  python -m steps.step12_device
 """
 import torch
 import torch.nn.functional as F
@@ -46,8 +48,9 @@ class Lambda(nn.Module):
 
 
 def get_device():
-    """The device to train on: torch.device("cuda") when a GPU is available, else torch.device("cpu")."""
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+    """The device to train on, a torch.device: the GPU when there is one, else the CPU."""
+    # TODO(step12): the GPU when torch.cuda says one is available, else the CPU, as a torch.device.
+    raise NotImplementedError("step12_device: get_device")
 
 
 def preprocess(x, y, dev):
@@ -55,7 +58,8 @@ def preprocess(x, y, dev):
 
     x (bs, 784) -> (bs, 1, 28, 28) on dev; y (bs,) -> (bs,) on dev.
     """
-    return x.view(-1, 1, 28, 28).to(dev), y.to(dev)
+    # TODO(step12): step 11's reshape, with x and y both moved to dev.
+    raise NotImplementedError("step12_device: preprocess")
 
 
 class WrappedDataLoader:
@@ -91,7 +95,8 @@ def get_model(lr=0.1, dev=torch.device("cpu")):
         nn.AdaptiveAvgPool2d(1),  # -> (bs, 10, 1, 1): the mean of each map, whatever its size
         Lambda(lambda x: x.view(x.size(0), -1)),  # -> (bs, 10)
     )
-    model.to(dev)  # every parameter moves; then the optimizer is built over them
+    # TODO(step12): put the model's parameters on dev, before the optimizer is built over them.
+    raise NotImplementedError("step12_device: get_model")
     return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 
 

@@ -1,8 +1,8 @@
-"""Step 13 · hooks: forward and backward hooks replace print statements inside forward.
+"""Step 14 · hooks: forward and backward hooks replace print statements inside forward.
 
 To see what the layers of a network produce, the companion lessons print from inside
 forward, and keep each output with retain_grad() to print its gradient after backward
-(kata/steps/baselines/step13_printing.py). A hook does the looking from outside, and the model
+(kata/steps/baselines/step14_printing.py). A hook does the looking from outside, and the model
 stays clean:
 
     handle = layer.register_forward_hook(hook)        # hook(module, inputs, output), after forward
@@ -22,7 +22,7 @@ hooks_run() below. So call modules, never their .forward.
 Shapes: xb (bs, 1, 28, 28), yb (bs,) int64; outputs conv1 (bs, 32, 28, 28),
 conv2 (bs, 32, 28, 28), fc1 (bs, 128), fc2 (bs, 10).
 
-Run it on MNIST:  python -m solutions.step13_hooks
+Run it on MNIST:  python -m solutions.step14_hooks
 """
 import torch
 import torch.nn.functional as F
@@ -30,7 +30,7 @@ from torch import nn
 
 
 class CNN(nn.Module):
-    """The 32-channel CNN of step 12, with no print statements: hooks do the looking now.
+    """The 32-channel CNN of step 13, with no print statements: hooks do the looking now.
 
     forward: relu(conv1), relu(conv2) max-pool 2, torch.flatten(x, 1), relu(fc1), fc2,
     each layer called as a module (self.conv1(x)), so that its hooks run.

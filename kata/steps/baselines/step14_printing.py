@@ -1,4 +1,4 @@
-"""Step 13's baseline: the 32-channel CNN inspected with print statements inside forward.
+"""Step 14's baseline: the 32-channel CNN inspected with print statements inside forward.
 
 The companion lessons (seeds 000 and 002) look inside a network by printing. Written by hand,
 that means a print after every layer in forward, for the shapes on the way in; and, for the

@@ -1,8 +1,8 @@
-"""Step 13 · hooks: forward and backward hooks replace print statements inside forward.
+"""Step 14 · hooks: forward and backward hooks replace print statements inside forward.
 
 To see what the layers of a network produce, the companion lessons print from inside forward,
 and keep each output with retain_grad() to print its gradient after backward
-(kata/steps/baselines/step13_printing.py). A hook does the looking from outside, and the
+(kata/steps/baselines/step14_printing.py). A hook does the looking from outside, and the
 model stays clean, as CNN below is:
 
     layer.register_forward_hook(hook)          hook(module, inputs, output), after forward
@@ -22,8 +22,8 @@ So call modules, never their .forward.
 Shapes: xb (bs, 1, 28, 28), yb (bs,) int64; outputs conv1 (bs, 32, 28, 28),
 conv2 (bs, 32, 28, 28), fc1 (bs, 128), fc2 (bs, 10).
 
-Grade it:        python grader.py step13
-Run it on MNIST:  python -m steps.step13_hooks
+Grade it:        python grader.py step14
+Run it on MNIST:  python -m steps.step14_hooks
 """
 import torch
 import torch.nn.functional as F
@@ -31,7 +31,7 @@ from torch import nn
 
 
 class CNN(nn.Module):
-    """The 32-channel CNN of step 12, with no print statements: hooks do the looking now.
+    """The 32-channel CNN of step 13, with no print statements: hooks do the looking now.
 
     forward: relu(conv1), relu(conv2) max-pool 2, torch.flatten(x, 1), relu(fc1), fc2,
     each layer called as a module (self.conv1(x)), so that its hooks run.
@@ -58,9 +58,9 @@ def record_output(log, name):
     Returns hook(module, inputs, output); `inputs` is the tuple of forward's arguments,
     `output` what forward returned. Keep a detached copy: the output itself belongs to the graph.
     """
-    # TODO(step13): define hook(module, inputs, output) here, appending (name, a detached copy of the output)
+    # TODO(step14): define hook(module, inputs, output) here, appending (name, a detached copy of the output)
     #   to log, and return it.
-    raise NotImplementedError("step13_hooks: record_output")
+    raise NotImplementedError("step14_hooks: record_output")
 
 
 def record_grad(log, name):
@@ -69,9 +69,9 @@ def record_grad(log, name):
     Returns hook(module, grad_input, grad_output): grad_output[0] has the output's shape;
     grad_input holds the gradients for forward's inputs (None where an input needs none).
     """
-    # TODO(step13): define hook(module, grad_input, grad_output) here, appending (name, a detached copy of the
+    # TODO(step14): define hook(module, grad_input, grad_output) here, appending (name, a detached copy of the
     #   gradient for the layer's output) to log, and return it.
-    raise NotImplementedError("step13_hooks: record_grad")
+    raise NotImplementedError("step14_hooks: record_grad")
 
 
 def inspect(model, xb, yb):
@@ -81,10 +81,10 @@ def inspect(model, xb, yb):
     Returns (outputs, grads): lists of (layer name, tensor), the outputs in forward order
     (conv1 first), the output gradients in backward order (fc2 first).
     """
-    # TODO(step13): a forward hook and a full backward hook on every child layer, recording into outputs and
+    # TODO(step14): a forward hook and a full backward hook on every child layer, recording into outputs and
     #   grads; one pass of cross-entropy by calling the model, and its backward; every handle removed
     #   afterwards, even when something fails. Return (outputs, grads).
-    raise NotImplementedError("step13_hooks: inspect")
+    raise NotImplementedError("step14_hooks: inspect")
 
 
 def hooks_run(model, xb):

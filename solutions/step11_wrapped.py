@@ -1,19 +1,24 @@
-"""Step 10 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.
+"""Step 11 · wrapped: the loader reshapes the batches; adaptive pooling frees the image size.
 
-Two things tied step 09's model to flat 28x28 MNIST rows:
+Two things tied step10's model to flat 28x28 MNIST rows:
 
-- its first layer reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is about the data, not the
-  model, so it moves into the loader: a WrappedDataLoader wraps a loader and hands out each of
-  its batches passed through a function, and preprocess(x, y) reshapes x. The model now
-  takes images (bs, 1, H, W): its first layer is gone.
-- its average pooling takes 4x4 windows, the size conv3's maps have for 28x28 input only.
-  Adaptive pooling is told the output size instead, 1x1, and picks its window from its
+- its first layer, Lambda(preprocess), reshaped (bs, 784) to (bs, 1, 28, 28). Reshaping is
+  about the data, not the model, so it moves into the loader: `WrappedDataLoader(dl, func)`
+  yields func(xb, yb) for every batch (xb, yb) of dl, and preprocess(x, y) reshapes x. The
+  model now takes images (bs, 1, H, W).
+- nn.AvgPool2d(4) averages 4x4 windows, the size conv3's maps have for 28x28 input only.
+  nn.AdaptiveAvgPool2d(1) is told the output size instead, 1x1, and picks its window from its
   input: the mean of each map, whatever the image size. On 28x28 input both compute the same.
+
+    WrappedDataLoader(dl, preprocess)          (bs, 784) -> (bs, 1, 28, 28), yb unchanged
+    Conv2d(1, 16, 3, stride 2, padding 1), ReLU      (bs, 1, H, W) -> (bs, 16, ceil(H/2), ceil(W/2))
+    Conv2d(16, 16, ...), ReLU, Conv2d(16, 10, ...), ReLU          -> (bs, 10, h, w)
+    AdaptiveAvgPool2d(1)                                           -> (bs, 10, 1, 1)
+    Lambda(x.view(x.size(0), -1))                                  -> (bs, 10)
 
 loss_batch, get_data and fit stay as they are: the wrapped loaders are what fit iterates over.
 
-Grade it:        python grader.py step10
-Run it on MNIST:  python -m steps.step10_wrapped
+Run it on MNIST:  python -m solutions.step11_wrapped
 """
 import torch
 import torch.nn.functional as F
@@ -45,8 +50,7 @@ class Lambda(nn.Module):
 
 def preprocess(x, y):
     """One batch as the model reads it: x (bs, 784) -> (bs, 1, 28, 28), y (bs,) unchanged."""
-    # TODO(step10): one batch as the model reads it: x as one-channel 28x28 images, y as it is; return both.
-    raise NotImplementedError("step10_wrapped: preprocess")
+    return x.view(-1, 1, 28, 28), y
 
 
 class WrappedDataLoader:
@@ -56,17 +60,15 @@ class WrappedDataLoader:
     """
 
     def __init__(self, dl, func):
-        # TODO(step10): keep the loader and the function.
-        raise NotImplementedError("step10_wrapped: WrappedDataLoader.__init__")
+        self.dl = dl
+        self.func = func
 
     def __len__(self):
-        # TODO(step10): as many batches as the wrapped loader has.
-        raise NotImplementedError("step10_wrapped: WrappedDataLoader.__len__")
+        return len(self.dl)
 
     def __iter__(self):
-        # TODO(step10): a new pass over the wrapped loader each time: every batch of it, in its order, passed
-        #   through the function (the batch's parts are its arguments).
-        raise NotImplementedError("step10_wrapped: WrappedDataLoader.__iter__")
+        for b in self.dl:  # a new pass over dl each time: one per epoch
+            yield self.func(*b)
 
 
 def get_model(lr=0.1):
@@ -74,7 +76,6 @@ def get_model(lr=0.1):
 
     Reads (bs, 1, H, W) images (the reshape is preprocess's job now) and returns (bs, 10).
     """
-    raise NotImplementedError("step10_wrapped: get_model")  # its TODO is in the lines below
     model = nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),  # (bs, 1, H, W) -> (bs, 16, H/2, W/2)
         nn.ReLU(),
@@ -82,8 +83,7 @@ def get_model(lr=0.1):
         nn.ReLU(),
         nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),  # -> (bs, 10, H/8, W/8), rounded up
         nn.ReLU(),
-        # TODO(step10): a pooling layer told its output size, 1x1, instead of its window, so that any image
-        #   size works.
+        nn.AdaptiveAvgPool2d(1),  # -> (bs, 10, 1, 1): the mean of each map, whatever its size
         Lambda(lambda x: x.view(x.size(0), -1)),  # -> (bs, 10)
     )
     return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)

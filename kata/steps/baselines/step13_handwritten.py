@@ -1,4 +1,4 @@
-"""Step 12's baseline: LeNet and the 32-channel CNN flattening with `view` and `num_flat_features`.
+"""Step 13's baseline: LeNet and the 32-channel CNN flattening with `view` and `num_flat_features`.
 
 LeNet is the network of seeds 001 and 004 (32×32 input). CNN is the 32-channel network of seeds
 000 and 002 (28×28 input), with seed 002's `x.view(-1, self.num_flat_features(x))`, which is

@@ -1,34 +1,28 @@
-"""Step 14 · regression: nn.Linear, nn.MSELoss and optim.SGD replace the hand-written regression.
+"""Step 15 · regression: nn.Linear(1, 1), nn.MSELoss and optim.SGD replace the hand-written regression.
 
 The house-price regression of “Bài 3: Neural Network” predicts price = w * area + b. Written by hand
-(kata/steps/baselines/step14_handwritten.py), that is two leaf tensors, the mean of the
-squared errors, and the update of each parameter under torch.no_grad() with the zeroing after
-it. With torch.nn each part is a library object: a linear layer with one input and one output
-is the model (its weight (1, 1) is w, its bias (1,) is b), nn.MSELoss is the loss (the mean
-over every element of (input - target) ** 2), and SGD from torch.optim over the model's
-parameters is the update. Each epoch is then: clear the gradients, backward, step, as in the
-tutorials.
+(kata/steps/baselines/step15_handwritten.py) that is two leaf tensors, `((y_hat - y) ** 2).mean()`
+and `w -= lr * w.grad` with the zeroing after it. With torch.nn:
+
+    model = nn.Linear(1, 1)        # weight (1, 1) is w, bias (1,) is b
+    loss_fn = nn.MSELoss()         # mean over every element of (input - target) ** 2
+    opt = optim.SGD(model.parameters(), lr=lr)
+
+and each epoch is opt.zero_grad(), loss.backward(), opt.step(), as in the tutorials.
 
 Mind the shapes. The data come as columns, area x (n,) and price y (n,), but nn.Linear reads
 rows of features, (n, 1), and returns (n, 1). nn.MSELoss does not check that its two inputs
 have the same shape: predictions (n, 1) against targets (n,) broadcast to an (n, n) table of
 every prediction minus every price, and the "loss" is that table's mean, silently wrong for
-any n > 1 (torch only warns). Give both the same shape.
+any n > 1 (torch only warns). Give both the same shape: y.unsqueeze(1) is (n, 1).
 
-Grade it:        python grader.py step14
-Run it:  python -m steps.step14_regression
+Run it:  python -m solutions.step15_regression
 """
 import torch
 from torch import nn, optim
 
-
-def loss_fn(input, target):
-    """Mean squared error: the mean over every element of (input - target) ** 2.
-
-    input and target: the same shape, (n, 1) here -> a scalar.
-    """
-    # TODO(step14): torch.nn's mean squared error loss, as a module: make loss_fn one.
-    raise NotImplementedError("step14_regression: loss_fn")
+# the mean of (input - target) ** 2 over every element; input and target must have the same shape
+loss_fn = nn.MSELoss()
 
 
 def loss_of(model, x, y):
@@ -36,17 +30,14 @@ def loss_of(model, x, y):
 
     loss = (1/n) * sum_i (model(x)[i] - y[i]) ** 2, with model(x) computed on x as one column (n, 1).
     """
-    # TODO(step14): the model on the areas as one column, then loss_fn against the prices in that same shape.
-    raise NotImplementedError("step14_regression: loss_of")
+    y_hat = model(x.unsqueeze(1))  # (n,) -> (n, 1) -> (n, 1)
+    return loss_fn(y_hat, y.unsqueeze(1))  # (n, 1) against (n, 1); against y (n,) it would be (n, n)
 
 
 def get_model(lr):
-    """The model, itself one linear layer from one input to one output (weight (1, 1), bias (1,)),
-    and plain SGD over its parameters: (model, opt).
-    """
-    # TODO(step14): a linear layer from one input to one output, and plain SGD from torch.optim over its
-    #   parameters with this lr; return both.
-    raise NotImplementedError("step14_regression: get_model")
+    """The model nn.Linear(1, 1) itself (weight (1, 1), bias (1,)) and plain SGD over its parameters: (model, opt)."""
+    model = nn.Linear(1, 1)
+    return model, optim.SGD(model.parameters(), lr=lr)
 
 
 def fit(model, opt, x, y, epochs):
@@ -56,11 +47,10 @@ def fit(model, opt, x, y, epochs):
     """
     losses = []
     for epoch in range(epochs):
-        # TODO(step14): this epoch's loss from loss_of, then clear the gradients the optimizer holds.
-        raise NotImplementedError("step14_regression: fit")
+        loss = loss_of(model, x, y)
+        opt.zero_grad()
         loss.backward()
-        # TODO(step14): let the optimizer update the parameters.
-        raise NotImplementedError("step14_regression: fit")
+        opt.step()
         losses.append(loss.item())
     return losses
 

@@ -1,10 +1,10 @@
-"""Step 12 · flatten: nn.Flatten and torch.flatten(x, 1) replace `num_flat_features` and `view`.
+"""Step 13 · flatten: nn.Flatten and torch.flatten(x, 1) replace `num_flat_features` and `view`.
 
 The companion lessons flatten the last feature maps by hand before the first linear layer:
 
     x = x.view(-1, self.num_flat_features(x))   # num_flat_features multiplies every size but the batch's
 
-(the hand-written versions are in kata/steps/baselines/step12_handwritten.py). torch does that
+(the hand-written versions are in kata/steps/baselines/step13_handwritten.py). torch does that
 count itself: `torch.flatten(x, 1)` and the layer `nn.Flatten()` (start_dim=1 by default)
 keep dimension 0, the batch, and merge all the others:
 
@@ -17,7 +17,7 @@ returns shape (10,) instead of (1, 10); with more, fc1 receives bs * 6272 number
 
 Shapes: LeNet reads (bs, 1, 32, 32), CNN reads (bs, 1, 28, 28); both return (bs, 10) logits.
 
-Run it on MNIST:  python -m solutions.step12_flatten
+Run it on MNIST:  python -m solutions.step13_flatten
 """
 import torch
 import torch.nn.functional as F
