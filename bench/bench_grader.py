@@ -1,13 +1,15 @@
 """What a command costs, measured against torch's own import, in one run.
 
-    python bench/bench_grader.py [--repeat 5]
+    python bench/bench_grader.py [--repeat 5] [--every-step]
 
 Each command runs in a fresh interpreter, the commands interleaved so that machine noise hits
 them alike; the figures are medians, reported as ratios to a bare `python -c "import torch"` (and,
 for the steps that build an optimizer, to `import torch, torch._dynamo`: torch.optim imports
 torch._dynamo on an optimizer's construction, so that is the floor of any such step).
 Cold runs have the grading server off; warm runs go through a server started (and warmed) first.
-This machine is noisy: compare ratios from one run, not seconds across runs.
+`--every-step` adds a cold grade of every step's changed reference solution (the issue on feedback asks
+each to stay within 1.10 x its floor: `import torch, torch._dynamo` for a step that builds an optimizer,
+`import torch` otherwise). This machine is noisy: compare ratios from one run, not seconds across runs.
 """
 from __future__ import annotations
 
@@ -62,11 +64,18 @@ def timed(cmd: list[str], env: dict, target: Path | None = None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--every-step", action="store_true", help="also a cold grade of every step")
     args = parser.parse_args()
+    if args.every_step:
+        from kata.steps import registry
+
+        for step in registry.STEPS:
+            COMMANDS[f"cold: grader.py {step.id} (changed file)"] = (
+                [PY, "grader.py", step.id, "--target", TARGET], COLD)
     with tempfile.TemporaryDirectory() as state, tempfile.TemporaryDirectory() as copies:
         target = Path(copies)
-        for name in ("step01_functional.py", "step04_optim.py"):
-            (target / name).write_text((ROOT / "solutions" / name).read_text())
+        for path in (ROOT / "solutions").glob("step*.py"):
+            (target / path.name).write_text(path.read_text())
         base_env = os.environ | {"KATA_OFFLINE": "1", "NO_COLOR": "1", "KATA_STATE_DIR": state, "KATA_LANG": "en"}
         if subprocess.run([PY, "grader.py", "step04", "--lang", "vi", "--hint"], cwd=ROOT, env=base_env,
                           capture_output=True).returncode == 2:
