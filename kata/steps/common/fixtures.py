@@ -2,12 +2,15 @@
 records the batches it sees, and the one oracle of step 00 (torch's own arithmetic)."""
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from kata.child import seeding
-from kata.child.workbench import Recorder
+from kata.child.workbench import Recorder, tensor_digest
 from kata.i18n import _, n_
 from kata.judging.compare import Mismatch, as_tensor
 from kata.steps.common.judging import Unlike
@@ -199,12 +202,36 @@ def tutorial_cnn(images: torch.Tensor, weights) -> torch.Tensor:
     return xb.mean(dim=(2, 3))  # the average of each map: avg_pool2d(xb, 4) when it is 4x4
 
 
+_SEEDED: OrderedDict = OrderedDict()  # (factory, seed, dtype) -> (a pristine copy, the random state after it)
+SEEDED_AT_MOST = 8  # a 32-channel CNN is 3 MB: a few seeds, the ones a check's cases come back to
+
+
 def seeded(factory, seed: int, what: str):
-    """`factory()` right after torch.manual_seed(seed): the same layers get the same initial weights."""
+    """`factory()` right after torch.manual_seed(seed): the same layers get the same initial weights.
+
+    Built once per seed in this process, then copied: a CNN's initialisation costs more than the copy, and
+    a check's cases come back to the same seeds (the edges, then a few drawn). torch's random state is left
+    as building it leaves it, and the copy carries its parameters' digests (`kata_digests`, with the
+    version each was taken at) so that a judge sending them to the child need not hash them again."""
+    key = (factory, seed, torch.get_default_dtype())
+    if key in _SEEDED:
+        _SEEDED.move_to_end(key)
+        pristine, after = _SEEDED[key]
+        seeding.manual_seed(seed)  # every generator as building it would leave it (an accelerator's too)
+        torch.default_generator.set_state(after)
+        return copy.deepcopy(pristine)
     seeding.manual_seed(seed)
     model = factory()
     if not isinstance(model, nn.Module):
         raise Mismatch(what, _("expected an nn.Module, got {type}.").format(type=type(model).__name__))
+    try:
+        pristine = copy.deepcopy(model)
+    except Exception:  # noqa: BLE001  a model that cannot be copied is built every time
+        return model
+    pristine.kata_digests = {name: (p._version, tensor_digest(p)) for name, p in pristine.named_parameters()}
+    _SEEDED[key] = (pristine, torch.default_generator.get_state())
+    if len(_SEEDED) > SEEDED_AT_MOST:
+        _SEEDED.popitem(last=False)
     return model
 
 

@@ -55,7 +55,7 @@ def assert_same_log(got, expected, what: str) -> None:
         assert_same(as_tensor(value, f"{what}: {name}"), expected_value, f"{what}: {name}")
 
 
-@judge('forward', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=4)
+@judge('forward', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=2)
 def forward_matches(child, ref, case):
     model, expected_model = models(child, ref, case)
     x = case.x()
@@ -67,7 +67,7 @@ def forward_matches(child, ref, case):
     assert_same(tensor(got, "CNN()(xb)"), expected.detach(), "CNN()(xb)")
 
 
-@judge('record-output', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5)
+@judge('record-output', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
 def record_output_works(child, ref, case):
     layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14): input and output differ in shape
     log = child.fixture("list")
@@ -80,7 +80,7 @@ def record_output_works(child, ref, case):
                     _("the output log from two calls of the layer"))
 
 
-@judge('record-grad', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=5)
+@judge('record-grad', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
 def record_grad_works(child, ref, case):
     layer = child.fixture("conv", 1, 4)  # (bs, 1, 28, 28) -> (bs, 4, 14, 14)
     log = child.fixture("list")
@@ -92,7 +92,7 @@ def record_grad_works(child, ref, case):
                     [("conv", tensor(out, _("the layer's output")))], _("the gradient log from backward"))
 
 
-@judge('inspect-outputs', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
+@judge('inspect-outputs', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=2)
 def inspect_outputs(child, ref, case):
     model, expected_model = models(child, ref, case)
     outputs, _grads = run_inspect(child, model, case)
@@ -100,7 +100,7 @@ def inspect_outputs(child, ref, case):
     assert_same_log(log_value(outputs, "outputs"), expected, _("outputs recorded by inspect"))
 
 
-@judge('inspect-grads', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=3)
+@judge('inspect-grads', strategy=S.hook_images, edges=S.HOOK_EDGES, max_examples=2)
 def inspect_grads(child, ref, case):
     model, expected_model = models(child, ref, case)
     _outputs, grads = run_inspect(child, model, case)
