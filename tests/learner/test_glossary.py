@@ -41,3 +41,15 @@ def test_each_term_has_one_rendering_in_the_catalog(lang):
                 text = "".join(e.msgstr)
                 wrong += [f"{e.msgctxt or ''} {e.msgid[:60]!r}: {word!r} ({english})" for word in avoid if word in text]
     assert not wrong, "\n".join(wrong)
+
+
+def test_korean_todos_are_noun_phrases_and_sentences_say_haeyo():
+    """The Korean register: a TODO in a stub is a noun phrase ("loss_func를 그 함수로 만들기"), as a help line is,
+    not a sentence in 해요 (which is how the reports speak)."""
+    entries = po.read((paths.ROOT / "kata" / "locale" / "ko" / "LC_MESSAGES" / "kata.po").read_text())
+    todos = [e for e in entries if e.msgctxt and ".todo." in e.msgctxt
+             and not e.msgctxt.endswith((".doc", "__doc__"))]
+    assert todos
+    wrong = [f"{e.msgctxt}: {''.join(e.msgstr)[-30:]!r}" for e in todos
+             if re.search(r"(요|세요)[.!]?$", "".join(e.msgstr).strip())]
+    assert not wrong, "\n".join(wrong)
