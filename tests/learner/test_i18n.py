@@ -251,7 +251,8 @@ def test_help_speaks_the_language_asked_for_on_its_own_command_line(capsys):
 # sentences say that English it is, in English)
 NOT_THE_LEARNERS = ("kata/classroom/", "kata/authoring/", "kata/steps/baselines/", "kata/child/zygote.py",
                     "kata/child/probe.py", "kata/server/host.py", "kata/i18n/")
-SINKS = {"Mismatch", "Unlike", "Skip", "LoadProblem", "usage_error", "usage", "print", "Refused"}
+SINKS = {"Mismatch", "Unlike", "Skip", "LoadProblem", "usage_error", "usage", "print", "Refused", "CheckResult",
+         "StepResult"}
 
 
 def test_no_prose_reaches_a_learner_without_passing_through_the_catalogs():
@@ -271,7 +272,8 @@ def test_no_prose_reaches_a_learner_without_passing_through_the_catalogs():
             name = getattr(func, "id", None) or getattr(func, "attr", None)
             if not isinstance(node, ast.Call) or name not in SINKS:
                 continue
-            for arg in node.args:
+            said = [k.value for k in node.keywords if k.arg in ("message", "problem", "hint", "detail")]
+            for arg in node.args + said:  # a result's words too: message=, problem=, hint=
                 parts = [arg] if isinstance(arg, ast.Constant) else getattr(arg, "values", [])
                 text = "".join(p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str))
                 if prose.search(text):
