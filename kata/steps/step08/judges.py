@@ -77,6 +77,13 @@ def loss_batch_steps_only_with_opt(child, ref, run):
 def fit_matches(child, ref, run):
     """The learner's fit (through its loss_batch) against step07's, from the same weights on the same batches in
     order: the parameters after every update, and the validation loss of every epoch."""
+    logistic_fits_agree(child, ref, run)
+
+
+def logistic_fits_agree(child, ref, run):
+    """The learner's fit(epochs, model, loss_func, opt, train_dl, valid_dl) and the reference's, each training a
+    logistic model from the run's weights with plain SGD on the same batches in order (step09 too: its fit must
+    still train the logistic model as step08's did)."""
     def mine(x, y, epochs):
         model = with_linear(child.fixture("recorder"), *run.weights(), what=_("a logistic model"))
         opt = child.fixture("sgd", model, run.lr)

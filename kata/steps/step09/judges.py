@@ -4,17 +4,15 @@ Also the CNN helpers of steps 09-12 for models in the learner's child: the convo
 type, in registration order (kata/child/workbench/convolutions.py), and named conv1..conv3 by position.
 """
 import torch
-import torch.nn.functional as F
 
 from kata.i18n import _
 from kata.judging.compare import Mismatch, assert_same
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.fixtures import as_losses, in_order, linear_parameters, quietly, tutorial_cnn
-from kata.steps.common.fixtures import model_and_opt as ref_model_and_opt
-from kata.steps.common.judging import Unlike, expect_parameters, expect_sgd, linear, model_pair, tensor, with_linear
+from kata.steps.common.fixtures import tutorial_cnn
+from kata.steps.common.judging import Unlike, expect_parameters, expect_sgd, model_pair, tensor
 from kata.steps.common.reported import fit_losses
-from kata.steps.common.training import compare_fits
+from kata.steps.step08.judges import logistic_fits_agree
 
 TUTORIAL_PARAMETERS = {
     "conv1.weight": (16, 1, 3, 3), "conv1.bias": (16,),
@@ -139,18 +137,4 @@ def images_are_independent(child, ref, case):
 
 @judge('fit-unchanged', strategy=S.valid_runs, edges=S.VALID_RUN_EDGES, max_examples=5)
 def fit_is_unchanged(child, ref, run):
-    def mine(x, y, epochs):  # a logistic model (lin) with the run's weights, plain SGD, the learner's fit
-        model = with_linear(child.fixture("recorder"), *run.weights(), what=_("a logistic model"))
-        opt = child.fixture("sgd", model, run.lr)
-        got = child.get("fit")(epochs, model, child.fixture("cross_entropy"), opt,
-                               child.fixture("in_order", x, y, run.bs),
-                               child.fixture("in_order", *run.valid_data(), run.valid_bs), capture=True)
-        return linear(model), losses(got, epochs)
-
-    def expected(x, y, epochs):
-        model, opt = ref_model_and_opt(ref, run)  # step08's Mnist_Logistic with the run's weights, plain SGD
-        got = quietly(ref.fit, epochs, model, F.cross_entropy, opt, in_order(x, y, run.bs),
-                      in_order(*run.valid_data(), run.valid_bs))
-        return linear_parameters(model), as_losses(got, epochs)
-
-    compare_fits(run, mine, expected, child)
+    logistic_fits_agree(child, ref, run)  # step08's logistic model, trained by this step's fit as by step08's
