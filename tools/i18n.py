@@ -90,17 +90,27 @@ def extract() -> None:
     for lang in LANGUAGES[1:]:
         path = po_path(lang)
         old = {e.key: e for e in po.read(path.read_text(encoding="utf-8"))} if path.exists() else {}
-        merged = []
-        for e in entries:
-            kept = old.get(e.key)
-            plurals = PLURALS[lang][0] if e.msgid_plural is not None else 1
-            msgstr = kept.msgstr if kept is not None else [""] * plurals
-            merged.append(po.Entry(e.msgid, e.msgctxt, e.msgid_plural, msgstr[:plurals] + [""] * (plurals - len(msgstr)),
-                                   e.comments, kept.fuzzy if kept is not None else False))
+        merged = [merge(e, old, PLURALS[lang][0]) for e in entries]
         path.parent.mkdir(parents=True, exist_ok=True)
         n, rule = PLURALS[lang]
         path.write_text(po.write(merged, HEADER.format(lang=lang, plurals=n, rule=rule)), encoding="utf-8")
         print(f"{path.relative_to(ROOT)}: {sum(e.translated for e in merged)} of {len(merged)} translated")
+
+
+def merge(entry: po.Entry, old: dict, plurals_of_lang: int) -> po.Entry:
+    """`entry` of the template with its translation from the old catalog (`old`: key -> entry). When the
+    English of a keyed text changed (one old entry under its msgctxt, none with its new msgid), the old
+    translation is kept, marked fuzzy: the catalog is not complete until a translator reviews it, but the
+    translator edits it rather than starting over."""
+    kept, fuzzy = old.get(entry.key), False
+    if kept is None and entry.msgctxt:
+        same_key = [e for e in old.values() if e.msgctxt == entry.msgctxt]
+        if len(same_key) == 1 and any(same_key[0].msgstr):
+            kept, fuzzy = same_key[0], True
+    plurals = plurals_of_lang if entry.msgid_plural is not None else 1
+    msgstr = kept.msgstr if kept is not None else [""] * plurals
+    return po.Entry(entry.msgid, entry.msgctxt, entry.msgid_plural, msgstr[:plurals] + [""] * (plurals - len(msgstr)),
+                    entry.comments, fuzzy or (kept.fuzzy if kept is not None else False))
 
 
 def po_path(lang: str) -> Path:

@@ -319,3 +319,17 @@ def test_the_rules_messages_speak_the_learners_language(submission):
         i18n.use("en")
     rule = next(c for c in result.checks if c.id == "step04.rule.fit-updates-no-parameter-by-hand")
     assert rule.status == FAILED and "line " not in rule.message and "dòng " in rule.message, rule.message
+
+
+def test_a_keyed_text_whose_english_changed_keeps_its_translation_for_review():
+    """extract: a keyed entry whose English changed keeps the old translation, fuzzy (not complete until a
+    translator reads it again); an entry whose key is new, or shared by several texts, starts empty."""
+    old = {e.key: e for e in [po.Entry("Old words.", "step04.sgd", msgstr=["Lời cũ."]),
+                              po.Entry("a", "stub.docstring", msgstr=["A"]),
+                              po.Entry("b", "stub.docstring", msgstr=["B"])]}
+    changed = catalogs.merge(po.Entry("New words.", "step04.sgd"), old, 1)
+    assert changed.msgstr == ["Lời cũ."] and changed.fuzzy and not changed.translated
+    assert catalogs.merge(po.Entry("c", "stub.docstring"), old, 1).msgstr == [""]
+    assert catalogs.merge(po.Entry("Words.", "step99.new"), old, 1).msgstr == [""]
+    same = catalogs.merge(po.Entry("a", "stub.docstring"), old, 1)
+    assert same.msgstr == ["A"] and not same.fuzzy
