@@ -9,6 +9,7 @@ counterexample every time, and nothing is written anywhere.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import time
@@ -18,7 +19,7 @@ from types import ModuleType
 from kata.child import loading, seeding, zygote_supply
 from kata.child.loading import LoadProblem
 from kata.child.scratch import Refused
-from kata.i18n import _, by_id
+from kata.i18n import N_, _, by_id
 from kata.judging import case_drawing, verdicts
 from kata.judging.compare import Mismatch
 from kata.judging.remote import Child, ChildGone, LearnerError, NotPlain, TooBig
@@ -180,6 +181,8 @@ def _run_property(check, child: Child, ref, path: Path, result: CheckResult, tes
             result.message = _("still raises NotImplementedError: {where}").format(where=verdicts.where(e.info, path))
             return result
         result.message = verdicts.learner_error(e.info, path)
+        if e.info.get("code") and _code_of(e.info["code"]) in _given_lines(check.id.split(".", 1)[0]):
+            result.message += "\n" + _(GIVEN_LINE).format(line=e.info.get("line"))
         result.mistake = verdicts.known_crash(e.info)
         result.stage = "crash"
     except verdicts.Skip as e:
@@ -198,6 +201,29 @@ def _run_property(check, child: Child, ref, path: Path, result: CheckResult, tes
     case = last.get("case", "")
     result.counterexample = "" if case is None or isinstance(case, int) else str(case)  # a bare seed says nothing
     return result
+
+
+GIVEN_LINE = N_("Line {line} is code the stub gave you, unchanged: the cause is in what it uses that you wrote "
+                "(a function it calls, the model it runs, or what that model is given), not in the line itself.")
+
+
+@functools.lru_cache(maxsize=None)
+def _given_lines(step_id: str) -> frozenset[str]:
+    """The lines of code a step's stub gives the learner as they are (its TODOs and their raises left out):
+    a crash on one of them was caused by what the learner wrote elsewhere."""
+    from kata.steps.stubs import make_stub
+
+    step = registry.BY_ID.get(step_id)
+    if step is None:
+        return frozenset()
+    lines = (_code_of(line) for line in make_stub(step).splitlines())
+    return frozenset(line for line in lines if len(line) >= 10
+                     and not line.startswith(("#", "raise NotImplementedError", '"""', "def ", "class ")))
+
+
+def _code_of(line: str) -> str:
+    """A line of code without its indentation and its trailing comment (a learner may drop or change that)."""
+    return line.split("  #", 1)[0].strip()
 
 
 def _explained(check, child: Child, ref, case) -> Mismatch | None:

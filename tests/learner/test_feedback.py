@@ -240,3 +240,15 @@ def test_a_missing_dimension_and_what_follows_from_it_are_told_as_they_are():
     assert "exception at ValueError" not in text and "so there is no line of yours to show: ValueError" in text
     assert "print the shapes on that line" not in text.split("no line of yours to show")[1].splitlines()[1]
     assert text.count("this may only follow from the first failure above") >= 1
+
+
+def test_a_crash_on_a_line_the_stub_gave_points_to_what_the_learner_wrote(submission):
+    """step10's preprocess forgets the channel: the crash surfaces in loss_batch's given line, which is said to
+    be the stub's own code, so the learner looks at what it uses (their preprocess), not at that line. A crash
+    on a line the learner wrote (step04's update, a TODO) says no such thing."""
+    result = selfcheck.grade_mutant(mutants.find("step10", "preprocess-no-channel"))
+    fit = next(c for c in result.checks if c.id == "step10.fit")
+    assert fit.stage == "crash" and "Line 81 is code the stub gave you, unchanged" in fit.message
+    solution_copy("step04", submission, ("            opt.step()\n", "            opt.stepp()\n"))
+    crashed = [c for c in grade("step04", submission).checks if c.stage == "crash"]
+    assert crashed and not any("the stub gave you" in c.message for c in crashed)
