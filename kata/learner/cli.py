@@ -278,8 +278,7 @@ def show_hint(step, target: Path, timeout: float = 60.0) -> int:
     # the ladder the report started: the known mistake's, when the judge named one, else the check's own
     result = next((c for c in now[0].checks if c.id == full_id), None) if now is not None and failed else None
     mistake = result.mistake if result is not None and mistakes.ladder(result.mistake) else ""
-    ladder = mistakes.ladder(mistake) if mistake else tuple(
-        by_id(f"{full_id}.hint.{i}", hint) for i, hint in enumerate(check.hints, 1))
+    ladder = report.ladder_of(full_id, mistake)
     seen = 1 if failed else 0  # the failing report showed the first rung already
     shown = seen + record.show_next_hint(f"mistake.{mistake}" if mistake else full_id, len(ladder) - seen)
     print(f"{full_id} ({why}): {by_id(full_id, check.says)}")

@@ -150,16 +150,20 @@ def check_hint(c) -> str:
 
 def hint_ladder(c) -> tuple[str, ...]:
     """Every rung for a failed property check: its mistake's ladder, else the check's own as declared."""
+    return ladder_of(c.id, c.mistake) or ((c.hint,) if c.hint else ())
+
+
+def ladder_of(check_id: str, mistake: str = "") -> tuple[str, ...]:
+    """The ladder `--hint` and the report climb for a check ("step04.k-updates"), in the learner's language:
+    the known mistake's (kata.steps.mistakes) when the judge named one, else the check's own; () for neither."""
     from kata.steps import mistakes, registry
 
-    if c.mistake and mistakes.ladder(c.mistake):
-        return mistakes.ladder(c.mistake)
-    step_id, _sep, local = c.id.partition(".")
+    if mistakes.ladder(mistake):
+        return mistakes.ladder(mistake)
+    step_id, _sep, local = check_id.partition(".")
     step = registry.BY_ID.get(step_id)
     check = next((k for k in step.checks if k.id == local), None) if step else None
-    if check is None:
-        return (c.hint,) if c.hint else ()
-    return tuple(by_id(f"{c.id}.hint.{i}", hint) for i, hint in enumerate(check.hints, 1))
+    return tuple(by_id(f"{check_id}.hint.{i}", hint) for i, hint in enumerate(check.hints, 1)) if check else ()
 
 
 PRINTED_LINES = 4  # of what the learner's code printed while it was checked: folded to its first lines

@@ -120,7 +120,8 @@ def test_the_last_step_closes_the_kata():
     assert "That was the last step:" in text and "Next:" not in text
 
 
-def test_the_board_shows_progress_and_the_next_step(capfd, submission):
+def test_the_board_shows_progress_and_the_next_step(capfd, monkeypatch, submission):
+    monkeypatch.delenv("COLUMNS", raising=False)  # piped: no line is wrapped, whatever the terminal is
     results = [selfcheck.grade_solution("step00"), selfcheck.grade_mutant(mutants.find("step01", "loss-sum"))]
     results += [grade(s.id, submission) for s in registry.STEPS[2:]]
     assert cli.show_board(results, str(submission), False) == 1

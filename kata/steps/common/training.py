@@ -107,27 +107,27 @@ def _first_update_that_differs(run, x, y, mine, expected, child=None) -> tuple[s
     k, rows = differ, differ * run.bs
     first = _("the very first update already differs: look at the output, loss and gradient checks too.") \
         if k == 1 else _("the updates before it agree.")
-    traced, mistake = _traced(child, x[:rows], y[:rows], mine, expected)
+    traced, mistake = traced_parting(child, x[:rows], y[:rows], mine, expected)
     return _("They part at update {k} of {updates} (batch {k}, rows {first_row}..{last_row}): {what}").format(
         k=k, updates=updates, first_row=(k - 1) * run.bs, last_row=min(rows, run.n) - 1,
         what=traced or first), mistake
 
 
-def _traced(child, x, y, mine, expected) -> tuple[str, str]:
-    """Both sides trained once more on these rows, traced (kata.child.update_trace): what parts first, and
-    the mistake it shows."""
+def traced_parting(child, x, y, mine, expected, epochs: int = 1) -> tuple[str, str]:
+    """Both sides trained once more on these rows for `epochs`, traced (kata.child.update_trace): what parts
+    first, and the mistake it shows. `expected` returns the parameters by name (they name the leaves)."""
     if child is None:
         return "", ""
     child.trace = True
     try:
-        mine(x, y, 1)
+        mine(x, y, epochs)
         got = child.updates()
     except Exception:  # noqa: BLE001  the plain message stands
         return "", ""
     finally:
         child.trace = False
     with update_trace.tracing() as want:
-        names = expected(x, y, 1)
+        names = expected(x, y, epochs)
     return what_parts(got, want, names if isinstance(names, dict) else {})
 
 

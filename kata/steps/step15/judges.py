@@ -1,15 +1,14 @@
 """step15_regression against the hand-written regression (kata/steps/baselines/step15_handwritten.py)."""
 import torch
 
-from kata.child import update_trace
 from kata.i18n import _
 from kata.judging.compare import Mismatch, assert_same
 from kata.judging.remote import NotPlain
 from kata.steps import strategies as S
 from kata.steps.common.base import judge
-from kata.steps.common.divergence import what_parts
 from kata.steps.common.fixtures import leaf_copies
 from kata.steps.common.judging import expect_sgd, model_pair, params, set_params, tensor
+from kata.steps.common.training import traced_parting
 
 
 def with_house_weights(model, w: torch.Tensor, b: torch.Tensor, what: str | None = None):
@@ -110,38 +109,35 @@ def gradients_match(child, ref, case):
 
 def where_it_parts(child, case) -> tuple[str, str]:
     """On the final failing case (not while shrinking), the learner's fit traced once more from the same w and
-    b, beside the right training traced in the judge: what parts first (kata.steps.common.divergence), the
-    gradients (not zeroed, or a wrong loss), the optimizer's view of them, its momentum, or the step. The
-    judge's side is the lesson's own model, nn.Linear(1, 1) with the mean squared error, updated by hand as
+    b, beside the right training traced in the judge (kata.steps.common.training.traced_parting): whether the
+    gradients (not zeroed, or a wrong loss), the optimizer's view of them, its momentum or the step part first.
+    The judge's side is the lesson's own model, nn.Linear(1, 1) with the mean squared error, updated by hand as
     plain SGD does (no optimizer: the judge does not import what one costs): its leaves meet the learner's in
     the same order, weight (1, 1) and bias (1,)."""
     if not child.explain:
         return "", ""
-    x, y = case.data()
     w, b = case.weights()
-    child.trace = True
-    try:
+
+    def mine(x, y, epochs):
         model, opt = model_pair(child.get("get_model")(case.lr))
         with_house_weights(model, w, b, what=_("the model from get_model"))
-        child.get("fit")(model, opt, x, y, case.epochs)
-        got = child.updates()
-    except Exception:  # noqa: BLE001  the learner's code fails when run again: the plain message stands
-        return "", ""
-    finally:
-        child.trace = False
-    layer = torch.nn.Linear(1, 1, dtype=w.dtype)
-    with torch.no_grad():
-        layer.weight.copy_(w.detach().view(1, 1))
-        layer.bias.copy_(b.detach())
-    with update_trace.tracing() as want:
-        for _epoch in range(case.epochs):
+        child.get("fit")(model, opt, x, y, epochs)
+
+    def expected(x, y, epochs):
+        layer = torch.nn.Linear(1, 1, dtype=w.dtype)
+        with torch.no_grad():
+            layer.weight.copy_(w.detach().view(1, 1))
+            layer.bias.copy_(b.detach())
+        for _epoch in range(epochs):
             loss = torch.nn.functional.mse_loss(layer(x.unsqueeze(1)), y.unsqueeze(1))  # (n, 1) against (n, 1)
             loss.backward()
             with torch.no_grad():
                 for p in layer.parameters():
                     p -= case.lr * p.grad
                     p.grad = None
-    return what_parts(got, want, dict(layer.named_parameters()))
+        return dict(layer.named_parameters())
+
+    return traced_parting(child, *case.data(), mine, expected, case.epochs)
 
 
 def compare_fit(child, ref, case, losses_are: str, weight_is: str, bias_is: str) -> None:
