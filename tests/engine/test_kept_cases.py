@@ -25,14 +25,11 @@ def test_kept_cases_give_hypothesis_own_verdict(step, tmp_path, monkeypatch):
     passed = {c.id for c in runner.grade(step, paths.SOLUTIONS).checks if c.status == "passed"}
     checks = [c for c in step.checks_to_run() if c.id in passed]  # a passing run keeps its cases
     assert checks and all(case_drawing.kept(c) for c in checks)
-    first = case_drawing.kept(checks[-1])
-    monkeypatch.setattr(case_drawing, "_kept", {})
-    runner.grade(step, paths.SOLUTIONS)
-    assert case_drawing.kept(checks[-1]) == first, "the same check drew other cases: hypothesis is not repeatable here"
     wrong = mutants.for_step(step.id)[0]  # one wrong version a step: graded with the kept cases, then without
     wrong.write(tmp_path)
     with_kept = verdict(step, tmp_path)
     monkeypatch.setattr(case_drawing, "_kept", {})
+    # different verdicts: the kept cases are not what hypothesis draws (is its drawing repeatable here?)
     assert verdict(step, tmp_path) == with_kept, wrong.name
 
 
