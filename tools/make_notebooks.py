@@ -2,6 +2,7 @@
 and their stubs.
 
     python tools/make_notebooks.py          # rewrite every notebook
+    python tools/make_notebooks.py --repository https://github.com/ORG/REPO.git  # the clone Colab makes
     python tools/make_notebooks.py --check  # exit 1 if a notebook differs from what this would write
 
 Each notebook: what the kata is and how to run it; a setup cell (on Colab it clones and installs the
@@ -16,6 +17,7 @@ translation, run this again.
 """
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import re
@@ -32,9 +34,13 @@ from kata.steps import registry  # noqa: E402
 from kata.steps.stubs import make_stub  # noqa: E402
 
 FOLDER = ROOT / "notebooks"
-# where Colab clones the kata from: a course's own copy (docs/INSTRUCTORS.md, the template repository)
-# is set here, and the notebooks written again
-REPOSITORY = "https://github.com/YOUR-ORG/torch-nn-kata.git"
+# where Colab clones the kata from: a course's own copy (docs/INSTRUCTORS.md, the starter repository),
+# given once with --repository and kept by every later run (it is read back from the shipped notebooks);
+# until then this placeholder, which the setup cell refuses on Colab with a sentence
+PLACEHOLDER = "https://github.com/YOUR-ORG/torch-nn-kata.git"
+# written into a Python string and a shell line of the setup cell: no quote, space or shell character
+GIT_ADDRESS = re.compile(r"(https://|git@)[A-Za-z0-9._~:/@+-]+")
+REPOSITORY_LINE = re.compile(r'^KATA_REPOSITORY = "([^"\\]*)"$', re.M)
 WIDTH = 100  # comments in code cells are wrapped at this column
 METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -128,12 +134,14 @@ def use_cell(step, stub: str) -> dict:
     return code(f"{step.id}-use", "\n".join(lines))
 
 
-def setup_cell(lang: str) -> dict:
+def setup_cell(lang: str, repository: str) -> dict:
     lines = ["import os", "import sys", "", *comment(_(texts.SETUP_LANGUAGE)),
              f'os.environ.setdefault("KATA_LANG", "{lang}")', "", *comment(_(texts.SETUP_COLAB)),
              'IN_COLAB = "google.colab" in sys.modules', *comment(_(texts.SETUP_REPOSITORY)),
-             f'KATA_REPOSITORY = "{REPOSITORY}"',
+             f'KATA_REPOSITORY = "{repository}"',
              'if IN_COLAB and not os.path.exists("grader.py"):',
+             f'    if KATA_REPOSITORY == "{PLACEHOLDER}":',
+             f'        raise SystemExit({json.dumps(_(texts.SETUP_NO_REPOSITORY), ensure_ascii=False)})',
              '    if not os.path.exists("torch-nn-kata"):',
              "        !git clone --depth 1 {KATA_REPOSITORY} torch-nn-kata",
              "    %cd torch-nn-kata",
@@ -141,9 +149,10 @@ def setup_cell(lang: str) -> dict:
     return code("setup", "\n".join(lines))
 
 
-def cells() -> list[dict]:
-    """The notebook's cells, in the current language."""
-    out = [markdown("intro", "# torch-nn-kata\n\n" + as_markdown(_(texts.INTRO))), setup_cell(i18n.language()),
+def cells(repository: str) -> list[dict]:
+    """The notebook's cells, in the current language; Colab clones the kata from `repository`."""
+    out = [markdown("intro", "# torch-nn-kata\n\n" + as_markdown(_(texts.INTRO))),
+           setup_cell(i18n.language(), repository),
            code("load-ext", "%load_ext kata")]
     for step in registry.STEPS:
         stub = make_stub(step)
@@ -160,12 +169,31 @@ def cells() -> list[dict]:
     return out
 
 
-def notebook(lang: str) -> str:
+def shipped_repository(lang: str) -> str | None:
+    """The repository the shipped notebook of `lang` clones on Colab (None: no notebook, or no such line)."""
+    if not path_of(lang).exists():
+        return None
+    try:
+        setup = next(c for c in json.loads(path_of(lang).read_text(encoding="utf-8"))["cells"] if c.get("id") == "setup")
+    except (ValueError, KeyError, TypeError, StopIteration):
+        return None
+    found = REPOSITORY_LINE.search("".join(setup.get("source", [])))
+    return found.group(1) if found else None
+
+
+def repository_of(lang: str, given: str | None = None) -> str:
+    """What the notebook of `lang` clones: the address given, else the one it already holds, else the
+    placeholder."""
+    return given or shipped_repository(lang) or PLACEHOLDER
+
+
+def notebook(lang: str, repository: str | None = None) -> str:
     """The notebook of `lang` as the JSON text written to its file."""
     before = i18n.language()
     i18n.use(lang)
     try:
-        nb = {"cells": cells(), "metadata": METADATA, "nbformat": 4, "nbformat_minor": 5}
+        nb = {"cells": cells(repository_of(lang, repository)), "metadata": METADATA, "nbformat": 4,
+              "nbformat_minor": 5}
     finally:
         i18n.use(before)
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
@@ -178,7 +206,14 @@ def stale() -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    if "--check" in argv:
+    parser = argparse.ArgumentParser(prog="tools/make_notebooks.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a notebook differs from what this writes")
+    parser.add_argument("--repository", metavar="URL",
+                        help="the Git address Colab clones the kata from: your course's copy (kept by later runs)")
+    args = parser.parse_args(argv)
+    if args.repository is not None and not GIT_ADDRESS.fullmatch(args.repository):
+        parser.error(f"--repository: {args.repository!r} is not a Git address like https://github.com/ORG/REPO.git")
+    if args.check:
         found = stale()
         if found:
             print("notebooks out of date (run python tools/make_notebooks.py):",
@@ -186,7 +221,7 @@ def main(argv: list[str]) -> int:
         return 1 if found else 0
     FOLDER.mkdir(exist_ok=True)
     for lang in i18n.LANGUAGES:
-        path_of(lang).write_text(notebook(lang), encoding="utf-8")
+        path_of(lang).write_text(notebook(lang, args.repository), encoding="utf-8")
     return 0
 
 

@@ -26,6 +26,10 @@ SETUP_COLAB = N_(
     "On Colab: fetch the kata, go into its folder and install it (Colab keeps its own torch when it is in "
     "the kata's range). Anywhere else the kata is already installed, and this does nothing.")
 SETUP_REPOSITORY = N_("The kata's Git repository: your course's copy of it.")
+# said on Colab when the notebook still holds the placeholder address (an instructor did not set one)
+SETUP_NO_REPOSITORY = N_(
+    "This notebook does not yet know where your course keeps the kata. Put the Git address your instructor "
+    "gave you in KATA_REPOSITORY above, then run this cell again.")
 
 # a step's markdown cell, after its title and docstring
 STEP_FILE = N_("The cell below is the whole file {file}: replace its TODOs, then run the cell to save the file "

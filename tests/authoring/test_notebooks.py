@@ -122,3 +122,24 @@ def test_each_step_docstring_renders_as_it_reads(lang):
         expected = re.sub(r"(?m)^(\s*)- ", r"\1", doc)  # the list markers become bullets
         assert _letters(plain) == _letters(expected), step.id
         assert rendered.count("<li>") == len(re.findall(r"(?m)^- ", doc)), step.id
+
+
+def test_a_courses_address_is_written_once_and_kept_by_every_later_run(tmp_path, monkeypatch, capsys):
+    """--repository sets what Colab clones; a later run without it (a stub changed) keeps it, and the
+    drift check accepts it: a course's copy stays green. An address that is not one writes nothing."""
+    monkeypatch.setattr(tool, "FOLDER", tmp_path)
+    assert tool.main([]) == 0
+    assert tool.shipped_repository("en") == tool.PLACEHOLDER
+    course = "https://github.com/a-course/torch-nn-kata-2027.git"
+    assert tool.main(["--repository", course]) == 0 and tool.main([]) == 0
+    for lang in i18n.LANGUAGES:
+        setup = next(c for c in json.loads(tool.path_of(lang).read_text(encoding="utf-8"))["cells"] if c["id"] == "setup")
+        assert f'KATA_REPOSITORY = "{course}"' in cell_text(setup), lang
+        assert tool.shipped_repository(lang) == course
+    assert tool.main(["--check"]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for bad in ('https://x.org/a".git', "https://x.org/a.git; rm -rf ~", "file:///tmp/kata"):
+        with pytest.raises(SystemExit):
+            tool.main(["--repository", bad])
+        assert "is not a Git address" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

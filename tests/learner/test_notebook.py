@@ -71,6 +71,10 @@ def _learners_notebook(tmp: Path):
         _cell("%kata reset step05", "reset"),
         _cell("%%kata step01\n" + (paths.SOLUTIONS / registry.BY_ID["step01"].filename).read_text(), "again"),
         _cell("%kata train step01 --epochs 1 --limit 600", "train"),
+        # the setup cell as Colab runs it (google.colab imported), the course's address never set
+        _cell("sys.modules['google.colab'] = type(sys)('google.colab')", "as-colab"),
+        _cell(next(c.source for c in shipped.cells if c.id == "setup"), "colab-setup"),
+        _cell("del sys.modules['google.colab']\nprint('run all goes on')", "after-colab"),
     ]
     shipped.cells = cells
     return shipped
@@ -199,6 +203,15 @@ def test_train_mode_shows_its_curves_inline(ran):
     pictures = [o for o in cells["train"].outputs if "data" in o and "image/png" in o.data]
     if importlib.util.find_spec("matplotlib") is not None:
         assert len(pictures) == 1, text
+
+
+def test_on_colab_a_notebook_whose_course_address_was_never_set_says_so_and_clones_nothing(ran):
+    tmp, cells = ran
+    text = _text(cells["colab-setup"])
+    assert "SystemExit: This notebook does not yet know where your course keeps the kata." in text, text
+    assert "KATA_REPOSITORY above" in text and "git" not in text.replace("Git address", "")
+    assert not (tmp / "torch-nn-kata").exists()  # nothing cloned, nothing installed
+    assert "run all goes on" in _text(cells["after-colab"])
 
 
 def test_the_shipped_notebook_is_the_one_tested():
