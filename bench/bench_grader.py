@@ -8,8 +8,9 @@ for the steps that build an optimizer, to `import torch, torch._dynamo`: torch.o
 torch._dynamo on an optimizer's construction, so that is the floor of any such step).
 Cold runs have the grading server off; warm runs go through a server started (and warmed) first.
 `--every-step` adds a cold grade of every step's changed reference solution (the issue on feedback asks
-each to stay within 1.10 x its floor: `import torch, torch._dynamo` for a step that builds an optimizer,
-`import torch` otherwise). This machine is noisy: compare ratios from one run, not seconds across runs.
+each to stay within 1.10 x the floor set for step04, `import torch, torch._dynamo`; the steps that build
+no optimizer never import torch._dynamo, and their ratio to `import torch` is the one to watch). This
+machine is noisy: compare ratios from one run, not seconds across runs.
 """
 from __future__ import annotations
 
