@@ -60,7 +60,7 @@ def main() -> int:
     mine = server_address.fingerprint()
     from kata.child import zygote_supply
 
-    zygote = zygote_supply.start()  # torch, then the zygote: before the key, and before any check or reference
+    zygote = zygote_supply.start(_preload())  # torch, then the zygote: before the key, and before any check or reference
     key = _new_key(folder)
     path = server_address.socket_path()
     server = Server(_listen(path), key, mine, zygote, lock, _warming())
@@ -329,6 +329,20 @@ def warmed_ahead() -> list:
         return list(registry.STEPS)
     named = [registry.find(name) for name in asked.split(",") if name.strip() and name.strip() != "none"]
     return [step for step in registry.STEPS if step in named]
+
+
+def _preload() -> tuple[str, ...]:
+    """What the server imports before its zygote forks: everything any step may import lazily, unless
+    $KATA_SERVER_WARM names the steps it warms; then what those need (torch._dynamo only for a step that
+    builds an optimizer), and a step asked for later imports the rest in its own child, as a cold grade."""
+    from kata.child import zygote_supply
+    from kata.grading.runner import judge_imports
+    from kata.steps import registry
+
+    warmed = warmed_ahead()
+    if not warmed or len(warmed) == len(registry.STEPS):
+        return zygote_supply.EVERYTHING
+    return tuple(sorted({name for step in warmed for name in (*step.preload, *judge_imports(step))}))
 
 
 def _warming():

@@ -430,3 +430,12 @@ def test_the_warm_server_serves_only_its_key(tmp_path, classmates, subtests):
             a_stop_lets_the_running_grade_finish(warm, tmp_path)
     finally:
         warm.finish()
+
+
+@pytest.mark.parametrize("warm, preload", [("step01", ()), ("step00,step13", ()), ("step04", ("torch._dynamo",)),
+                                           ("", ("torch._dynamo",)), ("none", ("torch._dynamo",))])
+def test_a_server_warming_only_steps_without_an_optimizer_never_imports_dynamo(monkeypatch, warm, preload):
+    from kata.server import host
+
+    monkeypatch.setenv("KATA_SERVER_WARM", warm)
+    assert host._preload() == preload
