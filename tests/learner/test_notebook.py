@@ -71,6 +71,12 @@ def _learners_notebook(tmp: Path):
         _cell("%kata reset step05", "reset"),
         _cell("%%kata step01\n" + (paths.SOLUTIONS / registry.BY_ID["step01"].filename).read_text(), "again"),
         _cell("%kata train step01 --epochs 1 --limit 600", "train"),
+        # a machine without Landlock, as Colab may be (root there: each child runs as a user of its own)
+        _cell("os.environ.update(KATA_SERVER='off', KATA_SANDBOX='uid' if os.geteuid() == 0 else 'process')",
+              "no-landlock"),
+        _cell("%%kata step02\n" + (paths.SOLUTIONS / registry.BY_ID["step02"].filename).read_text()
+              + "# graded where Landlock is missing\n", "weaker"),
+        _cell("del os.environ['KATA_SANDBOX'], os.environ['KATA_SERVER']", "landlock-again"),
         # the setup cell as Colab runs it (google.colab imported), the course's address never set
         _cell("sys.modules['google.colab'] = type(sys)('google.colab')", "as-colab"),
         _cell(next(c.source for c in shipped.cells if c.id == "setup"), "colab-setup"),
@@ -203,6 +209,15 @@ def test_train_mode_shows_its_curves_inline(ran):
     pictures = [o for o in cells["train"].outputs if "data" in o and "image/png" in o.data]
     if importlib.util.find_spec("matplotlib") is not None:
         assert len(pictures) == 1, text
+
+
+def test_without_landlock_a_cell_grades_all_the_same_and_names_the_weaker_isolation(ran):
+    _, cells = ran
+    text = _text(cells["weaker"])
+    assert "step02 passed" in text, text
+    weaker = "its own user" if os.geteuid() == 0 else "process"
+    assert "isolation: " in text and weaker in text and "this machine has no Landlock" in text, text
+    assert "this machine has no Landlock" in _html(cells["weaker"])
 
 
 def test_on_colab_a_notebook_whose_course_address_was_never_set_says_so_and_clones_nothing(ran):
