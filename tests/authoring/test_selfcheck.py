@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from kata import dispatch
 from kata.authoring import mutants, selfcheck
 from kata.steps import registry
 from kata.steps.declare import Wrong
 
 
+@pytest.mark.slow
 def test_the_self_check_of_one_step_passes_and_prints_its_row(capsys):
     assert dispatch.main(["step04", "--check"]) == 0
     out = capsys.readouterr().out

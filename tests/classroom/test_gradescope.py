@@ -181,6 +181,7 @@ def test_the_same_kata_and_options_give_the_same_zip(bundle, tmp_path):
     assert (tmp_path / "autograder.zip").read_bytes() == bundle["zip"].read_bytes()
 
 
+@pytest.mark.slow
 def test_run_autograder_runs_the_unpacked_kata_alone(graded, bundle):
     run = graded["hostile"]
     assert run["code"] == 0, run["log"]

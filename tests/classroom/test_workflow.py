@@ -107,6 +107,7 @@ def learner_repository(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_steps_command_earns_its_points_for_a_correct_step(tmp_path):
     """The step's command, verbatim from the shipped workflow, in a learner's repository whose step is
     correct: exit status 0, which the command grader turns into the step's points. (A failing step's

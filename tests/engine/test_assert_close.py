@@ -51,6 +51,7 @@ def test_agrees_with_torch_testing_assert_close(pair):
     assert with_skip == outcome(torch.testing.assert_close, a, b)
 
 
+@pytest.mark.slow
 def test_the_plain_path_is_taken_once_dtensors_can_exist():
     from torch.testing import _comparison
 
@@ -68,6 +69,7 @@ def test_the_plain_path_is_taken_once_dtensors_can_exist():
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_no_dtensor_import_on_the_fast_path():
     code = ("import sys, torch\nfrom kata.judging import compare\n"
             "compare.assert_close(torch.ones(2).double(), torch.ones(2).double() + 1e-12)\n"

@@ -27,6 +27,7 @@ print("\\n".join(seen))
 """
 
 
+@pytest.mark.slow
 def test_a_cold_grade_and_the_server_draw_the_same_cases():
     one, every = (subprocess.run([sys.executable, "-c", DRAW, which], capture_output=True, text=True, timeout=120)
                   for which in ("one", "all"))

@@ -69,6 +69,7 @@ def test_a_tensor_of_more_elements_than_any_check_reads_is_one_sentence(submissi
     assert forward.status == FAILED and f"{wire.ANSWER.elements + 1:,} numbers" in forward.message, forward.message
 
 
+@pytest.mark.slow
 def test_a_small_timeout_is_honoured_by_the_cold_grader(submission, capfd):
     """--timeout 2: the grade ends, with a verdict for every check (too big, or stopped), never a traceback."""
     (submission / "step02_module.py").write_text(forward_returns("[torch.zeros(1) for _ in range(100_000)]"))

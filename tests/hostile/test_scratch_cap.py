@@ -232,6 +232,7 @@ def seal(how: str) -> dict:
     return json.loads(said[-1])
 
 
+@pytest.mark.slow
 @as_root
 @linux
 def test_a_user_namespace_whose_user_cannot_be_mapped_runs_nothing(tmp_path):
@@ -244,6 +245,7 @@ def test_a_user_namespace_whose_user_cannot_be_mapped_runs_nothing(tmp_path):
     assert "could not map its user" in seal("unmappable").get("unsealed", ""), "not refused"
 
 
+@pytest.mark.slow
 @as_root
 @linux
 def test_a_refused_mount_in_the_user_namespace_falls_back_to_the_watcher(tmp_path):

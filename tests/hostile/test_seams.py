@@ -190,6 +190,7 @@ def test_nothing_of_the_kata_is_in_the_childs_modules(submission):
     assert all(c.status == PASSED for c in r.checks if c.kind == "property")
 
 
+@pytest.mark.slow
 def test_a_zygote_that_died_is_replaced_by_a_fresh_interpreter(submission):
     """The test process has loaded checks and references: a new zygote forked from it would hand
     them to every child. It must be a new interpreter instead (fail closed)."""

@@ -61,6 +61,7 @@ print(json.dumps({"status": result.status, "isolation": result.isolation, "found
 """
 
 
+@pytest.mark.slow
 def test_a_child_runs_as_a_user_of_its_own(tmp_path):
     secret = tmp_path / "private" / "secret.txt"
     secret.parent.mkdir(mode=0o700)

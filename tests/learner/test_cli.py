@@ -52,6 +52,7 @@ def snapshot(folder):
 
 # --- the real command ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_json_is_only_json_even_when_the_learners_code_prints(submission):
     """--json from the real command: stdout is one JSON document, whatever the learner's code prints
     (at import and inside fit); what it printed is in the result; nothing is written in the folder,
@@ -78,6 +79,7 @@ def test_json_is_only_json_even_when_the_learners_code_prints(submission):
     assert snapshot(submission) == before, "grading wrote into the graded folder"
 
 
+@pytest.mark.slow
 def test_the_real_command_ends_as_a_normal_exit_would(submission):
     """grader.py skips the interpreter's teardown (a tenth of `import torch`): its output is still
     whole, its exit status right, and its atexit work done (no scratch folder left behind)."""

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from kata import paths
 from kata.authoring import mutants
 
@@ -17,6 +19,7 @@ def readme_sample() -> str:
     return block.group(1)
 
 
+@pytest.mark.slow
 def test_the_readme_sample_is_what_the_grader_prints(tmp_path):
     steps = tmp_path / "steps"
     steps.mkdir()

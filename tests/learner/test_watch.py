@@ -8,6 +8,8 @@ import os
 import queue
 import time
 
+import pytest
+
 from bench.watch_driver import WatchDriver
 from kata.authoring import mutants
 from tests.conftest import solution_copy
@@ -37,6 +39,7 @@ def verdict_with(driver, words):
             return seen[-1]
 
 
+@pytest.mark.slow
 def test_watch_regrades_on_save_survives_errors_and_stops_cleanly(submission, monkeypatch):
     monkeypatch.delenv("COLUMNS", raising=False)  # the watcher's output is piped: never wrapped
     path = solution_copy("step04", submission)

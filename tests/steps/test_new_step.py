@@ -111,6 +111,7 @@ def test_it_refuses_a_step_that_exists_or_is_not_the_next_one(scaffolded):
     assert not (root / "kata" / "steps" / following).exists()
 
 
+@pytest.mark.slow
 def test_the_copys_registry_grades_it_and_the_check_names_what_a_translator_must_fill(scaffolded):
     root, _printed = scaffolded
     found = probe(root, "grade")
