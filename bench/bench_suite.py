@@ -6,7 +6,7 @@ The issues ask the whole suite (README's test command: two workers) to stay with
 cores; this machine's speed swings by 2x within an hour (`import torch` 1.4 s to 3 s), so the figure
 to compare is the ratio to `import torch` measured around it: `import torch` runs three times before
 each suite and three times after, interleaved with the suite and with its fast part (`-m "not slow"`:
-no class, server, kernel or training test).
+no fresh interpreter that imports torch, no class, server, kernel or training test).
 """
 from __future__ import annotations
 
